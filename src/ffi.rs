@@ -1,0 +1,237 @@
+//! The C ABI. Thin on purpose: each function turns C strings into Rust, calls plain Rust,
+//! and returns an envelope. Every export runs inside [`boundary`], so a panic becomes an
+//! `internal` envelope and never unwinds into the caller's process.
+
+use crate::client::Client;
+use crate::envelope;
+use crate::error::{Error, Result};
+use crate::input::{self, MAX_INPUT_BYTES};
+use crate::member;
+use libc::c_char;
+use serde_json::Value;
+use std::ffi::CString;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A client: configuration, connection pool and token cache. Opaque; create it with
+/// jdy_client_new() and release it with jdy_client_free().
+pub struct JdyClient {
+    client: Client,
+}
+
+/// Runs `f`, turning a panic into an `internal` error.
+fn boundary<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(Error::internal(format!(
+            "jdy-member hit a bug and recovered ({what}); please report it with the call that caused it"
+        )))
+    })
+}
+
+/// Hands a string to C. serde_json escapes NUL inside strings, so an envelope never holds
+/// one; the fallback keeps this total anyway.
+fn to_c(text: String) -> *mut c_char {
+    match CString::new(text) {
+        Ok(c) => c.into_raw(),
+        Err(_) => CString::from(c"{\"ok\":false,\"error\":{\"kind\":\"internal\",\"message\":\"an envelope contained a NUL byte\",\"retryable\":false}}").into_raw(),
+    }
+}
+
+fn envelope_call(f: impl FnOnce() -> Result<Value>) -> *mut c_char {
+    to_c(envelope::from_result(boundary(f)))
+}
+
+/// Borrows a C string as UTF-8 text, refusing NULL, invalid UTF-8 and oversized input
+/// without reading past the size limit.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the returned slice.
+unsafe fn text_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    if ptr.is_null() {
+        return Err(Error::invalid_argument(format!(
+            "the {what} pointer is NULL; pass a NUL-terminated UTF-8 JSON string"
+        )));
+    }
+    // strnlen stops at the limit, so a runaway buffer is never scanned to its end.
+    let len = libc::strnlen(ptr, MAX_INPUT_BYTES + 1);
+    if len > MAX_INPUT_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "the {what} is longer than the {MAX_INPUT_BYTES}-byte limit; send smaller input"
+        )));
+    }
+    let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::invalid_argument(format!(
+            "the {what} is not valid UTF-8 (bad byte at offset {}); convert it from the system code page (e.g. GBK) to UTF-8 first",
+            e.valid_up_to()
+        ))
+    })
+}
+
+/// # Safety
+/// `client` is NULL or a pointer returned by jdy_client_new() and not yet freed.
+unsafe fn client_arg<'a>(client: *const JdyClient) -> Result<&'a Client> {
+    client.as_ref().map(|c| &c.client).ok_or_else(|| {
+        Error::invalid_argument("the client pointer is NULL; create one with jdy_client_new()")
+    })
+}
+
+/// The library version, e.g. "0.1.0".
+///
+/// Returns a static NUL-terminated string: never NULL, never freed. Thread-safe; does not block.
+#[no_mangle]
+pub extern "C" fn jdy_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Creates a client from a JSON configuration object (see the README for its keys).
+///
+/// Returns a new client, or NULL on failure. On failure, if `error_json` is not NULL,
+/// `*error_json` receives an error envelope (kind `invalid_argument` or `config`) that the
+/// caller must release with jdy_string_free(); on success `*error_json` is set to NULL.
+/// The configuration string is only read during the call.
+/// The client must be released with jdy_client_free(). Does not block (no network call is made
+/// until the first operation). Thread-safe.
+///
+/// # Safety
+/// `config_json` is NULL or a NUL-terminated string; `error_json` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_client_new(
+    config_json: *const c_char,
+    error_json: *mut *mut c_char,
+) -> *mut JdyClient {
+    let created = boundary(|| {
+        let text = text_arg(config_json, "configuration")?;
+        Client::from_json(text)
+    });
+    match created {
+        Ok(client) => {
+            if !error_json.is_null() {
+                *error_json = std::ptr::null_mut();
+            }
+            Box::into_raw(Box::new(JdyClient { client }))
+        }
+        Err(error) => {
+            if !error_json.is_null() {
+                *error_json = to_c(envelope::err(&error));
+            }
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Releases a client and its connections. NULL is ignored.
+///
+/// May be called from any thread (a .NET finalizer, for one), but only once per client and
+/// only after every other call on this client has returned. Does not block on the network.
+///
+/// # Safety
+/// `client` is NULL or a pointer from jdy_client_new() that has not been freed.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_client_free(client: *mut JdyClient) {
+    if client.is_null() {
+        return;
+    }
+    let owned = Box::from_raw(client);
+    // Dropping never panics by design; the guard keeps even a bug from unwinding into C.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+}
+
+/// Validates a member offline, then saves it (POST /jdy/v2/ls/member).
+///
+/// `member_json` is a JSON object with the API's field names. An invalid member is refused
+/// with kind `validation` before anything is sent. On success `data` is Kingdee's answer
+/// (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`).
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network (at most the configured timeouts, plus one token fetch when needed).
+/// Thread-safe: many threads may call it on one client at once.
+///
+/// # Safety
+/// `client` is NULL or a live client; `member_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_member_save(
+    client: *mut JdyClient,
+    member_json: *const c_char,
+) -> *mut c_char {
+    envelope_call(|| {
+        let client = client_arg(client)?;
+        let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
+        client.save_member(&member)
+    })
+}
+
+/// Reads one member (GET /jdy/v2/ls/member_detail) by `{"id": ...}` or `{"mobile": ...}`.
+///
+/// On success `data` is Kingdee's member object as received.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_member_get(
+    client: *mut JdyClient,
+    query_json: *const c_char,
+) -> *mut c_char {
+    envelope_call(|| {
+        let client = client_arg(client)?;
+        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
+        client.get_member(&query)
+    })
+}
+
+/// Lists members (GET /jdy/v2/ls/member). `query_json` is an object with optional filters
+/// `id`, `number`, `name`, `enable`, `start_modified`, `end_modified` and `page` (from 1),
+/// `page_size` (1 to 100).
+///
+/// On success `data` is Kingdee's page as received (`count`, `page`, `page_size`,
+/// `total_page`, `rows`). Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_member_list(
+    client: *mut JdyClient,
+    query_json: *const c_char,
+) -> *mut c_char {
+    envelope_call(|| {
+        let client = client_arg(client)?;
+        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
+        client.list_members(&query)
+    })
+}
+
+/// Validates and normalises a member offline: `data` is the member exactly as it would be
+/// sent, or the error (kind `validation`) lists every invalid field.
+///
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Needs no client, makes no network call, does not block. Thread-safe.
+///
+/// # Safety
+/// `member_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut c_char {
+    envelope_call(|| {
+        let normalised = member::validate_json(text_arg(member_json, "member")?)?;
+        Ok(Value::Object(normalised))
+    })
+}
+
+/// Releases a string returned by this library. NULL is ignored.
+///
+/// The only correct way to free a returned string (never free(): the heaps may differ).
+/// Thread-safe; does not block.
+///
+/// # Safety
+/// `s` is NULL or a string returned by a jdy_* function that has not been freed.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_string_free(s: *mut c_char) {
+    if !s.is_null() {
+        drop(CString::from_raw(s));
+    }
+}

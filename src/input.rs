@@ -1,0 +1,103 @@
+//! Turning caller-supplied JSON text into objects, with the limits every entry point shares.
+
+use crate::error::{Error, Result};
+use serde_json::{Map, Value};
+
+/// Inputs larger than this are refused before parsing: no member or query comes close,
+/// and a till must not be made to parse a runaway buffer.
+pub const MAX_INPUT_BYTES: usize = 1 << 20;
+
+/// Parses `json` as a JSON object. `what` names the argument in messages ("member", "query").
+pub fn parse_object(json: &str, what: &str) -> Result<Map<String, Value>> {
+    match parse_value(json, what)? {
+        Value::Object(map) => Ok(map),
+        other => Err(Error::invalid_argument(format!(
+            "the {what} must be a JSON object, not {}",
+            json_type_name(&other)
+        ))),
+    }
+}
+
+/// Parses `json` as any JSON value, refusing oversized input.
+pub fn parse_value(json: &str, what: &str) -> Result<Value> {
+    if json.len() > MAX_INPUT_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "the {what} is {} bytes, more than the {MAX_INPUT_BYTES}-byte limit; send smaller input",
+            json.len()
+        )));
+    }
+    serde_json::from_str(json).map_err(|e| {
+        Error::invalid_argument(format!(
+            "the {what} is not valid JSON ({e}); send a JSON object"
+        ))
+    })
+}
+
+/// "an array", "a string", ... for messages.
+pub fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The known name closest to an unknown one, if it is close enough to be a likely typo.
+pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+    let unknown = unknown.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (*k, strsim::jaro_winkler(&unknown, k)))
+        .filter(|(_, score)| *score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(k, _)| k)
+}
+
+/// "unknown field `x`; did you mean `y`?" or the list of known names.
+pub fn unknown_key_message(unknown: &str, known: &[&str]) -> String {
+    match nearest(unknown, known) {
+        Some(k) => format!("unknown field `{unknown}`; did you mean `{k}`?"),
+        None => format!(
+            "unknown field `{unknown}`; known fields: {}",
+            known.join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn nearest_finds_the_apis_own_spelling() {
+        let known = ["referrere_mp", "remark", "mobile", "name", "sex_group"];
+        assert_eq!(nearest("referrer_mp", &known), Some("referrere_mp"));
+        assert_eq!(nearest("moblie", &known), Some("mobile"));
+        assert_eq!(nearest("Sex_Group", &known), Some("sex_group"));
+        assert_eq!(nearest("zzzzzz", &known), None);
+    }
+
+    #[test]
+    fn refuses_non_objects_and_oversized_input() {
+        assert_eq!(
+            parse_object("[1]", "member").unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            parse_object("nope", "member").unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_INPUT_BYTES));
+        let e = parse_object(&big, "member").unwrap_err();
+        assert!(e.message.contains("limit"));
+        let deep = "[".repeat(10_000);
+        assert_eq!(
+            parse_object(&deep, "member").unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+    }
+}

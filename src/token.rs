@@ -1,0 +1,247 @@
+//! The app-token: fetched once, cached for its lifetime less a safety margin, shared by
+//! every thread of a client, refreshed by one thread at a time.
+//!
+//! The token endpoint is rate limited (about two calls a minute), so a till that fetched a
+//! token per save would soon be locked out: this cache is what keeps it working.
+
+use crate::config::{AppCredentials, AppSource};
+use crate::error::{Error, ErrorKind, Result};
+use crate::signing;
+use crate::transport::{now_ms, Call, Method, Transport, APP_SECRET_ROTATED};
+use serde_json::Value;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
+
+pub const AUTHORIZE_PATH: &str = "/jdyconnector/app_management/push_app_authorize";
+pub const TOKEN_PATH: &str = "/jdyconnector/app_management/kingdee_auth_token";
+
+/// Refresh this long before expiry at most, so a token never expires in flight.
+const MAX_SAFETY_MARGIN: Duration = Duration::from_secs(300);
+/// When the answer gives no usable expiry, trust a token for this long.
+const FALLBACK_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// A cached app-token, valid together with the app credentials it was issued under.
+pub struct Token {
+    value: String,
+    refresh_at: Instant,
+    pub app: Arc<AppCredentials>,
+}
+
+impl Token {
+    /// The `app-token` header value (a secret: never logged or put in a message).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+#[derive(Default)]
+struct Cached {
+    app: Option<Arc<AppCredentials>>,
+    token: Option<Arc<Token>>,
+}
+
+pub struct Session {
+    source: AppSource,
+    cached: RwLock<Cached>,
+    /// Held while fetching, so only one authorization or token request is in flight.
+    refresh: Mutex<()>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not disable the client: the guarded data stays consistent
+    // because it is only replaced whole.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Session {
+    pub fn new(source: AppSource) -> Session {
+        let cached = match &source {
+            AppSource::Direct(app) => Cached {
+                app: Some(Arc::new(app.clone())),
+                token: None,
+            },
+            AppSource::Authorize { .. } => Cached::default(),
+        };
+        Session {
+            source,
+            cached: RwLock::new(cached),
+            refresh: Mutex::new(()),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Cached> {
+        self.cached.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Cached> {
+        self.cached.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn fresh_token(&self) -> Option<Arc<Token>> {
+        self.read()
+            .token
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .cloned()
+    }
+
+    /// A valid token, fetching one (and the app credentials) if needed.
+    pub fn token(&self, transport: &Transport) -> Result<Arc<Token>> {
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        let _refreshing = lock(&self.refresh);
+        // Another thread may have refreshed while this one waited.
+        if let Some(token) = self.fresh_token() {
+            return Ok(token);
+        }
+        let app = self.app_credentials(transport)?;
+        let token = match fetch_token(transport, &app) {
+            Err(e) if e.errcode == Some(APP_SECRET_ROTATED) && self.can_reauthorize() => {
+                self.write().app = None;
+                let app = self.app_credentials(transport)?;
+                fetch_token(transport, &app)?
+            }
+            other => other?,
+        };
+        let token = Arc::new(token);
+        self.write().token = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets `failed` (if it is still the cached token) so the next call fetches anew.
+    pub fn invalidate_token(&self, failed: &Arc<Token>) {
+        let mut cached = self.write();
+        if cached
+            .token
+            .as_ref()
+            .is_some_and(|t| Arc::ptr_eq(t, failed))
+        {
+            cached.token = None;
+        }
+    }
+
+    /// Whether the app credentials can be fetched again (authorization mode).
+    pub fn can_reauthorize(&self) -> bool {
+        matches!(self.source, AppSource::Authorize { .. })
+    }
+
+    /// Forgets the app credentials and token issued under `failed`'s app, so the next call
+    /// re-authorizes (the app secret was rotated).
+    pub fn invalidate_app(&self, failed: &Arc<Token>) {
+        if !self.can_reauthorize() {
+            return;
+        }
+        let mut cached = self.write();
+        if cached
+            .app
+            .as_ref()
+            .is_some_and(|a| Arc::ptr_eq(a, &failed.app))
+        {
+            cached.app = None;
+            cached.token = None;
+        }
+    }
+
+    /// Must be called with `refresh` held.
+    fn app_credentials(&self, transport: &Transport) -> Result<Arc<AppCredentials>> {
+        if let Some(app) = self.read().app.clone() {
+            return Ok(app);
+        }
+        let AppSource::Authorize { outer_instance_id } = &self.source else {
+            return Err(Error::internal(
+                "direct app credentials missing from the cache",
+            ));
+        };
+        let app = Arc::new(authorize(transport, outer_instance_id)?);
+        self.write().app = Some(app.clone());
+        Ok(app)
+    }
+}
+
+/// Fetches the app key, secret and domain for an outer instance id.
+fn authorize(transport: &Transport, outer_instance_id: &str) -> Result<AppCredentials> {
+    let params = [("outerInstanceId".to_string(), outer_instance_id.to_string())];
+    let data = transport
+        .send(&Call {
+            method: Method::Post,
+            path: AUTHORIZE_PATH,
+            params: &params,
+            body: Some("{}"),
+            route: None,
+        })?
+        .into_data("authorization (push_app_authorize)")?;
+    let rows = data.as_array().map(Vec::as_slice).unwrap_or_default();
+    let valid = rows.iter().find(|row| match row.get("status") {
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => s.trim() == "1",
+        _ => false,
+    });
+    let Some(row) = valid else {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            format!(
+                "the authorization answer lists {} row(s) and none is valid (status 1) for this outer_instance_id; check that the app is authorized for this account in Kingdee",
+                rows.len()
+            ),
+        ));
+    };
+    let field = |key: &str| -> Result<String> {
+        match row.get(key).and_then(Value::as_str) {
+            Some(s) if !s.is_empty() => Ok(s.to_string()),
+            _ => Err(Error::new(
+                ErrorKind::Server,
+                format!("the authorization answer's valid row has no `{key}`; try again later"),
+            )),
+        }
+    };
+    Ok(AppCredentials {
+        app_key: field("appKey")?,
+        app_secret: field("appSecret")?,
+        domain: field("domain")?,
+    })
+}
+
+fn fetch_token(transport: &Transport, app: &Arc<AppCredentials>) -> Result<Token> {
+    let params = [
+        ("app_key".to_string(), app.app_key.clone()),
+        (
+            "app_signature".to_string(),
+            signing::app_signature(&app.app_key, &app.app_secret),
+        ),
+    ];
+    let data = transport
+        .send(&Call {
+            method: Method::Get,
+            path: TOKEN_PATH,
+            params: &params,
+            body: None,
+            route: None,
+        })?
+        .into_data("the app-token request (kingdee_auth_token)")?;
+    let value = match data.get("app-token").and_then(Value::as_str) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::Server,
+                "the token answer has no `app-token`; try again later",
+            ))
+        }
+    };
+    let expires_ms = match data.get("expires") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let lifetime = expires_ms
+        .map(|at| Duration::from_millis(at.saturating_sub(now_ms())))
+        .unwrap_or(FALLBACK_LIFETIME);
+    let margin = (lifetime / 10).min(MAX_SAFETY_MARGIN);
+    Ok(Token {
+        value,
+        refresh_at: Instant::now() + lifetime.saturating_sub(margin),
+        app: app.clone(),
+    })
+}

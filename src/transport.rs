@@ -1,0 +1,404 @@
+//! Signed HTTP exchanges with the gateway, and what its answers mean.
+//!
+//! One `ureq` agent per client: a keep-alive connection pool shared by every thread, fixed
+//! timeouts, TLS verification always on (rustls with the webpki roots; there is no switch to
+//! turn it off). The body is read whatever the status, because the gateway reports its
+//! rejections as JSON under HTTP 519 and rate limits under 429.
+
+use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
+use crate::signing::{self, Query};
+use serde_json::Value;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The largest answer read into memory: far above any real member answer (a list page of
+/// 100 members is a few tens of KiB), low enough that a broken server cannot exhaust a till.
+pub const MAX_RESPONSE_BYTES: u64 = 8 << 20;
+
+pub const USER_AGENT: &str = concat!("jdy-member/", env!("CARGO_PKG_VERSION"));
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// The routing headers every business call carries.
+pub struct AppRoute<'a> {
+    pub token: &'a str,
+    pub domain: &'a str,
+}
+
+/// One request to make.
+pub struct Call<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub params: &'a [(String, String)],
+    pub body: Option<&'a str>,
+    pub route: Option<AppRoute<'a>>,
+}
+
+/// The JSON answer of the server, whatever its HTTP status.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+pub struct Transport {
+    agent: ureq::Agent,
+    base_url: String,
+    client_id: String,
+    client_secret: String,
+    timeout_ms: u128,
+}
+
+/// Epoch milliseconds of this machine's clock.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Transport {
+    pub fn new(config: &Config) -> Result<Transport> {
+        let proxy =
+            match &config.proxy {
+                Some(url) => Some(ureq::Proxy::new(url).map_err(|e| {
+                    Error::config(format!("`proxy` is not a usable proxy URL ({e})"))
+                })?),
+                // Environment proxies are ignored on purpose: what a till talks to is set in
+                // one place, its configuration.
+                None => None,
+            };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(false)
+            .user_agent(USER_AGENT)
+            .timeout_global(Some(config.timeout))
+            .timeout_connect(Some(config.connect_timeout))
+            .proxy(proxy)
+            .max_redirects(0)
+            .build()
+            .into();
+        Ok(Transport {
+            agent,
+            base_url: config.base_url.clone(),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            timeout_ms: config.timeout.as_millis(),
+        })
+    }
+
+    /// Signs and sends `call`; returns the server's JSON answer or a network, timeout or
+    /// server error.
+    pub fn send(&self, call: &Call<'_>) -> Result<Reply> {
+        let query = Query::from_params(call.params);
+        let url = if query.wire.is_empty() {
+            format!("{}{}", self.base_url, call.path)
+        } else {
+            format!("{}{}?{}", self.base_url, call.path, query.wire)
+        };
+        let headers = signing::gateway_headers(
+            &self.client_id,
+            &self.client_secret,
+            call.method.as_str(),
+            call.path,
+            &query,
+            &signing::new_nonce(),
+            now_ms(),
+        );
+        let result = match call.method {
+            Method::Get => {
+                let mut request = self.agent.get(&url);
+                for (name, value) in &headers {
+                    request = request.header(*name, value);
+                }
+                if let Some(route) = &call.route {
+                    request = request
+                        .header("app-token", route.token)
+                        .header("X-GW-Router-Addr", route.domain);
+                }
+                request.call()
+            }
+            Method::Post => {
+                let mut request = self
+                    .agent
+                    .post(&url)
+                    .header("Content-Type", "application/json");
+                for (name, value) in &headers {
+                    request = request.header(*name, value);
+                }
+                if let Some(route) = &call.route {
+                    request = request
+                        .header("app-token", route.token)
+                        .header("X-GW-Router-Addr", route.domain);
+                }
+                request.send(call.body.unwrap_or("{}"))
+            }
+        };
+        let mut response = result.map_err(|e| self.transport_error(e, call.path))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(|e| self.transport_error(e, call.path).with_status(status))?;
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(body @ Value::Object(_)) => Ok(Reply { status, body }),
+            _ => {
+                let kind = if status == 429 {
+                    ErrorKind::RateLimited
+                } else {
+                    ErrorKind::Server
+                };
+                Err(Error::new(
+                    kind,
+                    format!(
+                        "{} {} answered HTTP {status} with a body that is not a JSON object ({} bytes); the gateway or a proxy in between is failing, try again later",
+                        call.method.as_str(),
+                        call.path,
+                        bytes.len()
+                    ),
+                )
+                .with_status(status))
+            }
+        }
+    }
+
+    /// Describes a failed exchange without the URL (its query may carry a signature).
+    fn transport_error(&self, error: ureq::Error, path: &str) -> Error {
+        let host = &self.base_url;
+        match error {
+            ureq::Error::Timeout(which) => Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the request to {host}{path} timed out ({which}; limits: timeout_ms {}); the network or the gateway is slow, try again",
+                    self.timeout_ms
+                ),
+            ),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::new(
+                ErrorKind::Timeout,
+                format!("the request to {host}{path} timed out ({io}); try again"),
+            ),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Error::new(
+                    ErrorKind::Network,
+                    format!("{host} refused the connection; check `base_url` and the network, then try again"),
+                )
+            }
+            ureq::Error::Io(io) => Error::new(
+                ErrorKind::Network,
+                format!("the connection to {host} failed ({io}); check the network and try again"),
+            ),
+            ureq::Error::HostNotFound => Error::new(
+                ErrorKind::Network,
+                format!("the host of {host} could not be resolved; check the network's DNS and `base_url`"),
+            ),
+            ureq::Error::ConnectionFailed => Error::new(
+                ErrorKind::Network,
+                format!("no connection could be made to {host}; check the network and try again"),
+            ),
+            ureq::Error::BodyExceedsLimit(limit) => Error::new(
+                ErrorKind::Server,
+                format!("the answer to {path} is larger than {limit} bytes, far more than any real answer; refused"),
+            ),
+            ureq::Error::Tls(what) => Error::new(
+                ErrorKind::Network,
+                format!("TLS with {host} failed ({what}); the certificate could not be verified, check the network for interception"),
+            )
+            .retryable(false),
+            #[allow(unreachable_patterns)]
+            ureq::Error::Rustls(e) => Error::new(
+                ErrorKind::Network,
+                format!("TLS with {host} failed ({e}); the certificate could not be verified, check the network for interception"),
+            )
+            .retryable(false),
+            ureq::Error::Protocol(e) => Error::new(
+                ErrorKind::Network,
+                format!("{host} answered with broken HTTP ({e}); try again"),
+            ),
+            ureq::Error::ConnectProxyFailed(what) => Error::new(
+                ErrorKind::Network,
+                format!("the proxy refused to connect ({what}); check `proxy`"),
+            ),
+            ureq::Error::InvalidProxyUrl => Error::config("`proxy` is not a usable proxy URL"),
+            other => Error::new(
+                ErrorKind::Network,
+                format!("the request to {host}{path} failed ({}); try again", short_kind(&other)),
+            ),
+        }
+    }
+}
+
+/// A short label for the rarer ureq errors, never including a URL.
+fn short_kind(error: &ureq::Error) -> &'static str {
+    match error {
+        ureq::Error::BadUri(_) => "bad URL",
+        ureq::Error::Http(_) => "bad HTTP request",
+        ureq::Error::RedirectFailed | ureq::Error::TooManyRedirects => "unexpected redirect",
+        _ => "transport error",
+    }
+}
+
+/// Error codes that a fresh app-token fixes.
+pub fn is_token_error(errcode: i64) -> bool {
+    matches!(errcode, 4009..=4011 | 1_000_202_001)
+}
+
+/// The code for "app secret check failed": Kingdee rotated the app secret.
+pub const APP_SECRET_ROTATED: i64 = 1_030_002_006;
+
+fn text_field(body: &Value, key: &str) -> Option<String> {
+    body.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+/// The `errcode` of an answer: a JSON integer, or (from hostile or broken servers) a
+/// numeric string.
+fn errcode_of(body: &Value) -> Option<i64> {
+    match body.get("errcode")? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// What the library tells the caller for a Kingdee error code.
+fn explain(errcode: i64) -> (ErrorKind, bool, &'static str) {
+    use ErrorKind::*;
+    match errcode {
+        4001..=4005 => (Auth, false, "the gateway rejected the client credentials; check `client_id` and `client_secret`"),
+        4006 => (Auth, false, "the gateway refused the request timestamp: this machine's clock is probably more than 5 minutes off; correct the clock"),
+        4007 => (Auth, false, "the gateway refused the signed-header list; this is a bug in jdy-member, please report it"),
+        4008 => (Auth, false, "the gateway rejected the request signature; check that `client_secret` belongs to `client_id`"),
+        4009..=4011 | 1_000_202_001 => (Auth, false, "the gateway refused the app-token even after a fresh one was fetched; check `app_key` and `app_secret`"),
+        4012 => (Auth, false, "this app has no permission for this API (or the routing domain is wrong); grant the API to the app in the Kingdee developer console and check `domain`"),
+        APP_SECRET_ROTATED => (Auth, false, "the app secret check failed: Kingdee has rotated the app secret; with `outer_instance_id` the library re-authorizes by itself, with a direct `app_secret` put the new one in the configuration"),
+        5000 | 5003..=5007 => (Server, true, "the gateway is unavailable or overloaded; try again later"),
+        5001 | 5002 => (Api, false, "the gateway does not know this API or method; check `base_url`, or upgrade jdy-member"),
+        2_000_002_000 => (Server, true, "Kingdee reported a system error; try again later, and if it persists report it on the Kingdee developer community"),
+        _ => (Api, false, "Kingdee refused the request; `description` says why"),
+    }
+}
+
+impl Reply {
+    /// The answer's `data` on success, or the error it reports.
+    pub fn into_data(self, what: &str) -> Result<Value> {
+        let status = self.status;
+        let errcode = errcode_of(&self.body);
+        let description = text_field(&self.body, "description");
+        match errcode {
+            Some(0) if (200..300).contains(&status) => {
+                let Value::Object(mut body) = self.body else {
+                    return Ok(Value::Null);
+                };
+                Ok(body.remove("data").unwrap_or(Value::Null))
+            }
+            Some(code) if code != 0 => {
+                let (mut kind, retryable, advice) = explain(code);
+                if status == 429 {
+                    kind = ErrorKind::RateLimited;
+                }
+                let mut error = Error::new(
+                    kind,
+                    format!("{what} failed with errcode {code} (HTTP {status}): {advice}"),
+                )
+                .retryable(retryable || status == 429)
+                .with_errcode(code, description)
+                .with_status(status);
+                error.description_cn = text_field(&self.body, "description_cn");
+                Err(error)
+            }
+            _ => {
+                let (kind, advice) = match status {
+                    429 => (ErrorKind::RateLimited, "too many requests; slow down and try again later"),
+                    500..=599 => (ErrorKind::Server, "the server failed; try again later"),
+                    200..=299 => (ErrorKind::Server, "the answer carries no errcode; the gateway or a proxy is misbehaving, try again later"),
+                    _ => (ErrorKind::Server, "the answer was not understood; try again later"),
+                };
+                let mut error = Error::new(kind, format!("{what} got HTTP {status}: {advice}"))
+                    .with_status(status);
+                error.description = description;
+                Err(error)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reply(status: u16, body: Value) -> Result<Value> {
+        Reply { status, body }.into_data("member save")
+    }
+
+    #[test]
+    fn success_returns_data_as_received() {
+        let data = json!({"id": "1", "name": "会员A"});
+        let got = reply(
+            200,
+            json!({"errcode": 0, "description": "success", "data": data}),
+        )
+        .unwrap();
+        assert_eq!(got, data);
+    }
+
+    #[test]
+    fn gateway_rejections_are_classified() {
+        for (status, code, kind, retryable) in [
+            (519, 4008, ErrorKind::Auth, false),
+            (519, 4003, ErrorKind::Auth, false),
+            (519, 4011, ErrorKind::Auth, false),
+            (519, 5003, ErrorKind::Server, true),
+            (519, 5001, ErrorKind::Api, false),
+            (429, 5007, ErrorKind::RateLimited, true),
+            (200, 2_000_002_000, ErrorKind::Server, true),
+            (200, 1_030_002_006, ErrorKind::Auth, false),
+            (200, 123, ErrorKind::Api, false),
+        ] {
+            let e = reply(
+                status,
+                json!({"errcode": code, "description": "签名错误", "description_cn": "签名错误"}),
+            )
+            .unwrap_err();
+            assert_eq!((e.kind, e.retryable), (kind, retryable), "{code}");
+            assert_eq!(e.errcode, Some(code));
+            assert_eq!(e.description.as_deref(), Some("签名错误"));
+            assert_eq!(e.http_status, Some(status));
+        }
+    }
+
+    #[test]
+    fn answers_without_errcode_are_server_errors() {
+        assert_eq!(
+            reply(200, json!({"data": {}})).unwrap_err().kind,
+            ErrorKind::Server
+        );
+        assert_eq!(reply(502, json!({})).unwrap_err().kind, ErrorKind::Server);
+        assert_eq!(
+            reply(429, json!({})).unwrap_err().kind,
+            ErrorKind::RateLimited
+        );
+        assert_eq!(
+            reply(200, json!({"errcode": "0", "data": 1})).unwrap(),
+            json!(1)
+        );
+        assert_eq!(
+            reply(200, json!({"errcode": [0]})).unwrap_err().kind,
+            ErrorKind::Server
+        );
+    }
+}

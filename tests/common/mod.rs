@@ -1,0 +1,106 @@
+//! Helpers shared by the integration tests: calling the C ABI the way a C program does.
+#![allow(dead_code)]
+
+use jdy_member::ffi::*;
+use serde_json::Value;
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
+
+/// Takes ownership of a returned envelope: parses it and frees it with jdy_string_free.
+pub fn take(ptr: *mut c_char) -> Value {
+    assert!(
+        !ptr.is_null(),
+        "the library returned NULL instead of an envelope"
+    );
+    let text = unsafe { CStr::from_ptr(ptr) }
+        .to_str()
+        .expect("envelopes are UTF-8")
+        .to_string();
+    unsafe { jdy_string_free(ptr) };
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+pub fn c(text: &str) -> CString {
+    CString::new(text).expect("no NUL in test text")
+}
+
+/// A client built through jdy_client_new, freed on drop.
+pub struct CClient(pub *mut JdyClient);
+
+unsafe impl Send for CClient {}
+unsafe impl Sync for CClient {}
+
+impl CClient {
+    pub fn new(config: &Value) -> CClient {
+        Self::try_new(config).unwrap_or_else(|e| panic!("client refused: {e}"))
+    }
+
+    pub fn try_new(config: &Value) -> Result<CClient, Value> {
+        let text = c(&config.to_string());
+        let mut error: *mut c_char = std::ptr::null_mut();
+        let client = unsafe { jdy_client_new(text.as_ptr(), &mut error) };
+        if client.is_null() {
+            Err(take(error))
+        } else {
+            assert!(error.is_null(), "error_json must be NULL on success");
+            Ok(CClient(client))
+        }
+    }
+
+    pub fn save(&self, member: &Value) -> Value {
+        let text = c(&member.to_string());
+        take(unsafe { jdy_member_save(self.0, text.as_ptr()) })
+    }
+
+    pub fn get(&self, query: &Value) -> Value {
+        let text = c(&query.to_string());
+        take(unsafe { jdy_member_get(self.0, text.as_ptr()) })
+    }
+
+    pub fn list(&self, query: &Value) -> Value {
+        let text = c(&query.to_string());
+        take(unsafe { jdy_member_list(self.0, text.as_ptr()) })
+    }
+}
+
+impl Drop for CClient {
+    fn drop(&mut self) {
+        unsafe { jdy_client_free(self.0) };
+    }
+}
+
+pub fn validate(member: &Value) -> Value {
+    let text = c(&member.to_string());
+    take(unsafe { jdy_member_validate(text.as_ptr()) })
+}
+
+/// The member from the API spec's own example.
+pub fn seed_member() -> Value {
+    serde_json::json!({
+        "address": "410", "birthday": "2022-08-01", "custom_no": "1", "customer": "001",
+        "detail_address": "XXX", "enable": "1", "end_date": "2022-01-01", "is_delete": "0",
+        "join_way": "1", "label": null, "level": "1", "mbcard_id": "1", "mobile": "13333333333",
+        "name": "会员A", "period": "1", "referrere_mp": "1", "remark": "备注", "sale_shop": "1",
+        "sex_group": "1", "shop": "850693217107061760", "source": "1", "start_date": "2022-01-01"
+    })
+}
+
+pub fn member(mobile: u64, name: &str) -> Value {
+    serde_json::json!({"mobile": mobile.to_string(), "name": name})
+}
+
+/// Asserts an error envelope of `kind` and returns its error object.
+pub fn expect_error(envelope: &Value, kind: &str) -> Value {
+    assert_eq!(envelope["ok"], false, "expected an error, got {envelope}");
+    assert_eq!(envelope["error"]["kind"], kind, "wrong kind in {envelope}");
+    assert!(envelope["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    assert!(envelope["error"]["retryable"].is_boolean());
+    envelope["error"].clone()
+}
+
+pub fn expect_ok(envelope: &Value) -> Value {
+    assert_eq!(envelope["ok"], true, "expected success, got {envelope}");
+    envelope["data"].clone()
+}
