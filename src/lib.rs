@@ -14,6 +14,8 @@ pub mod signing;
 pub mod token;
 pub mod transport;
 
+#[cfg(feature = "cli")]
+pub mod records;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
