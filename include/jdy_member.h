@@ -90,6 +90,24 @@ void jdy_client_free(JdyClient *client);
 char *jdy_member_save(JdyClient *client, const char *member_json);
 
 /**
+ * Saves many members: `members_json` is a JSON array of member objects, `options_json` an
+ * object `{"concurrency": 1-64 (default 4), "rate": requests per second (default none)}`
+ * or NULL for the defaults.
+ *
+ * Each member is validated offline first; invalid ones are refused without being sent and
+ * the others still go, on worker threads sharing this client's connections and token.
+ * On success `data` is `{"results": [one envelope per member, in input order], "saved": n,
+ * "refused": n, "failed": n}`; the call itself fails only for bad arguments.
+ * Input up to 64 MiB. Returns an envelope, never NULL; release it with jdy_string_free().
+ * Blocks until every member has its result. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `members_json` and `options_json` are NULL or
+ * NUL-terminated strings.
+ */
+char *jdy_member_save_batch(JdyClient *client, const char *members_json, const char *options_json);
+
+/**
  * Reads one member (GET /jdy/v2/ls/member_detail) by `{"id": ...}` or `{"mobile": ...}`.
  *
  * On success `data` is Kingdee's member object as received.

@@ -2,6 +2,7 @@
 //! and returns an envelope. Every export runs inside [`boundary`], so a panic becomes an
 //! `internal` envelope and never unwinds into the caller's process.
 
+use crate::batch::{self, BatchOptions, MAX_BATCH_BYTES};
 use crate::client::Client;
 use crate::envelope;
 use crate::error::{Error, Result};
@@ -51,16 +52,24 @@ fn envelope_call(f: impl FnOnce() -> Result<Value>) -> *mut c_char {
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that outlives the returned slice.
 unsafe fn text_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str> {
+    bounded_text_arg(ptr, what, MAX_INPUT_BYTES)
+}
+
+/// [`text_arg`] with its own size limit.
+///
+/// # Safety
+/// As for [`text_arg`].
+unsafe fn bounded_text_arg<'a>(ptr: *const c_char, what: &str, limit: usize) -> Result<&'a str> {
     if ptr.is_null() {
         return Err(Error::invalid_argument(format!(
             "the {what} pointer is NULL; pass a NUL-terminated UTF-8 JSON string"
         )));
     }
     // strnlen stops at the limit, so a runaway buffer is never scanned to its end.
-    let len = libc::strnlen(ptr, MAX_INPUT_BYTES + 1);
-    if len > MAX_INPUT_BYTES {
+    let len = libc::strnlen(ptr, limit + 1);
+    if len > limit {
         return Err(Error::invalid_argument(format!(
-            "the {what} is longer than the {MAX_INPUT_BYTES}-byte limit; send smaller input"
+            "the {what} is longer than the {limit}-byte limit; send smaller input"
         )));
     }
     let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
@@ -161,6 +170,43 @@ pub unsafe extern "C" fn jdy_member_save(
         let client = client_arg(client)?;
         let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
         client.save_member(&member)
+    })
+}
+
+/// Saves many members: `members_json` is a JSON array of member objects, `options_json` an
+/// object `{"concurrency": 1-64 (default 4), "rate": requests per second (default none)}`
+/// or NULL for the defaults.
+///
+/// Each member is validated offline first; invalid ones are refused without being sent and
+/// the others still go, on worker threads sharing this client's connections and token.
+/// On success `data` is `{"results": [one envelope per member, in input order], "saved": n,
+/// "refused": n, "failed": n}`; the call itself fails only for bad arguments.
+/// Input up to 64 MiB. Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks until every member has its result. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `members_json` and `options_json` are NULL or
+/// NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_member_save_batch(
+    client: *mut JdyClient,
+    members_json: *const c_char,
+    options_json: *const c_char,
+) -> *mut c_char {
+    envelope_call(|| {
+        let client = client_arg(client)?;
+        let text = bounded_text_arg(members_json, "member list", MAX_BATCH_BYTES)?;
+        let members = input::parse_array(text, "member list", MAX_BATCH_BYTES)?;
+        let options = if options_json.is_null() {
+            BatchOptions::default()
+        } else {
+            BatchOptions::from_map(&input::parse_object(
+                text_arg(options_json, "batch options")?,
+                "batch options",
+            )?)?
+        };
+        let results = batch::save_all(client, &members, &options, &batch::Silent);
+        Ok(batch::summary(&results))
     })
 }
 

@@ -18,17 +18,32 @@ pub fn parse_object(json: &str, what: &str) -> Result<Map<String, Value>> {
     }
 }
 
+/// Parses `json` as a JSON array of at most `limit` bytes (a batch of members).
+pub fn parse_array(json: &str, what: &str, limit: usize) -> Result<Vec<Value>> {
+    match parse_within(json, what, limit, "a JSON array")? {
+        Value::Array(items) => Ok(items),
+        other => Err(Error::invalid_argument(format!(
+            "the {what} must be a JSON array, not {}",
+            json_type_name(&other)
+        ))),
+    }
+}
+
 /// Parses `json` as any JSON value, refusing oversized input.
 pub fn parse_value(json: &str, what: &str) -> Result<Value> {
-    if json.len() > MAX_INPUT_BYTES {
+    parse_within(json, what, MAX_INPUT_BYTES, "a JSON object")
+}
+
+fn parse_within(json: &str, what: &str, limit: usize, expected: &str) -> Result<Value> {
+    if json.len() > limit {
         return Err(Error::invalid_argument(format!(
-            "the {what} is {} bytes, more than the {MAX_INPUT_BYTES}-byte limit; send smaller input",
+            "the {what} is {} bytes, more than the {limit}-byte limit; send smaller input",
             json.len()
         )));
     }
     serde_json::from_str(json).map_err(|e| {
         Error::invalid_argument(format!(
-            "the {what} is not valid JSON ({e}); send a JSON object"
+            "the {what} is not valid JSON ({e}); send {expected}"
         ))
     })
 }

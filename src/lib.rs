@@ -3,6 +3,7 @@
 //! A synchronous core behind a C ABI (see `include/jdy_member.h`); everything here is plain
 //! Rust and usable directly from Rust as well.
 
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod envelope;

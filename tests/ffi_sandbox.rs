@@ -381,3 +381,98 @@ fn a_non_json_answer_is_a_server_error() {
     assert_eq!(error["http_status"], 502);
     server.join().unwrap();
 }
+
+fn save_batch(client: &CClient, members: &Value, options: Option<&Value>) -> Value {
+    let members = c(&members.to_string());
+    let options = options.map(|o| c(&o.to_string()));
+    let options_ptr = options.as_ref().map_or(std::ptr::null(), |o| o.as_ptr());
+    take(unsafe { jdy_member_save_batch(client.0, members.as_ptr(), options_ptr) })
+}
+
+#[test]
+fn a_batch_saves_valid_members_refuses_invalid_ones_and_keeps_input_order() {
+    let sandbox = sandbox();
+    let client = CClient::new(&sandbox.client_config());
+    let mut members: Vec<Value> = (0..50u64)
+        .map(|i| member(13_200_000_000 + i, &format!("批量{i}")))
+        .collect();
+    members[3] = json!({"mobile": "123", "name": "坏号码"});
+    members[17] = json!("not an object");
+    members[40] = json!({"mobile": "13200000040", "name": "", "sex_group": 9});
+    let data = expect_ok(&save_batch(
+        &client,
+        &Value::Array(members),
+        Some(&json!({"concurrency": 8})),
+    ));
+    assert_eq!(
+        (
+            data["saved"].as_u64(),
+            data["refused"].as_u64(),
+            data["failed"].as_u64()
+        ),
+        (Some(47), Some(3), Some(0))
+    );
+    let results = data["results"].as_array().unwrap();
+    assert_eq!(results.len(), 50);
+    for (i, result) in results.iter().enumerate() {
+        match i {
+            3 | 40 => assert_eq!(result["error"]["kind"], "validation"),
+            17 => assert_eq!(result["error"]["kind"], "invalid_argument"),
+            _ => assert_eq!(
+                result["data"]["name"],
+                format!("批量{i}"),
+                "result {i} in input order"
+            ),
+        }
+    }
+    let stats = sandbox.stats();
+    assert_eq!(stats.save_calls, 47, "invalid members were never sent");
+    assert_eq!(stats.token_calls, 1);
+}
+
+#[test]
+fn batch_arguments_are_checked() {
+    let sandbox = sandbox();
+    let client = CClient::new(&sandbox.client_config());
+    expect_error(
+        &save_batch(&client, &json!({"mobile": "1"}), None),
+        "invalid_argument",
+    );
+    let error = expect_error(
+        &save_batch(
+            &client,
+            &json!([]),
+            Some(&json!({"concurrency": 0, "rat": 1})),
+        ),
+        "validation",
+    );
+    assert_eq!(error["fields"].as_array().unwrap().len(), 2);
+    let data = expect_ok(&save_batch(&client, &json!([]), None));
+    assert_eq!(data["results"], json!([]));
+    let null = std::ptr::null();
+    expect_error(
+        &take(unsafe { jdy_member_save_batch(client.0, null, null) }),
+        "invalid_argument",
+    );
+    assert_eq!(sandbox.stats().requests, 0);
+}
+
+#[test]
+fn a_batch_never_exceeds_its_rate() {
+    let sandbox = sandbox();
+    let client = CClient::new(&sandbox.client_config());
+    let members: Vec<Value> = (0..10u64)
+        .map(|i| member(13_210_000_000 + i, "限速"))
+        .collect();
+    let started = Instant::now();
+    let data = expect_ok(&save_batch(
+        &client,
+        &Value::Array(members),
+        Some(&json!({"concurrency": 10, "rate": 20})),
+    ));
+    assert_eq!(data["saved"], 10);
+    assert!(
+        started.elapsed() >= Duration::from_millis(440),
+        "10 at 20/s take at least 0.45 s"
+    );
+}

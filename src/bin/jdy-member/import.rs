@@ -1,0 +1,485 @@
+//! `jdy-member import`: bulk saves with progress, a rejects file and a resumable journal.
+//!
+//! The journal (`<input>.journal.jsonl` beside the input) gets a `sending` line before each
+//! save request and a `saved` line after it succeeds. `--resume` skips rows already saved,
+//! and looks up the rows that were in flight when the last run stopped before sending them
+//! again, so an import cut off at any point saves nobody twice.
+
+use crate::output::{describe, Exit, Output};
+use crate::{ReadArgs, Session};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jdy_member::batch::{self, BatchOptions, Observer};
+use jdy_member::records::{self, Format, Record};
+use jdy_member::{member, Error, ErrorKind};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The members: .csv (API field names or Chinese headers), .jsonl or .json.
+    file: PathBuf,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    concurrency: u64,
+    /// At most this many requests per second.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Where refused and failed rows go (default: beside the input, NAME.rejects.jsonl).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Continue an earlier import of this file: rows already saved are skipped.
+    #[arg(long, conflicts_with = "restart")]
+    resume: bool,
+    /// Discard the journal of an earlier import and import every row again.
+    #[arg(long)]
+    restart: bool,
+}
+
+/// `dir/members.csv` → `dir/members.<suffix>`.
+fn beside(input: &Path, suffix: &str) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "import".into());
+    input.with_file_name(format!("{stem}.{suffix}"))
+}
+
+/// A row's identity in the journal: its line plus a digest of the member as sent, so a row
+/// edited between runs is imported again.
+fn fingerprint(normalised: &Map<String, Value>) -> String {
+    let text = serde_json::to_string(normalised).unwrap_or_default();
+    let digest = Sha256::digest(text.as_bytes());
+    base16ct::lower::encode_string(&digest[..8])
+}
+
+#[derive(Default)]
+struct JournalState {
+    saved: HashSet<(usize, String)>,
+    sending: HashSet<(usize, String)>,
+}
+
+impl JournalState {
+    fn load(path: &Path) -> std::io::Result<JournalState> {
+        let mut state = JournalState::default();
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(state),
+            Err(e) => return Err(e),
+        };
+        for line in BufReader::new(file).lines() {
+            // A line cut short by a killed process is simply not there.
+            let Ok(entry) = serde_json::from_str::<Value>(&line?) else {
+                continue;
+            };
+            let (Some(n), Some(fp)) = (
+                entry.get("line").and_then(Value::as_u64),
+                entry.get("fp").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let key = (n as usize, fp.to_string());
+            match entry.get("state").and_then(Value::as_str) {
+                Some("saved") => {
+                    state.sending.remove(&key);
+                    state.saved.insert(key);
+                }
+                Some("sending") => {
+                    state.sending.insert(key);
+                }
+                _ => {}
+            }
+        }
+        Ok(state)
+    }
+}
+
+/// An append-only JSON-lines file written from many threads, one whole line per write.
+struct Lines {
+    path: PathBuf,
+    file: Mutex<Option<File>>,
+    truncate: bool,
+}
+
+impl Lines {
+    fn new(path: PathBuf, truncate: bool) -> Lines {
+        Lines {
+            path,
+            file: Mutex::new(None),
+            truncate,
+        }
+    }
+
+    fn append(&self, value: &Value) -> std::io::Result<()> {
+        let mut guard = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let mut options = OpenOptions::new();
+            options.create(true);
+            if self.truncate {
+                options.write(true).truncate(true);
+            } else {
+                options.append(true);
+            }
+            *guard = Some(options.open(&self.path)?);
+        }
+        let mut line = value.to_string();
+        line.push('\n');
+        match guard.as_mut() {
+            Some(file) => file.write_all(line.as_bytes()),
+            None => Ok(()),
+        }
+    }
+}
+
+struct Counters {
+    saved: AtomicUsize,
+    refused: AtomicUsize,
+    failed: AtomicUsize,
+    worst: Mutex<Exit>,
+}
+
+/// One member on its way to the gateway.
+struct Pending<'a> {
+    record: &'a Record,
+    fingerprint: String,
+}
+
+struct Progress {
+    bar: ProgressBar,
+    plain: bool,
+    last_line: Mutex<Instant>,
+    started: Instant,
+    total: usize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let plain = !std::io::stderr().is_terminal();
+        let bar = if plain {
+            ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden())
+        } else {
+            ProgressBar::new(total as u64)
+        };
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} members · {per_sec} · ETA {eta} {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            plain,
+            last_line: Mutex::new(Instant::now()),
+            started: Instant::now(),
+            total,
+        }
+    }
+
+    fn step(&self, counters: &Counters) {
+        self.bar.inc(1);
+        if !self.plain {
+            return;
+        }
+        let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
+        let done = self.bar.position() as usize;
+        if last.elapsed() >= Duration::from_secs(2) || done == self.total {
+            *last = Instant::now();
+            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            let rate = done as f64 / seconds;
+            let eta = if rate > 0.0 {
+                (self.total - done) as f64 / rate
+            } else {
+                0.0
+            };
+            eprintln!(
+                "progress: {done}/{} sent, saved {}, refused {}, failed {}, {rate:.1}/s, ETA {eta:.0}s",
+                self.total,
+                counters.saved.load(Ordering::Relaxed),
+                counters.refused.load(Ordering::Relaxed),
+                counters.failed.load(Ordering::Relaxed),
+            );
+        }
+    }
+}
+
+struct ImportObserver<'a> {
+    pending: &'a [Pending<'a>],
+    format: Format,
+    journal: &'a Lines,
+    rejects: &'a Lines,
+    counters: &'a Counters,
+    progress: &'a Progress,
+    out: &'a Output,
+    io_error: Mutex<Option<std::io::Error>>,
+}
+
+impl ImportObserver<'_> {
+    fn journal(&self, index: usize, state: &str, id: Option<&Value>) {
+        let Some(pending) = self.pending.get(index) else {
+            return;
+        };
+        let mut entry = serde_json::json!({"line": pending.record.number, "fp": pending.fingerprint, "state": state});
+        if let Some(id) = id {
+            entry["id"] = id.clone();
+        }
+        if let Err(e) = self.journal.append(&entry) {
+            *self.io_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+        }
+    }
+}
+
+impl Observer for ImportObserver<'_> {
+    fn before_send(&self, index: usize) {
+        self.journal(index, "sending", None);
+    }
+
+    fn finished(&self, index: usize, result: &jdy_member::Result<Value>) {
+        match result {
+            Ok(data) => {
+                self.journal(index, "saved", data.get("id"));
+                self.counters.saved.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => {
+                if let Some(pending) = self.pending.get(index) {
+                    let written = reject(
+                        self.rejects,
+                        self.format,
+                        pending.record,
+                        error,
+                        self.counters,
+                    );
+                    if let Err(e) = written {
+                        *self.io_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    }
+                    if !self.out.json && !self.progress.plain {
+                        self.progress.bar.println(format!(
+                            "{}: {}",
+                            pending.record.location(self.format),
+                            describe(error)
+                        ));
+                    }
+                }
+            }
+        }
+        self.progress.step(self.counters);
+    }
+}
+
+/// Writes a refused or failed row to the rejects file and counts it.
+fn reject(
+    rejects: &Lines,
+    format: Format,
+    record: &Record,
+    error: &Error,
+    counters: &Counters,
+) -> std::io::Result<()> {
+    let exit = Exit::for_kind(error.kind);
+    if exit == Exit::Transport || error.kind == ErrorKind::Internal {
+        counters.failed.fetch_add(1, Ordering::Relaxed);
+    } else {
+        counters.refused.fetch_add(1, Ordering::Relaxed);
+    }
+    {
+        let mut worst = counters.worst.lock().unwrap_or_else(|p| p.into_inner());
+        *worst = (*worst).max(exit);
+    }
+    rejects.append(&serde_json::json!({
+        "at": record.location(format),
+        "line": record.number,
+        "record": record.source,
+        "error": error.to_json(),
+    }))
+}
+
+fn io_error(what: &Path, e: std::io::Error) -> Error {
+    Error::invalid_argument(format!("{} cannot be written: {e}", what.display()))
+}
+
+pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, Error> {
+    let started = Instant::now();
+    let records = records::read_file(&args.file, args.read.format, args.read.encoding)?;
+    let journal_path = beside(&args.file, "journal.jsonl");
+    let rejects_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| beside(&args.file, "rejects.jsonl"));
+
+    let previous = JournalState::load(&journal_path).map_err(|e| {
+        Error::invalid_argument(format!("{} cannot be read: {e}", journal_path.display()))
+    })?;
+    let has_history = !previous.saved.is_empty() || !previous.sending.is_empty();
+    if has_history && !args.resume && !args.restart {
+        return Err(Error::invalid_argument(format!(
+            "{} records an earlier import of this file ({} rows saved); pass --resume to continue it (rows already saved are skipped) or --restart to import every row again",
+            journal_path.display(),
+            previous.saved.len()
+        )));
+    }
+    let previous = if args.restart {
+        JournalState::default()
+    } else {
+        previous
+    };
+    let journal = Lines::new(journal_path.clone(), args.restart || !args.resume);
+    let rejects = Lines::new(rejects_path.clone(), true);
+    let counters = Counters {
+        saved: AtomicUsize::new(0),
+        refused: AtomicUsize::new(0),
+        failed: AtomicUsize::new(0),
+        worst: Mutex::new(Exit::Ok),
+    };
+    out.note(&format!(
+        "{}: {} records ({})",
+        args.file.display(),
+        records.records.len(),
+        records.encoding
+    ));
+
+    // Offline first: refused rows never reach the gateway.
+    let mut pending = Vec::new();
+    let mut members = Vec::new();
+    let mut skipped = 0usize;
+    let mut in_doubt = Vec::new();
+    for record in &records.records {
+        let checked = match &record.member {
+            Ok(member) => member::validate(member),
+            Err(problem) => Err(Error::invalid_argument(problem.clone())),
+        };
+        let normalised = match checked {
+            Ok(normalised) => normalised,
+            Err(error) => {
+                if !out.json {
+                    out.record_error(&record.location(records.format), &error);
+                }
+                reject(&rejects, records.format, record, &error, &counters)
+                    .map_err(|e| io_error(&rejects_path, e))?;
+                continue;
+            }
+        };
+        let fp = fingerprint(&normalised);
+        let key = (record.number, fp.clone());
+        if previous.saved.contains(&key) {
+            skipped += 1;
+        } else if previous.sending.contains(&key) {
+            in_doubt.push((record, fp, normalised));
+        } else {
+            pending.push(Pending {
+                record,
+                fingerprint: fp,
+            });
+            members.push(Value::Object(normalised));
+        }
+    }
+
+    // Rows that were in flight when the last run stopped: saved only if not already there.
+    let mut recovered = 0usize;
+    for (record, fp, normalised) in in_doubt {
+        match session.client.find_saved(&normalised) {
+            Ok(Some(stored)) => {
+                recovered += 1;
+                counters.saved.fetch_add(1, Ordering::Relaxed);
+                journal
+                    .append(&serde_json::json!({"line": record.number, "fp": fp, "state": "saved", "id": stored.get("id")}))
+                    .map_err(|e| io_error(&journal_path, e))?;
+            }
+            Ok(None) => {
+                pending.push(Pending {
+                    record,
+                    fingerprint: fp,
+                });
+                members.push(Value::Object(normalised));
+            }
+            Err(error) => {
+                let error = Error {
+                    message: format!(
+                        "an earlier run may have saved this row and the check failed, so it was not sent again ({}); run --resume again later",
+                        error.message
+                    ),
+                    ..error
+                };
+                reject(&rejects, records.format, record, &error, &counters)
+                    .map_err(|e| io_error(&rejects_path, e))?;
+            }
+        }
+    }
+
+    let progress = Progress::new(members.len());
+    let observer = ImportObserver {
+        pending: &pending,
+        format: records.format,
+        journal: &journal,
+        rejects: &rejects,
+        counters: &counters,
+        progress: &progress,
+        out,
+        io_error: Mutex::new(None),
+    };
+    let options = BatchOptions {
+        concurrency: args.concurrency as usize,
+        rate: args.rate.filter(|r| *r > 0.0 && r.is_finite()),
+    };
+    batch::save_all(&session.client, &members, &options, &observer);
+    progress.bar.finish_and_clear();
+    if let Some(e) = observer
+        .io_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        return Err(Error::invalid_argument(format!(
+            "the journal or rejects file could not be written ({e}); the import is incomplete, fix the disk and run it again with --resume"
+        )));
+    }
+
+    let seconds = started.elapsed().as_secs_f64();
+    let saved = counters.saved.load(Ordering::Relaxed);
+    let refused = counters.refused.load(Ordering::Relaxed);
+    let failed = counters.failed.load(Ordering::Relaxed);
+    let sent = members.len();
+    let rate = if seconds > 0.0 {
+        sent as f64 / seconds
+    } else {
+        0.0
+    };
+    let summary = serde_json::json!({
+        "file": args.file.display().to_string(),
+        "records": records.records.len(),
+        "saved": saved,
+        "recovered": recovered,
+        "skipped": skipped,
+        "refused": refused,
+        "failed": failed,
+        "seconds": (seconds * 1000.0).round() / 1000.0,
+        "rate": (rate * 10.0).round() / 10.0,
+        "rejects": (refused + failed > 0).then(|| rejects_path.display().to_string()),
+        "journal": journal_path.display().to_string(),
+    });
+    if out.json {
+        out.data(&summary);
+    } else {
+        out.note(&format!(
+            "saved {saved}, refused {refused}, failed {failed}, skipped {skipped} (already saved){} in {seconds:.1}s ({rate:.1} members/s)",
+            if recovered > 0 { format!(", recovered {recovered}") } else { String::new() }
+        ));
+        if refused + failed > 0 {
+            out.note(&format!(
+                "refused and failed rows, each with its error: {}{}",
+                rejects_path.display(),
+                if failed > 0 {
+                    "; run again with --resume to retry the failed ones"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    let worst = *counters.worst.lock().unwrap_or_else(|p| p.into_inner());
+    Ok(worst)
+}

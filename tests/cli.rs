@@ -1,0 +1,494 @@
+//! The `jdy-member` command line, run as a user runs it, against the sandbox gateway.
+#![cfg(feature = "cli")]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jdy-member");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+
+fn jdy(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    // A developer's own configuration must not leak into the tests.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JDY_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("the binary runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).expect("stdout is UTF-8"),
+        String::from_utf8(stderr).expect("stderr is UTF-8"),
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("jdy-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `jdy-member sandbox` as its own process, as integrators run it.
+struct SandboxProcess {
+    child: Child,
+    base_url: String,
+    config: Value,
+}
+
+impl SandboxProcess {
+    fn start() -> SandboxProcess {
+        let mut child = jdy(&["sandbox", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let announced: Value = serde_json::from_str(&line).expect("one JSON line");
+        SandboxProcess {
+            child,
+            base_url: announced["base_url"].as_str().unwrap().to_string(),
+            config: announced["config"].clone(),
+        }
+    }
+
+    fn config_file(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("config.json");
+        std::fs::write(&path, self.config.to_string()).unwrap();
+        path
+    }
+
+    fn control(&self, path: &str) -> Value {
+        let mut response = ureq::get(&format!("{}/__sandbox/{path}", self.base_url))
+            .call()
+            .unwrap();
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn save_prints_the_seed_member_saved_through_the_sandbox() {
+    let seed = format!("{EXAMPLES}/seed-member.json");
+    let (code, stdout, stderr) = run(&mut jdy(&["--sandbox", "save", &seed]));
+    assert_eq!(code, 0, "{stderr}");
+    let saved: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(saved["name"], "会员A");
+    assert_eq!(saved["mobile"], "13333333333");
+    assert!(saved["id"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[test]
+fn save_reads_json_lines_from_stdin_and_json_output_is_an_envelope() {
+    let mut child = jdy(&["--sandbox", "--json", "save", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            "{\"mobile\":\"13800000001\",\"name\":\"张三\"}\n{\"mobile\":\"12\",\"name\":\"李四\"}\n"
+                .as_bytes(),
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "one member refused by validation"
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let envelope: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(envelope["ok"], true);
+    assert_eq!(envelope["data"]["saved"], 1);
+    assert_eq!(envelope["data"]["refused"], 1);
+    assert_eq!(envelope["data"]["results"][0]["data"]["name"], "张三");
+}
+
+#[test]
+fn validate_reports_every_bad_row_with_its_line() {
+    let csv = format!("{EXAMPLES}/members.csv");
+    let (code, _, stderr) = run(&mut jdy(&["validate", &csv]));
+    assert_eq!(code, 4, "{stderr}");
+    let bad_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("line ")).collect();
+    assert_eq!(bad_lines.len(), 4, "{stderr}");
+    for field in ["mobile", "name", "birthday", "sex_group"] {
+        assert!(
+            bad_lines
+                .iter()
+                .any(|l| l.contains(&format!(": {field}: "))),
+            "{field} in {stderr}"
+        );
+    }
+    assert!(stderr.contains("4 invalid"));
+}
+
+#[test]
+fn import_saves_good_rows_and_writes_bad_ones_to_the_rejects_file() {
+    let dir = temp_dir("import");
+    let csv = dir.join("members.csv");
+    std::fs::copy(format!("{EXAMPLES}/members.csv"), &csv).unwrap();
+    let (code, stdout, stderr) = run(&mut jdy(&[
+        "--sandbox",
+        "--json",
+        "import",
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 4, "rows refused by validation: {stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let summary = &summary["data"];
+    let records = summary["records"].as_u64().unwrap();
+    assert_eq!(summary["refused"], 4);
+    assert_eq!(summary["failed"], 0);
+    assert_eq!(summary["saved"].as_u64().unwrap(), records - 4);
+    assert!(
+        stderr.contains("progress:"),
+        "plain progress lines: {stderr}"
+    );
+
+    let rejects = std::fs::read_to_string(dir.join("members.rejects.jsonl")).unwrap();
+    let rejects: Vec<Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rejects.len(), 4);
+    for reject in &rejects {
+        assert_eq!(reject["error"]["kind"], "validation");
+        assert!(reject["record"].is_object(), "the row itself is kept");
+        assert!(reject["line"].as_u64().unwrap() > 1);
+    }
+}
+
+#[test]
+fn a_gbk_export_imports_with_chinese_names_intact() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("gbk");
+    let text = "手机号,姓名,性别,生日\r\n13900000001,王小明,男,1990/5/7\r\n13900000002,欧阳娜娜,女,2001-12-31\r\n";
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable);
+    let csv = dir.join("gbk.csv");
+    std::fs::write(&csv, &bytes).unwrap();
+    let config = sandbox.config_file(&dir);
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("gb18030"), "{stderr}");
+    let members = sandbox.control("members");
+    let mut members = members.as_array().unwrap().clone();
+    members.sort_by_key(|m| m["mobile"].as_str().unwrap().to_string());
+    let names: Vec<&str> = members
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["王小明", "欧阳娜娜"]);
+    assert_eq!(members[0]["sex_group"], "1");
+    assert_eq!(members[0]["birthday"], "1990-05-07");
+    assert_eq!(members[1]["sex_group"], "2");
+}
+
+#[test]
+fn an_interrupted_import_resumes_and_saves_nobody_twice() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("resume");
+    let config = sandbox.config_file(&dir);
+    let csv = dir.join("big.csv");
+    let total = 120u64;
+    let mut text = String::from("mobile,name\n");
+    for i in 0..total {
+        text.push_str(&format!("{},会员{i}\n", 13_700_000_000 + i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let args = |rate: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--config".to_string(),
+            config.display().to_string(),
+            "import".to_string(),
+            csv.display().to_string(),
+            "--rate".to_string(),
+            rate.to_string(),
+            "--concurrency".to_string(),
+            "4".to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+
+    // Cut the first run off part-way, as a power cut or a killed till would.
+    let first_args = args("40", &[]);
+    let mut first = jdy(&first_args.iter().map(String::as_str).collect::<Vec<_>>())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let saved = sandbox.control("stats")["save_calls"].as_u64().unwrap();
+        if saved >= 30 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let saved_before = sandbox.control("members").as_array().unwrap().len() as u64;
+    assert!(
+        saved_before > 0 && saved_before < total,
+        "interrupted part-way: {saved_before}"
+    );
+
+    // Without --resume the journal protects against a blind second import.
+    let plain = args("40", &[]);
+    let (code, _, stderr) = run(&mut jdy(&plain
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+
+    let resume_args = args("1000", &["--resume"]);
+    let (code, _, stderr) = run(&mut jdy(&resume_args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("skipped"), "{stderr}");
+
+    let stats = sandbox.control("stats");
+    let per_mobile = stats["saves_by_mobile"].as_object().unwrap();
+    assert_eq!(per_mobile.len() as u64, total, "everyone saved");
+    let twice: Vec<_> = per_mobile.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "saved more than once: {twice:?}");
+    assert_eq!(
+        sandbox.control("members").as_array().unwrap().len() as u64,
+        total
+    );
+}
+
+#[test]
+fn import_respects_the_rate_ceiling() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("rate");
+    let config = sandbox.config_file(&dir);
+    let csv = dir.join("rate.jsonl");
+    let lines: String = (0..20)
+        .map(|i| {
+            format!(
+                "{{\"mobile\":\"{}\",\"name\":\"限速{i}\"}}\n",
+                13_600_000_000u64 + i
+            )
+        })
+        .collect();
+    std::fs::write(&csv, lines).unwrap();
+    let started = Instant::now();
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--rate",
+        "20",
+        "--concurrency",
+        "8",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    // 20 requests at 20/s: the 20th may start no earlier than 0.95 s after the first.
+    assert!(started.elapsed() >= Duration::from_millis(950));
+    assert_eq!(sandbox.control("stats")["save_calls"], 20);
+}
+
+#[test]
+fn get_and_list_read_back_from_a_configured_gateway() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("read");
+    let config = sandbox.config_file(&dir);
+    let config = config.to_str().unwrap();
+    let seed = format!("{EXAMPLES}/seed-member.json");
+    assert_eq!(run(&mut jdy(&["--config", config, "save", &seed])).0, 0);
+
+    let (code, stdout, _) = run(&mut jdy(&[
+        "--config",
+        config,
+        "get",
+        "--mobile",
+        "13333333333",
+    ]));
+    assert_eq!(code, 0);
+    let member: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(member["name"], "会员A");
+
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config,
+        "get",
+        "--mobile",
+        "13900009999",
+    ]));
+    assert_eq!(code, 7, "not found: {stderr}");
+
+    for i in 0..3u64 {
+        let member =
+            json!({"mobile": (13_500_000_000u64 + i).to_string(), "name": format!("列表{i}")});
+        let file = dir.join(format!("m{i}.json"));
+        std::fs::write(&file, member.to_string()).unwrap();
+        assert_eq!(
+            run(&mut jdy(&[
+                "--config",
+                config,
+                "save",
+                file.to_str().unwrap()
+            ]))
+            .0,
+            0
+        );
+    }
+    let (code, stdout, _) = run(&mut jdy(&[
+        "--config",
+        config,
+        "list",
+        "--all",
+        "--page-size",
+        "2",
+    ]));
+    assert_eq!(code, 0);
+    let rows: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 4, "paged through 2 pages");
+
+    let (code, stdout, _) = run(&mut jdy(&[
+        "--config",
+        config,
+        "list",
+        "--name",
+        "列表",
+        "--page-size",
+        "2",
+    ]));
+    assert_eq!(code, 0);
+    let page: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(page["count"], 3);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn configuration_comes_from_the_environment_and_its_absence_is_explained() {
+    let sandbox = SandboxProcess::start();
+    let mut command = jdy(&["get", "--mobile", "13333333333"]);
+    for (key, value) in sandbox.config.as_object().unwrap() {
+        command.env(
+            format!("JDY_{}", key.to_ascii_uppercase()),
+            value.as_str().unwrap(),
+        );
+    }
+    let (code, _, stderr) = run(&mut command);
+    assert_eq!(code, 7, "configured from JDY_*, member not found: {stderr}");
+
+    let (code, _, stderr) = run(&mut jdy(&["get", "--mobile", "13333333333"]));
+    assert_eq!(code, 3);
+    assert!(
+        stderr.contains("--config") && stderr.contains("--sandbox"),
+        "{stderr}"
+    );
+
+    let mut wrong = jdy(&["get", "--mobile", "13333333333"]);
+    for (key, value) in sandbox.config.as_object().unwrap() {
+        wrong.env(
+            format!("JDY_{}", key.to_ascii_uppercase()),
+            value.as_str().unwrap(),
+        );
+    }
+    wrong.env("JDY_CLIENT_SECRET", "wrong-fake-secret");
+    let (code, _, stderr) = run(&mut wrong);
+    assert_eq!(code, 5, "auth refusal: {stderr}");
+    assert!(stderr.contains("4008"));
+    assert!(!stderr.contains("wrong-fake-secret"));
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in ["save", "get", "list", "validate", "import", "sandbox"] {
+        let (code, stdout, _) = run(&mut jdy(&[command, "--help"]));
+        assert_eq!(code, 0, "{command}");
+        assert!(
+            stdout.contains("Example"),
+            "{command} --help has an example"
+        );
+    }
+    let (code, stdout, _) = run(&mut jdy(&["--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Exit codes"));
+}
+
+#[test]
+fn rows_in_flight_when_cut_off_are_looked_up_not_sent_again() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("in-flight");
+    let config = sandbox.config_file(&dir);
+    let csv = dir.join("flight.csv");
+    let mut text = String::from("mobile,name\n");
+    for i in 0..10u64 {
+        text.push_str(&format!("{},在途{i}\n", 13_400_000_000 + i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let import = |extra: &[&str]| {
+        let mut command = jdy(&["--config", config.to_str().unwrap(), "--json", "import"]);
+        command.arg(&csv).args(extra);
+        run(&mut command)
+    };
+    assert_eq!(import(&[]).0, 0);
+
+    // A process killed after the gateway saved a row but before the journal said so
+    // leaves only the `sending` line: drop the `saved` lines of the first three rows.
+    let journal_path = dir.join("flight.journal.jsonl");
+    let journal = std::fs::read_to_string(&journal_path).unwrap();
+    let kept: Vec<&str> = journal
+        .lines()
+        .filter(|line| {
+            let entry: Value = serde_json::from_str(line).unwrap();
+            !(entry["state"] == "saved" && entry["line"].as_u64().unwrap() <= 4)
+        })
+        .collect();
+    assert_eq!(journal.lines().count() - kept.len(), 3);
+    std::fs::write(&journal_path, kept.join("\n") + "\n").unwrap();
+
+    let (code, stdout, stderr) = import(&["--resume"]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["data"]["recovered"], 3, "{summary}");
+    assert_eq!(summary["data"]["skipped"], 7);
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["save_calls"], 10, "nothing was sent again");
+    assert!(stats["saves_by_mobile"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|n| n == 1));
+}
