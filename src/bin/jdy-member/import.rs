@@ -8,7 +8,7 @@
 use crate::output::{describe, Exit, Output};
 use crate::{ReadArgs, Session};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use jdy_member::batch::{self, BatchOptions, Observer};
 use jdy_member::records::{self, Format, Record};
 use jdy_member::{member, Error, ErrorKind};
@@ -169,10 +169,15 @@ impl Progress {
         } else {
             ProgressBar::new(total as u64)
         };
-        if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} members · {per_sec} · ETA {eta} {msg}",
-        ) {
-            bar.set_style(style);
+        if let Ok(style) =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} members · {rate} · ETA {eta} {msg}")
+        {
+            bar.set_style(style.with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1}/s", state.per_sec());
+                },
+            ));
         }
         Progress {
             bar,

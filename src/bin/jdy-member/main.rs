@@ -136,7 +136,26 @@ fn main() -> ExitCode {
 /// The client (and the in-process sandbox that must outlive it, when --sandbox is given).
 pub struct Session {
     pub client: Client,
-    _sandbox: Option<Sandbox>,
+    sandbox: Option<Sandbox>,
+}
+
+impl Session {
+    /// With --sandbox, shows what the gateway saw, so the signed flow is visible.
+    fn report(&self, out: &Output) {
+        if let Some(sandbox) = &self.sandbox {
+            let stats = sandbox.stats();
+            out.note(&format!(
+                "sandbox gateway handled {} requests: {} authorization, {} token, {} save, {} detail, {} list; {} rejected",
+                stats.requests,
+                stats.authorize_calls,
+                stats.token_calls,
+                stats.save_calls,
+                stats.detail_calls,
+                stats.list_calls,
+                stats.rejections.values().sum::<u64>()
+            ));
+        }
+    }
 }
 
 fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
@@ -144,13 +163,14 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
         let sandbox = Sandbox::start(SandboxOptions::default())
             .map_err(|e| Error::config(format!("the sandbox could not start on loopback: {e}")))?;
         out.note(&format!(
-            "sandbox gateway running at {}",
+            "sandbox gateway running at {} (fake credentials, authorization mode)",
             sandbox.base_url()
         ));
-        let client = Client::from_json(&sandbox.client_config().to_string())?;
+        // Authorization mode, so a run shows the whole flow: authorization, token, call.
+        let client = Client::from_json(&sandbox.client_config_outer().to_string())?;
         return Ok(Session {
             client,
-            _sandbox: Some(sandbox),
+            sandbox: Some(sandbox),
         });
     }
     let config = match &cli.config {
@@ -164,7 +184,7 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
     };
     Ok(Session {
         client: Client::from_json(&config)?,
-        _sandbox: None,
+        sandbox: None,
     })
 }
 
@@ -205,33 +225,48 @@ fn config_from_env() -> Result<Value, Error> {
 }
 
 fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
-    match &cli.command {
-        Command::Save { file } => save(&session(cli, out)?, file, out),
-        Command::Get { mobile, id } => {
-            let mut query = Map::new();
-            match (mobile, id) {
-                (Some(mobile), _) => query.insert("mobile".into(), mobile.as_str().into()),
-                (None, Some(id)) => query.insert("id".into(), id.as_str().into()),
-                (None, None) => None,
-            };
-            let data = session(cli, out)?.client.get_member(&query)?;
-            if data.is_null() {
-                out.error(&Error::new(ErrorKind::Api, "no member matches that query"));
-                return Ok(Exit::NotFound);
-            }
-            out.data(&data);
-            Ok(Exit::Ok)
-        }
+    let command = match &cli.command {
+        Command::Validate { file, read } => return validate(file, read, out),
+        Command::Sandbox { port } => return serve_sandbox(*port, out),
+        other => other,
+    };
+    let session = session(cli, out)?;
+    let exit = match command {
+        Command::Save { file } => save(&session, file, out),
+        Command::Get { mobile, id } => get(&session, mobile, id, out),
         Command::List {
             name,
             page,
             page_size,
             all,
-        } => list(&session(cli, out)?, name, *page, *page_size, *all, out),
-        Command::Validate { file, read } => validate(file, read, out),
-        Command::Import(args) => import::run(&session(cli, out)?, args, out),
-        Command::Sandbox { port } => serve_sandbox(*port, out),
+        } => list(&session, name, *page, *page_size, *all, out),
+        Command::Import(args) => import::run(&session, args, out),
+        // Both need no client and returned above.
+        Command::Validate { .. } | Command::Sandbox { .. } => Ok(Exit::Ok),
+    };
+    session.report(out);
+    exit
+}
+
+fn get(
+    session: &Session,
+    mobile: &Option<String>,
+    id: &Option<String>,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let mut query = Map::new();
+    match (mobile, id) {
+        (Some(mobile), _) => query.insert("mobile".into(), mobile.as_str().into()),
+        (None, Some(id)) => query.insert("id".into(), id.as_str().into()),
+        (None, None) => None,
+    };
+    let data = session.client.get_member(&query)?;
+    if data.is_null() {
+        out.error(&Error::new(ErrorKind::Api, "no member matches that query"));
+        return Ok(Exit::NotFound);
     }
+    out.data(&data);
+    Ok(Exit::Ok)
 }
 
 fn read_input(file: &str) -> Result<String, Error> {
