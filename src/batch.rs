@@ -3,7 +3,8 @@
 //!
 //! Invalid members are refused offline and never sent; the others still go.
 
-use crate::client::Client;
+use crate::client::{Client, Saved};
+use crate::envelope;
 use crate::error::{Error, ErrorKind, Result};
 use crate::input;
 use crate::member;
@@ -80,33 +81,34 @@ impl BatchOptions {
     }
 }
 
-/// Spaces requests evenly so that no one-second window holds more than `rate` of them.
+/// Spaces requests so that consecutive ones start at least `1/rate` apart: no one-second
+/// window ever holds more than `rate` of them.
 pub struct Pacer {
     interval: Duration,
-    next: Mutex<Option<Instant>>,
+    /// When the last request was let through.
+    last: Mutex<Option<Instant>>,
 }
 
 impl Pacer {
     pub fn new(rate: f64) -> Pacer {
         Pacer {
             interval: Duration::from_secs_f64(1.0 / rate),
-            next: Mutex::new(None),
+            last: Mutex::new(None),
         }
     }
 
-    /// Blocks until this caller may send its request.
+    /// Blocks until this caller may send its request. Waiters queue on the lock, so the
+    /// spacing holds between actual starts, however late a sleeper wakes.
     pub fn wait(&self) {
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(previous) = *last {
+            let due = previous + self.interval;
             let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.interval);
-            slot
-        };
-        let now = Instant::now();
-        if slot > now {
-            std::thread::sleep(slot - now);
+            if due > now {
+                std::thread::sleep(due - now);
+            }
         }
+        *last = Some(Instant::now());
     }
 }
 
@@ -115,7 +117,7 @@ pub trait Observer: Sync {
     /// Right before the save request of member `index` is sent.
     fn before_send(&self, _index: usize) {}
     /// When member `index` has its final result.
-    fn finished(&self, _index: usize, _result: &Result<Value>) {}
+    fn finished(&self, _index: usize, _result: &Result<Saved>) {}
 }
 
 /// An observer that does nothing.
@@ -128,8 +130,8 @@ pub fn save_all(
     members: &[Value],
     options: &BatchOptions,
     observer: &dyn Observer,
-) -> Vec<Result<Value>> {
-    let mut results: Vec<Option<Result<Value>>> = Vec::with_capacity(members.len());
+) -> Vec<Result<Saved>> {
+    let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
     let mut to_send: Vec<(usize, Map<String, Value>)> = Vec::new();
     for (index, value) in members.iter().enumerate() {
         let checked = match value {
@@ -153,7 +155,7 @@ pub fn save_all(
 
     let pacer = options.rate.map(Pacer::new);
     let next = AtomicUsize::new(0);
-    let sent: Mutex<Vec<(usize, Result<Value>)>> = Mutex::new(Vec::with_capacity(to_send.len()));
+    let sent: Mutex<Vec<(usize, Result<Saved>)>> = Mutex::new(Vec::with_capacity(to_send.len()));
     let workers = options
         .concurrency
         .clamp(1, MAX_CONCURRENCY)
@@ -186,22 +188,22 @@ pub fn save_all(
 }
 
 /// Keeps one member's panic (a bug) from taking down the whole batch.
-fn guarded(f: impl FnOnce() -> Result<Value>) -> Result<Value> {
+fn guarded(f: impl FnOnce() -> Result<Saved>) -> Result<Saved> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|_| Err(Error::internal("jdy-member hit a bug saving this member")))
 }
 
 /// The batch envelope's `data`: a result envelope per member plus counts.
-pub fn summary(results: &[Result<Value>]) -> Value {
+pub fn summary(results: &[Result<Saved>]) -> Value {
     let mut saved = 0;
     let mut refused = 0;
     let mut failed = 0;
     let envelopes: Vec<Value> = results
         .iter()
         .map(|result| match result {
-            Ok(data) => {
+            Ok(done) => {
                 saved += 1;
-                serde_json::json!({"ok": true, "data": data})
+                envelope::saved(done)
             }
             Err(e) => {
                 if matches!(e.kind, ErrorKind::Validation | ErrorKind::InvalidArgument) {

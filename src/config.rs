@@ -8,8 +8,11 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://api.kingdee.com";
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_MAX_RETRIES: u64 = 3;
+pub const DEFAULT_DEADLINE_MS: u64 = 60_000;
+pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
 
-const KNOWN_KEYS: [&str; 10] = [
+const KNOWN_KEYS: [&str; 16] = [
     "client_id",
     "client_secret",
     "app_key",
@@ -20,7 +23,43 @@ const KNOWN_KEYS: [&str; 10] = [
     "timeout_ms",
     "connect_timeout_ms",
     "proxy",
+    "max_retries",
+    "deadline_ms",
+    "retry_backoff_ms",
+    "token_cache_path",
+    "log_path",
+    "log_level",
 ];
+
+/// How much the log says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+
+    fn parse(text: &str) -> Option<LogLevel> {
+        match text.to_ascii_lowercase().as_str() {
+            "error" => Some(LogLevel::Error),
+            "warn" | "warning" => Some(LogLevel::Warn),
+            "info" => Some(LogLevel::Info),
+            "debug" => Some(LogLevel::Debug),
+            _ => None,
+        }
+    }
+}
 
 /// Where the app key, app secret and routing domain come from.
 #[derive(Clone, PartialEq, Eq)]
@@ -62,6 +101,16 @@ pub struct Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub proxy: Option<String>,
+    /// Retries after the first attempt, for failures that are safe to retry.
+    pub max_retries: u32,
+    /// The whole call, retries and waits included, ends by then.
+    pub deadline: Duration,
+    /// The first wait before a retry; it doubles each time (with jitter), at most 5 s.
+    pub retry_backoff: Duration,
+    /// A file shared by processes so they fetch one app-token between them.
+    pub token_cache_path: Option<std::path::PathBuf>,
+    /// Where one line per request is appended, and how much is written.
+    pub log: Option<(std::path::PathBuf, LogLevel)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -121,6 +170,9 @@ impl Config {
         let outer_instance_id = text("outer_instance_id", false);
         let base_url = text("base_url", false);
         let proxy = text("proxy", false);
+        let token_cache_path = text("token_cache_path", false);
+        let log_path = text("log_path", false);
+        let log_level = text("log_level", false);
 
         let mut millis = |key: &str, default: u64| -> u64 {
             match map.get(key) {
@@ -138,6 +190,33 @@ impl Config {
         };
         let timeout_ms = millis("timeout_ms", DEFAULT_TIMEOUT_MS);
         let connect_timeout_ms = millis("connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS);
+        let deadline_ms = millis("deadline_ms", DEFAULT_DEADLINE_MS);
+        let retry_backoff_ms = millis("retry_backoff_ms", DEFAULT_RETRY_BACKOFF_MS);
+        let max_retries = match map.get("max_retries") {
+            None | Some(Value::Null) => DEFAULT_MAX_RETRIES,
+            Some(v) => match v.as_u64() {
+                Some(n) if n <= 10 => n,
+                _ => {
+                    problems.push("`max_retries` must be a whole number from 0 to 10".into());
+                    DEFAULT_MAX_RETRIES
+                }
+            },
+        };
+        let log = match (log_path, log_level) {
+            (Some(path), level) => match level.as_deref().map(LogLevel::parse) {
+                None => Some((path.into(), LogLevel::Info)),
+                Some(Some(level)) => Some((path.into(), level)),
+                Some(None) => {
+                    problems.push("`log_level` must be error, warn, info or debug".into());
+                    None
+                }
+            },
+            (None, Some(_)) => {
+                problems.push("`log_level` needs `log_path`, the file to write to".into());
+                None
+            }
+            (None, None) => None,
+        };
 
         let direct_given = app_key.is_some() || app_secret.is_some() || domain.is_some();
         let app_source = match (outer_instance_id, direct_given) {
@@ -197,6 +276,11 @@ impl Config {
                     timeout: Duration::from_millis(timeout_ms),
                     connect_timeout: Duration::from_millis(connect_timeout_ms),
                     proxy,
+                    max_retries: max_retries as u32,
+                    deadline: Duration::from_millis(deadline_ms),
+                    retry_backoff: Duration::from_millis(retry_backoff_ms),
+                    token_cache_path: token_cache_path.map(Into::into),
+                    log,
                 })
             }
             _ => Err(Error::config(format!(

@@ -1,12 +1,28 @@
 //! The JSON envelopes every entry point returns:
 //! `{"ok":true,"data":...}` or `{"ok":false,"error":{...}}`.
 
+use crate::client::Saved;
 use crate::error::Error;
 use serde_json::Value;
 
 /// The success envelope around `data`.
 pub fn ok(data: Value) -> String {
-    serde_json::json!({"ok": true, "data": data}).to_string()
+    ok_value(data).to_string()
+}
+
+/// The success envelope around `data`, as a JSON value.
+pub fn ok_value(data: Value) -> Value {
+    serde_json::json!({"ok": true, "data": data})
+}
+
+/// The success envelope of a save: marked `"recovered": true` when the save's answer was
+/// lost and the member was found stored as sent.
+pub fn saved(saved: &Saved) -> Value {
+    let mut envelope = serde_json::json!({"ok": true, "data": saved.data});
+    if saved.recovered {
+        envelope["recovered"] = Value::Bool(true);
+    }
+    envelope
 }
 
 /// The failure envelope for `error`.

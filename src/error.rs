@@ -68,6 +68,19 @@ impl FieldError {
     }
 }
 
+/// Whether a failed request may have reached the server: what decides if it is safe to
+/// send again. Not part of the envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Certainly not acted on: failed before sending (refused, DNS, connect), or never sent.
+    #[default]
+    NotSent,
+    /// Sent, or partly sent, and no answer arrived: the server may have acted on it.
+    Unknown,
+    /// The server answered.
+    Answered,
+}
+
 /// A failure, as reported to every caller in every language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
@@ -85,6 +98,10 @@ pub struct Error {
     pub fields: Vec<FieldError>,
     /// The HTTP status of the answer, when there was one.
     pub http_status: Option<u16>,
+    /// For a save: the library could not find out whether it took effect.
+    pub outcome_unknown: bool,
+    /// How far the failed request got.
+    pub delivery: Delivery,
 }
 
 impl Error {
@@ -102,6 +119,8 @@ impl Error {
             description_cn: None,
             fields: Vec::new(),
             http_status: None,
+            outcome_unknown: false,
+            delivery: Delivery::NotSent,
         }
     }
 
@@ -147,6 +166,11 @@ impl Error {
         self
     }
 
+    pub fn delivered(mut self, delivery: Delivery) -> Error {
+        self.delivery = delivery;
+        self
+    }
+
     pub fn retryable(mut self, retryable: bool) -> Error {
         self.retryable = retryable;
         self
@@ -172,6 +196,9 @@ impl Error {
         }
         if let Some(status) = self.http_status {
             error.insert("http_status".into(), Value::from(status));
+        }
+        if self.outcome_unknown {
+            error.insert("outcome_unknown".into(), Value::from(true));
         }
         if !self.fields.is_empty() {
             let fields = self

@@ -27,8 +27,11 @@ fn boundary<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
             .map(|s| s.to_string())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
+        let location = crate::log::take_panic_location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
         Err(Error::internal(format!(
-            "jdy-member hit a bug and recovered ({what}); please report it with the call that caused it"
+            "jdy-member hit a bug and recovered ({what}{location}); please report it with the call that caused it"
         )))
     })
 }
@@ -42,8 +45,33 @@ fn to_c(text: String) -> *mut c_char {
     }
 }
 
+/// Runs an offline call whose success is `data`.
 fn envelope_call(f: impl FnOnce() -> Result<Value>) -> *mut c_char {
     to_c(envelope::from_result(boundary(f)))
+}
+
+/// Runs a call on a client; `f` returns the whole success envelope. A caught panic is
+/// written to the client's log with its location.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+unsafe fn client_call(
+    client: *const JdyClient,
+    f: impl FnOnce(&Client) -> Result<Value>,
+) -> *mut c_char {
+    let client = match client_arg(client) {
+        Ok(client) => client,
+        Err(error) => return to_c(envelope::err(&error)),
+    };
+    match boundary(|| f(client)) {
+        Ok(envelope) => to_c(envelope.to_string()),
+        Err(error) => {
+            if error.kind == crate::ErrorKind::Internal {
+                client.log(crate::config::LogLevel::Error, &error.message);
+            }
+            to_c(envelope::err(&error))
+        }
+    }
 }
 
 /// Borrows a C string as UTF-8 text, refusing NULL, invalid UTF-8 and oversized input
@@ -166,10 +194,9 @@ pub unsafe extern "C" fn jdy_member_save(
     client: *mut JdyClient,
     member_json: *const c_char,
 ) -> *mut c_char {
-    envelope_call(|| {
-        let client = client_arg(client)?;
+    client_call(client, |client| {
         let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
-        client.save_member(&member)
+        Ok(envelope::saved(&client.save_member(&member)?))
     })
 }
 
@@ -193,8 +220,7 @@ pub unsafe extern "C" fn jdy_member_save_batch(
     members_json: *const c_char,
     options_json: *const c_char,
 ) -> *mut c_char {
-    envelope_call(|| {
-        let client = client_arg(client)?;
+    client_call(client, |client| {
         let text = bounded_text_arg(members_json, "member list", MAX_BATCH_BYTES)?;
         let members = input::parse_array(text, "member list", MAX_BATCH_BYTES)?;
         let options = if options_json.is_null() {
@@ -206,7 +232,7 @@ pub unsafe extern "C" fn jdy_member_save_batch(
             )?)?
         };
         let results = batch::save_all(client, &members, &options, &batch::Silent);
-        Ok(batch::summary(&results))
+        Ok(envelope::ok_value(batch::summary(&results)))
     })
 }
 
@@ -223,10 +249,9 @@ pub unsafe extern "C" fn jdy_member_get(
     client: *mut JdyClient,
     query_json: *const c_char,
 ) -> *mut c_char {
-    envelope_call(|| {
-        let client = client_arg(client)?;
+    client_call(client, |client| {
         let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        client.get_member(&query)
+        Ok(envelope::ok_value(client.get_member(&query)?))
     })
 }
 
@@ -245,10 +270,9 @@ pub unsafe extern "C" fn jdy_member_list(
     client: *mut JdyClient,
     query_json: *const c_char,
 ) -> *mut c_char {
-    envelope_call(|| {
-        let client = client_arg(client)?;
+    client_call(client, |client| {
         let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        client.list_members(&query)
+        Ok(envelope::ok_value(client.list_members(&query)?))
     })
 }
 
@@ -279,5 +303,24 @@ pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut
 pub unsafe extern "C" fn jdy_string_free(s: *mut c_char) {
     if !s.is_null() {
         drop(CString::from_raw(s));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error_naming_its_location() {
+        crate::log::install_panic_hook();
+        let result: Result<()> = boundary(|| panic!("deliberate test panic"));
+        let error = result.unwrap_err();
+        assert_eq!(error.kind, crate::ErrorKind::Internal);
+        assert!(
+            error.message.contains("deliberate test panic"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("src/ffi.rs:"), "{}", error.message);
     }
 }

@@ -10,9 +10,12 @@ pub mod envelope;
 pub mod error;
 pub mod ffi;
 pub mod input;
+pub mod log;
 pub mod member;
+pub mod retry;
 pub mod signing;
 pub mod token;
+pub mod token_file;
 pub mod transport;
 
 #[cfg(feature = "cli")]
@@ -20,6 +23,6 @@ pub mod records;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-pub use client::Client;
+pub use client::{Client, Saved};
 pub use config::Config;
 pub use error::{Error, ErrorKind, FieldError, Result};

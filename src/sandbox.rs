@@ -49,15 +49,98 @@
 //!   `http_400`, `http_411`, `http_413`.
 //! - Counters count every request routed to an endpoint, rejected or not. `/__sandbox/*` control
 //!   calls are not counted at all.
+//!
+//! # Fault injection
+//!
+//! A client must retry only when a request certainly took no effect, and look a member up
+//! before saving again after an ambiguous failure. [`Sandbox::inject`] (or
+//! `POST /__sandbox/faults`) makes the next matching requests fail as networks and gateways
+//! fail, so that tests can provoke each case. A [`FaultRule`] in JSON:
+//!
+//! ```json
+//! {"path": "/jdy/v2/ls/member", "method": "POST", "times": 1,
+//!  "fault": {"kind": "status", "status": 503}}
+//! ```
+//!
+//! `path` (exact, no query) and `method` (any case) default to "any"; `times` (default 1) is
+//! how many requests the rule affects before it is removed. Rules are tried in insertion order
+//! against every request to a Kingdee path, known endpoint or not, never `/__sandbox/*`. The
+//! request is read whole and counted (`requests` and its endpoint's counter) first; the fault
+//! then applies before any gateway check, so it hits correctly signed requests too. Each firing
+//! counts in `faults_fired`; injected answers are not counted in `rejections` (rejections made
+//! by the normal handling of an `after_processing` fault are).
+//!
+//! "Processed" below means the normal handling ran (it may itself reject the request) and its
+//! effects stand: a processed save is in `members()` and `saves_by_mobile` whatever the client
+//! was told.
+//!
+//! | `kind` | processed | what the client gets |
+//! | --- | --- | --- |
+//! | `status` | if `after_processing` | `status` with `body`, served as JSON if it parses as JSON, else `text/html`; default body a short nginx-style HTML page |
+//! | `gateway` | if `after_processing` | 519 with the gateway body `{"errcode", "description", "description_cn"}` |
+//! | `rate_limited` | no | 429, `Retry-After: 1`, `{"errcode": 429, "description": "too many requests", "description_cn": ..}` |
+//! | `drop_before_processing` | no | the connection closes without an answer |
+//! | `drop_after_processing` | yes | the connection closes without an answer |
+//! | `delay` | yes | the normal answer, `ms` later; the wait is before processing, or after it when `after_processing` |
+//! | `not_json` | if `after_processing` | a `text/html` page with `status` (default 200) |
+//! | `oversized` | yes | 200, `{"errcode":0,"description":"success","data":{"pad":"xxx…"}}` of exactly `bytes` bytes (never less than that envelope, 55 bytes), streamed; the connection closes after it |
+//!
+//! Choices (documented guesses, not Kingdee's known behaviour):
+//!
+//! - The 429 body shape and its errcode 429 are a guess: Kingdee's rate-limit answer is not
+//!   publicly documented beyond the status.
+//! - Gateway texts for 5000 and 5003-5007 are ours, like the other gateway texts.
+//! - `oversized` answers success, so the request is processed first (the answer must not claim
+//!   a save that did not happen). Its body carries no member fields.
+//! - A wait (a `delay` before processing, or the latency below) watches the connection: when
+//!   the client closes it during the wait the request is abandoned, not processed. So a client
+//!   that times out on a before-processing delay has certainly not saved, and one that times
+//!   out on an after-processing delay certainly has; tests stay deterministic as long as the
+//!   client gives up at least ~100 ms before the wait ends. A client that half-closes its
+//!   sending side while waiting for the answer counts as gone.
+//! - Waits sleep in steps of at most 50 ms without holding the state lock, end at shutdown,
+//!   and are cut to one day.
+//! - Rules are checked when injected: `times` at least 1, `path` starting with `/` (no query,
+//!   not a control path), `method` a plain token, `status` within 200..=999 and not 204 or 304
+//!   (those cannot carry a body), gateway `errcode` not 0, unknown keys refused.
+//!   [`Sandbox::inject`] panics on a bad rule, [`Sandbox::try_inject`] returns the reason.
+//!
+//! # Clock and latency
+//!
+//! The sandbox clock runs [`Sandbox::set_clock_offset_ms`] off the machine's; it serves the
+//! timestamp window, token issue and expiry, the `Date` header of every answer,
+//! `db_modify_time` and the list's time filters. [`Sandbox::set_latency_ms`] delays every
+//! member call (save, detail, list) that is processed, before processing. Both start from
+//! [`SandboxOptions`], and [`Sandbox::reset`] restores the values given there (0 by default).
+//!
+//! # HTTP controls
+//!
+//! Unsigned, for tests in other languages running `jdy-member sandbox`. Bad bodies answer 400
+//! `{"ok": false, "error": "<what is wrong>"}`, a wrong method 405, an unknown name 404.
+//!
+//! | control | body | answer |
+//! | --- | --- | --- |
+//! | `GET /__sandbox/stats` | | [`SandboxStats`] |
+//! | `GET /__sandbox/members` | | array of stored members, id order |
+//! | `GET /__sandbox/config` | | `{"direct": {..}, "outer": {..}}` library configurations |
+//! | `POST /__sandbox/reset` | | `{"ok": true}` |
+//! | `POST /__sandbox/expire_tokens` | | `{"ok": true, "expired": n}` |
+//! | `POST /__sandbox/rotate_app_secret` | `{"app_secret": "s"}` | `{"ok": true}` |
+//! | `POST /__sandbox/faults` | one rule, or an array of rules (all or none are added) | `{"ok": true, "added": n, "pending": n}` |
+//! | `GET /__sandbox/faults` | | array of pending rules, `times` = what is left |
+//! | `DELETE /__sandbox/faults` | | `{"ok": true, "cleared": n}` |
+//! | `POST /__sandbox/clock` | `{"offset_ms": n}` (may be negative) | `{"ok": true, "offset_ms": n}` |
+//! | `GET /__sandbox/tokens` | | array of issued app-tokens, oldest first |
+//! | `POST /__sandbox/latency` | `{"ms": n}` | `{"ok": true, "ms": n}` |
 
 use crate::signing;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -103,6 +186,13 @@ const LINGER_MAX_BYTES: usize = 8 * 1024 * 1024;
 const MAX_CONNECTIONS: usize = 512;
 /// Bound on remembered tokens, so a token loop cannot grow memory without limit.
 const MAX_TOKENS: usize = 10_000;
+/// Longest wait a delay or the latency makes (longer ones are cut to this).
+const MAX_WAIT_MS: u64 = 24 * 60 * 60 * 1000;
+/// Chunk of an oversized answer's padding, written at a time.
+const PAD_CHUNK: usize = 64 * 1024;
+/// The oversized answer around its padding.
+const OVERSIZED_HEAD: &str = r#"{"errcode":0,"description":"success","data":{"pad":""#;
+const OVERSIZED_TAIL: &str = r#""}}"#;
 
 const ERR_AUTH_VERSION: u64 = 4001;
 const ERR_CLIENT_ID: u64 = 4002;
@@ -113,8 +203,16 @@ const ERR_TOKEN_EMPTY: u64 = 4009;
 const ERR_TOKEN_INVALID: u64 = 4010;
 const ERR_TOKEN_EXPIRED: u64 = 4011;
 const ERR_NO_PERMISSION: u64 = 4012;
+const ERR_GATEWAY_INTERNAL: u64 = 5000;
 const ERR_API_NOT_FOUND: u64 = 5001;
 const ERR_METHOD: u64 = 5002;
+const ERR_UNAVAILABLE: u64 = 5003;
+const ERR_GATEWAY_TIMEOUT: u64 = 5004;
+const ERR_CANCELLED: u64 = 5005;
+const ERR_CIRCUIT_OPEN: u64 = 5006;
+const ERR_OVERLOADED: u64 = 5007;
+/// Unknown upstream: our errcode in the (guessed) body of a 429 answer.
+const ERR_RATE_LIMITED: u64 = 429;
 const ERR_APP_SECRET: u64 = 1_030_002_006;
 /// Unknown upstream: our code for an unknown `outerInstanceId`.
 const ERR_NOT_AUTHORIZED: u64 = 1_030_002_001;
@@ -157,6 +255,11 @@ pub struct SandboxOptions {
     pub token_ttl_ms: u64,
     /// Accepted distance between `X-Api-TimeStamp` and the sandbox clock (Kingdee: 5 minutes).
     pub timestamp_window_ms: u64,
+    /// Extra latency of every processed member call (save, detail, list); see
+    /// [`Sandbox::set_latency_ms`].
+    pub latency_ms: u64,
+    /// How far the sandbox clock runs off the machine's; see [`Sandbox::set_clock_offset_ms`].
+    pub clock_offset_ms: i64,
 }
 
 impl Default for SandboxOptions {
@@ -165,6 +268,8 @@ impl Default for SandboxOptions {
             port: 0,
             token_ttl_ms: 24 * 60 * 60 * 1000,
             timestamp_window_ms: 300_000,
+            latency_ms: 0,
+            clock_offset_ms: 0,
         }
     }
 }
@@ -181,8 +286,158 @@ pub struct SandboxStats {
     pub list_calls: u64,
     /// Non-zero errcode (as a string) -> count; HTTP-level failures as `http_<status>`.
     pub rejections: BTreeMap<String, u64>,
-    /// Successful saves per mobile: 2 or more means the same member was saved again.
+    /// Successful saves per mobile: 2 or more means the same member was saved again. A save
+    /// processed under a fault counts even if its answer was dropped or replaced.
     pub saves_by_mobile: BTreeMap<String, u64>,
+    /// Requests a [`FaultRule`] applied to.
+    pub faults_fired: u64,
+}
+
+/// A failure to inject into the sandbox's answer to a request (see the module docs for which
+/// ones let the request take effect).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// Answer with this HTTP status and body (default body: a short HTML page) instead of a
+    /// normal answer. A body that parses as JSON is served as JSON, any other as `text/html`.
+    Status {
+        status: u16,
+        #[serde(default)]
+        body: Option<String>,
+        #[serde(default)]
+        after_processing: bool,
+    },
+    /// Answer HTTP 519 with the gateway JSON for `errcode` (as the real gateway does), e.g.
+    /// 5000 internal error or 5004 timeout.
+    Gateway {
+        errcode: u64,
+        #[serde(default)]
+        after_processing: bool,
+    },
+    /// HTTP 429 with a JSON body and a `Retry-After: 1` header (body shape is a documented
+    /// guess), without processing.
+    RateLimited,
+    /// Read the whole request, then close the connection without processing or answering.
+    DropBeforeProcessing,
+    /// Process the request fully (a save takes effect), then close without answering.
+    DropAfterProcessing,
+    /// Wait `ms` before answering (after processing when `after_processing`, else before).
+    /// The request is always processed, unless the client closes the connection during a wait
+    /// before processing (then it is abandoned).
+    Delay {
+        ms: u64,
+        #[serde(default)]
+        after_processing: bool,
+    },
+    /// Answer with a non-JSON body (`text/html`) and this status (default 200); the request is
+    /// processed only when `after_processing`.
+    NotJson {
+        #[serde(default)]
+        status: Option<u16>,
+        #[serde(default)]
+        after_processing: bool,
+    },
+    /// Process the request, then answer 200 with a valid JSON success body of exactly `bytes`
+    /// bytes (`{"errcode":0,"description":"success","data":{"pad":"xxxx..."}}`, at least 55),
+    /// streamed, and close the connection.
+    Oversized { bytes: u64 },
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Which requests a [`Fault`] applies to, and how many times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// Kingdee path to match exactly (no query), e.g. "/jdy/v2/ls/member"; None = every
+    /// Kingdee path (never `/__sandbox/*`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// "GET"/"POST" (any case); None = any.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// How many matching requests it affects, then it is removed (default 1).
+    #[serde(default = "one")]
+    pub times: u32,
+    pub fault: Fault,
+}
+
+impl FaultRule {
+    /// Once, on any Kingdee path and method.
+    pub fn new(fault: Fault) -> FaultRule {
+        FaultRule {
+            path: None,
+            method: None,
+            times: 1,
+            fault,
+        }
+    }
+
+    /// Once, on one method and path, e.g. `FaultRule::on("POST", "/jdy/v2/ls/member", ..)`.
+    pub fn on(method: &str, path: &str, fault: Fault) -> FaultRule {
+        FaultRule {
+            path: Some(path.to_string()),
+            method: Some(method.to_string()),
+            ..FaultRule::new(fault)
+        }
+    }
+
+    /// The same rule for `times` matching requests.
+    pub fn repeat(self, times: u32) -> FaultRule {
+        FaultRule { times, ..self }
+    }
+
+    /// Why the rule cannot be served, if it cannot.
+    fn check(&self) -> Result<(), String> {
+        if self.times == 0 {
+            return Err("`times` must be at least 1".into());
+        }
+        if let Some(path) = &self.path {
+            if !path.starts_with('/') || path.contains(['?', '#']) {
+                return Err(format!(
+                    "`path` must be a path starting with `/`, without query: {path:?}"
+                ));
+            }
+            if path.starts_with(CONTROL_PREFIX) || path == "/__sandbox" {
+                return Err(format!(
+                    "`path` {path:?} is a sandbox control path; faults apply to Kingdee paths only"
+                ));
+            }
+        }
+        if let Some(method) = &self.method {
+            if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Err(format!(
+                    "`method` must be like \"GET\" or \"POST\": {method:?}"
+                ));
+            }
+        }
+        let status = match &self.fault {
+            Fault::Status { status, .. } => Some(*status),
+            Fault::NotJson { status, .. } => *status,
+            _ => None,
+        };
+        if let Some(status) = status {
+            if !(200..=999).contains(&status) || status == 204 || status == 304 {
+                return Err(format!(
+                    "`status` {status} cannot carry a body: use 200..=999, not 204 or 304"
+                ));
+            }
+        }
+        if let Fault::Gateway { errcode: 0, .. } = self.fault {
+            return Err("a gateway fault needs a non-zero `errcode`, e.g. 5000".into());
+        }
+        Ok(())
+    }
+
+    fn matches(&self, req: &Request) -> bool {
+        self.path.as_ref().is_none_or(|p| *p == req.path)
+            && self
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&req.method))
+    }
 }
 
 /// A running gateway emulator. Stops on [`Sandbox::shutdown`] or drop.
@@ -206,6 +461,8 @@ impl Sandbox {
         let listener = TcpListener::bind(("127.0.0.1", options.port))?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
+            clock_offset_ms: AtomicI64::new(options.clock_offset_ms),
+            latency_ms: AtomicU64::new(options.latency_ms),
             options,
             base_url: format!("http://{addr}"),
             state: Mutex::new(State::new()),
@@ -269,9 +526,60 @@ impl Sandbox {
         self.shared.lock().expire_tokens();
     }
 
-    /// Empty store, zero counters, original app secret. Issued tokens are kept.
+    /// Empty store, zero counters, original app secret, no faults, and the clock offset and
+    /// latency given in the options. Issued tokens are kept.
     pub fn reset(&self) {
-        self.shared.lock().reset();
+        self.shared.reset();
+    }
+
+    /// Adds a fault rule after the pending ones.
+    ///
+    /// # Panics
+    ///
+    /// On a rule that cannot be served (see [`Sandbox::try_inject`]): a mistake in the test.
+    pub fn inject(&self, rule: FaultRule) {
+        if let Err(why) = self.try_inject(rule) {
+            panic!("sandbox fault rule refused: {why}");
+        }
+    }
+
+    /// Adds a fault rule after the pending ones, or says why it cannot be served (`times` 0,
+    /// a control path, a status that cannot carry a body, gateway errcode 0, ...).
+    pub fn try_inject(&self, rule: FaultRule) -> Result<(), String> {
+        rule.check()?;
+        self.shared.lock().faults.push(rule);
+        Ok(())
+    }
+
+    /// Removes every pending fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// The pending fault rules, in matching order, `times` being what is left of each.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.shared.lock().faults.clone()
+    }
+
+    /// The sandbox clock runs this many ms off the machine's (negative = behind): used for the
+    /// timestamp window, token expiry, the `Date` header and db_modify_time. A client whose
+    /// clock is 10 minutes fast is emulated by set_clock_offset_ms(-600_000).
+    pub fn set_clock_offset_ms(&self, offset_ms: i64) {
+        self.shared
+            .clock_offset_ms
+            .store(offset_ms, Ordering::SeqCst);
+    }
+
+    /// Every app-token issued so far, oldest first (tests search logs for them). Kept across
+    /// [`Sandbox::reset`]; the oldest are forgotten beyond 10,000.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.lock().issued_tokens()
+    }
+
+    /// Extra latency added to every business call (member save/detail/list) that is
+    /// processed, before processing, e.g. 20 ms for throughput benchmarks.
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.shared.latency_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Stops accepting, closes every connection and joins the threads; the port is free after.
@@ -314,6 +622,8 @@ struct Shared {
     base_url: String,
     state: Mutex<State>,
     stopping: AtomicBool,
+    clock_offset_ms: AtomicI64,
+    latency_ms: AtomicU64,
 }
 
 /// A token as issued, remembered to tell invalid from expired from rotated.
@@ -347,6 +657,8 @@ struct State {
     tokens: HashMap<String, IssuedToken>,
     token_serial: u64,
     stats: SandboxStats,
+    /// Pending fault rules, in matching order.
+    faults: Vec<FaultRule>,
 }
 
 impl State {
@@ -359,6 +671,7 @@ impl State {
             tokens: HashMap::new(),
             token_serial: 0,
             stats: SandboxStats::default(),
+            faults: Vec::new(),
         }
     }
 
@@ -368,6 +681,27 @@ impl State {
         self.next_id = FIRST_MEMBER_ID;
         self.app_secret = SANDBOX_APP_SECRET.to_string();
         self.stats = SandboxStats::default();
+        self.faults.clear();
+    }
+
+    fn issued_tokens(&self) -> Vec<String> {
+        let mut tokens: Vec<(&String, u64)> =
+            self.tokens.iter().map(|(k, t)| (k, t.serial)).collect();
+        tokens.sort_by_key(|&(_, serial)| serial);
+        tokens.into_iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The first pending rule matching the request, counted down (removed when spent).
+    fn take_fault(&mut self, req: &Request) -> Option<Fault> {
+        let index = self.faults.iter().position(|rule| rule.matches(req))?;
+        let rule = self.faults.get_mut(index)?;
+        rule.times = rule.times.saturating_sub(1);
+        let fault = rule.fault.clone();
+        if rule.times == 0 {
+            self.faults.remove(index);
+        }
+        self.stats.faults_fired += 1;
+        Some(fault)
     }
 
     fn expire_tokens(&mut self) -> usize {
@@ -429,9 +763,15 @@ impl Request {
     }
 }
 
-/// One answer: always JSON.
+const JSON_TYPE: &str = "application/json; charset=utf-8";
+const HTML_TYPE: &str = "text/html; charset=utf-8";
+
+/// One answer: JSON, unless a fault asks for something else.
 struct Response {
     status: u16,
+    content_type: &'static str,
+    /// Headers beyond Date, Content-Type, Content-Length and Connection.
+    extra_headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
     /// Close the connection after this answer.
     close: bool,
@@ -441,9 +781,64 @@ impl Response {
     fn json(status: u16, body: &Value) -> Response {
         Response {
             status,
+            content_type: JSON_TYPE,
+            extra_headers: Vec::new(),
             body: serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()),
             close: false,
         }
+    }
+
+    fn html(status: u16, body: String) -> Response {
+        Response {
+            status,
+            content_type: HTML_TYPE,
+            extra_headers: Vec::new(),
+            body: body.into_bytes(),
+            close: false,
+        }
+    }
+
+    /// A `status` fault: the given body (JSON if it parses as JSON), or an HTML error page as
+    /// a proxy in front of the gateway would send.
+    fn status_fault(status: u16, body: Option<String>) -> Response {
+        match body {
+            Some(body) if serde_json::from_str::<Value>(&body).is_ok() => Response {
+                body: body.into_bytes(),
+                ..Response::json(status, &Value::Null)
+            },
+            Some(body) => Response::html(status, body),
+            None => {
+                let title = format!("{status} {}", reason_phrase(status));
+                Response::html(
+                    status,
+                    format!(
+                        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+                    ),
+                )
+            }
+        }
+    }
+
+    /// A `not_json` fault: a page such as a captive portal or a proxy's login page.
+    fn not_json(status: u16) -> Response {
+        Response::html(
+            status,
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>金蝶精斗云</title></head>\n<body><p>jdy sandbox: this page is not JSON</p></body></html>\n".to_string(),
+        )
+    }
+
+    /// A `rate_limited` fault. Unknown upstream: the body shape and its errcode.
+    fn rate_limited() -> Response {
+        let mut response = Response::json(
+            429,
+            &json!({
+                "errcode": ERR_RATE_LIMITED,
+                "description": "too many requests",
+                "description_cn": "请求过于频繁,请稍后再试",
+            }),
+        );
+        response.extra_headers.push(("Retry-After", "1".into()));
+        response
     }
 
     /// An HTTP-level failure (not a Kingdee answer): the connection closes after it.
@@ -455,12 +850,13 @@ impl Response {
     }
 }
 
-/// What the handler decided for one request. This is the fault hook: fault injection adds
-/// variants here (answer slowly, answer garbage, close after the store changed, ...).
+/// What the handler decided for one request: the fault hook.
 enum Outcome {
     Respond(Response),
     /// Close the connection without answering.
     Close,
+    /// Answer 200 with a JSON body of this many bytes, streamed, then close.
+    Oversized(u64),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -485,6 +881,11 @@ impl Route {
             _ => return Err(ERR_API_NOT_FOUND),
         };
         Ok(route)
+    }
+
+    /// The member calls, which the latency applies to.
+    fn is_business(self) -> bool {
+        matches!(self, Route::Save | Route::List | Route::Detail)
     }
 
     fn count(self, stats: &mut SandboxStats) {
@@ -512,7 +913,62 @@ impl Shared {
 
     /// The sandbox clock (a later clock-offset fault shifts it here).
     fn now_ms(&self) -> u64 {
-        now_ms()
+        shift_ms(now_ms(), self.clock_offset_ms.load(Ordering::SeqCst))
+    }
+
+    fn reset(&self) {
+        self.lock().reset();
+        self.clock_offset_ms
+            .store(self.options.clock_offset_ms, Ordering::SeqCst);
+        self.latency_ms
+            .store(self.options.latency_ms, Ordering::SeqCst);
+    }
+
+    /// Waits `ms` in short steps without holding the state lock. False when the sandbox is
+    /// stopping or the client has closed the connection meanwhile (its answer is not wanted).
+    fn wait(&self, ms: u64, conn: Option<&TcpStream>) -> bool {
+        let start = Instant::now();
+        let total = Duration::from_millis(ms.min(MAX_WAIT_MS));
+        let mut probe = [0u8; 1];
+        let mut gone = false;
+        loop {
+            if self.is_stopping() {
+                gone = true;
+                break;
+            }
+            let elapsed = start.elapsed();
+            if elapsed >= total {
+                break;
+            }
+            let step = (total - elapsed).min(POLL_INTERVAL);
+            let Some(conn) = conn else {
+                thread::sleep(step);
+                continue;
+            };
+            // Peeking waits up to the read timeout and tells a closed connection (EOF, reset)
+            // from a silent one; bytes already waiting (a pipelined request) say nothing.
+            if conn.set_read_timeout(Some(step)).is_err() {
+                thread::sleep(step);
+                continue;
+            }
+            match conn.peek(&mut probe) {
+                Ok(0) => gone = true,
+                Ok(_) => thread::sleep(step),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                    ) => {}
+                Err(_) => gone = true,
+            }
+            if gone {
+                break;
+            }
+        }
+        if let Some(conn) = conn {
+            let _ = conn.set_read_timeout(Some(POLL_INTERVAL));
+        }
+        !gone
     }
 
     fn client_config(&self) -> Value {
@@ -537,14 +993,93 @@ impl Shared {
     }
 
     /// Every request passes here: the place where fault injection decides per request.
-    fn handle(&self, req: &Request) -> Outcome {
+    /// `conn` is the client's connection, watched while a wait runs.
+    fn handle(&self, req: &Request, conn: Option<&TcpStream>) -> Outcome {
         if self.is_stopping() {
             return Outcome::Close;
         }
         if req.path.starts_with(CONTROL_PREFIX) {
             return Outcome::Respond(self.control(req));
         }
-        Outcome::Respond(self.kingdee(req))
+        let route = Route::find(&req.method, &req.path);
+        let fault = {
+            let mut state = self.lock();
+            state.stats.requests += 1;
+            if let Ok(route) = route {
+                route.count(&mut state.stats);
+            }
+            state.take_fault(req)
+        };
+        let process = || self.process(req, route, conn);
+        let Some(fault) = fault else {
+            return process().map_or(Outcome::Close, Outcome::Respond);
+        };
+        // For the faults that replace the answer: process first if asked, then answer.
+        let replace = |after_processing: bool, response: Response| {
+            if after_processing && process().is_none() {
+                return Outcome::Close;
+            }
+            Outcome::Respond(response)
+        };
+        match fault {
+            Fault::Status {
+                status,
+                body,
+                after_processing,
+            } => replace(after_processing, Response::status_fault(status, body)),
+            Fault::Gateway {
+                errcode,
+                after_processing,
+            } => replace(
+                after_processing,
+                Response::json(519, &gateway_body(errcode)),
+            ),
+            Fault::RateLimited => Outcome::Respond(Response::rate_limited()),
+            Fault::NotJson {
+                status,
+                after_processing,
+            } => replace(after_processing, Response::not_json(status.unwrap_or(200))),
+            Fault::DropBeforeProcessing => Outcome::Close,
+            Fault::DropAfterProcessing => {
+                let _ = process();
+                Outcome::Close
+            }
+            Fault::Delay {
+                ms,
+                after_processing: false,
+            } => {
+                if !self.wait(ms, conn) {
+                    return Outcome::Close;
+                }
+                process().map_or(Outcome::Close, Outcome::Respond)
+            }
+            Fault::Delay {
+                ms,
+                after_processing: true,
+            } => match process() {
+                Some(response) if self.wait(ms, conn) => Outcome::Respond(response),
+                _ => Outcome::Close,
+            },
+            Fault::Oversized { bytes } => match process() {
+                Some(_) => Outcome::Oversized(bytes),
+                None => Outcome::Close,
+            },
+        }
+    }
+
+    /// The normal handling, after the latency of member calls; None when the client left or
+    /// the sandbox stops during that wait (the request is then not processed).
+    fn process(
+        &self,
+        req: &Request,
+        route: Result<Route, u64>,
+        conn: Option<&TcpStream>,
+    ) -> Option<Response> {
+        let latency = self.latency_ms.load(Ordering::SeqCst);
+        if latency > 0 && route.is_ok_and(Route::is_business) && !self.wait(latency, conn) {
+            return None;
+        }
+        Some(self.kingdee(req, route))
     }
 
     fn count_http_failure(&self, status: u16) {
@@ -557,16 +1092,15 @@ impl Shared {
             .or_insert(0) += 1;
     }
 
-    fn kingdee(&self, req: &Request) -> Response {
+    /// A Kingdee-path request, already counted by `handle`.
+    fn kingdee(&self, req: &Request, route: Result<Route, u64>) -> Response {
         let now = self.now_ms();
         let mut guard = self.lock();
         let state = &mut *guard;
-        state.stats.requests += 1;
-        let route = match Route::find(&req.method, &req.path) {
+        let route = match route {
             Ok(route) => route,
             Err(code) => return gateway_reject(state, code),
         };
-        route.count(&mut state.stats);
         if let Err(code) = self.check_gateway(req, now) {
             return gateway_reject(state, code);
         }
@@ -658,7 +1192,7 @@ impl Shared {
                 "outer": self.client_config_outer(),
             })),
             ("POST", "reset") => {
-                self.lock().reset();
+                self.reset();
                 ok(json!({"ok": true}))
             }
             ("POST", "expire_tokens") => {
@@ -684,9 +1218,47 @@ impl Shared {
                     ),
                 }
             }
+            ("POST", "faults") => match parse_fault_rules(&req.body) {
+                Ok(rules) => {
+                    let added = rules.len();
+                    let mut state = self.lock();
+                    state.faults.extend(rules);
+                    ok(json!({"ok": true, "added": added, "pending": state.faults.len()}))
+                }
+                Err(why) => bad_control_body(&why),
+            },
+            ("GET", "faults") => {
+                ok(serde_json::to_value(&self.lock().faults).unwrap_or(Value::Null))
+            }
+            ("DELETE", "faults") => {
+                let mut state = self.lock();
+                let cleared = state.faults.len();
+                state.faults.clear();
+                ok(json!({"ok": true, "cleared": cleared}))
+            }
+            ("POST", "clock") => {
+                match parse_control::<ClockBody>(&req.body, r#"{"offset_ms": <integer>}"#) {
+                    Ok(ClockBody { offset_ms }) => {
+                        self.clock_offset_ms.store(offset_ms, Ordering::SeqCst);
+                        ok(json!({"ok": true, "offset_ms": offset_ms}))
+                    }
+                    Err(why) => bad_control_body(&why),
+                }
+            }
+            ("POST", "latency") => {
+                match parse_control::<LatencyBody>(&req.body, r#"{"ms": <non-negative integer>}"#) {
+                    Ok(LatencyBody { ms }) => {
+                        self.latency_ms.store(ms, Ordering::SeqCst);
+                        ok(json!({"ok": true, "ms": ms}))
+                    }
+                    Err(why) => bad_control_body(&why),
+                }
+            }
+            ("GET", "tokens") => ok(json!(self.lock().issued_tokens())),
             (
                 _,
-                "stats" | "members" | "config" | "reset" | "expire_tokens" | "rotate_app_secret",
+                "stats" | "members" | "config" | "reset" | "expire_tokens" | "rotate_app_secret"
+                | "faults" | "clock" | "tokens" | "latency",
             ) => Response::json(
                 405,
                 &json!({"ok": false, "error": "method not allowed on this control path"}),
@@ -697,6 +1269,51 @@ impl Shared {
             ),
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockBody {
+    offset_ms: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LatencyBody {
+    ms: u64,
+}
+
+fn bad_control_body(why: &str) -> Response {
+    Response::json(400, &json!({"ok": false, "error": why}))
+}
+
+/// A control body of type `T`, or what is wrong with it (`shape` shows the expected body).
+fn parse_control<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("{e}; the body must be {shape}"))
+}
+
+/// The body of `POST /__sandbox/faults`: one rule or an array, every rule checked.
+fn parse_fault_rules(body: &[u8]) -> Result<Vec<FaultRule>, String> {
+    const SHAPE: &str = r#"a rule {"fault": {"kind": "status", "status": 503}, "path": "/jdy/v2/ls/member", "method": "POST", "times": 1} or an array of rules"#;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("the body is not JSON ({e}); it must be {SHAPE}"))?;
+    let (items, single) = match value {
+        Value::Array(items) => (items, false),
+        other => (vec![other], true),
+    };
+    let mut rules = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let which = if single {
+            "fault rule".to_string()
+        } else {
+            format!("fault rule {index}")
+        };
+        let rule: FaultRule =
+            serde_json::from_value(item).map_err(|e| format!("{which}: {e}; expected {SHAPE}"))?;
+        rule.check().map_err(|e| format!("{which}: {e}"))?;
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 /// Builds an answer and counts a non-zero errcode as a rejection.
@@ -727,6 +1344,11 @@ fn business_error(state: &mut State, code: u64, description: &str) -> Response {
 
 /// A gateway rejection: HTTP 519 with Kingdee's three-key body.
 fn gateway_reject(state: &mut State, code: u64) -> Response {
+    reply(state, 519, gateway_body(code))
+}
+
+/// Kingdee's three-key gateway body for `code`.
+fn gateway_body(code: u64) -> Value {
     let (english, chinese) = match code {
         ERR_AUTH_VERSION => ("auth version invalid, expected 2.0", "认证版本无效"),
         ERR_CLIENT_ID => ("client id missing or invalid", "ClientID缺失或无效"),
@@ -740,13 +1362,15 @@ fn gateway_reject(state: &mut State, code: u64) -> Response {
         ERR_API_NOT_FOUND => ("api not found", "接口不存在"),
         ERR_METHOD => ("method not allowed", "请求方法不允许"),
         ERR_APP_SECRET => ("app secret check failed", "应用密钥校验失败"),
+        ERR_GATEWAY_INTERNAL => ("gateway internal error", "网关内部错误"),
+        ERR_UNAVAILABLE => ("service unavailable", "服务不可用"),
+        ERR_GATEWAY_TIMEOUT => ("service timeout", "服务调用超时"),
+        ERR_CANCELLED => ("request cancelled", "请求已取消"),
+        ERR_CIRCUIT_OPEN => ("circuit breaker open", "服务熔断"),
+        ERR_OVERLOADED => ("service overloaded", "服务过载"),
         _ => ("gateway error", "网关错误"),
     };
-    reply(
-        state,
-        519,
-        json!({"errcode": code, "description": english, "description_cn": chinese}),
-    )
+    json!({"errcode": code, "description": english, "description_cn": chinese})
 }
 
 /// Business paths: the token and router checks, then the endpoint.
@@ -1065,6 +1689,15 @@ fn random_token() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }
 
+/// `ms` moved by a signed offset, saturating.
+fn shift_ms(ms: u64, offset_ms: i64) -> u64 {
+    if offset_ms >= 0 {
+        ms.saturating_add(offset_ms.unsigned_abs())
+    } else {
+        ms.saturating_sub(offset_ms.unsigned_abs())
+    }
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -1122,8 +1755,15 @@ fn reason_phrase(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         411 => "Length Required",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        408 => "Request Timeout",
         413 => "Content Too Large",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
         // Unknown upstream: Kingdee's reason phrase for its non-standard 519.
         _ => "Unknown",
     }
@@ -1169,7 +1809,9 @@ enum ReadOutcome {
 
 fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(POLL_INTERVAL));
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    // Short, so that a write to a client that does not read still sees the stop flag;
+    // `send_all` gives up after WRITE_TIMEOUT without progress.
+    let _ = stream.set_write_timeout(Some(POLL_INTERVAL));
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     loop {
@@ -1178,23 +1820,29 @@ fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream) {
             ReadOutcome::Malformed(status, why) => {
                 shared.count_http_failure(status);
                 let response = Response::http_error(status, why);
-                if write_response(&mut stream, &response, false, true).is_ok() {
+                if write_response(&shared, &mut stream, &response, false, true).is_ok() {
                     linger_close(&shared, &mut stream);
                 }
                 return;
             }
             ReadOutcome::Request(req) => {
                 // A panic in a handler must not kill the connection thread silently.
-                let outcome = panic::catch_unwind(AssertUnwindSafe(|| shared.handle(&req)))
-                    .unwrap_or_else(|_| {
-                        Outcome::Respond(Response::http_error(500, "sandbox internal error"))
-                    });
+                let outcome =
+                    panic::catch_unwind(AssertUnwindSafe(|| shared.handle(&req, Some(&stream))))
+                        .unwrap_or_else(|_| {
+                            Outcome::Respond(Response::http_error(500, "sandbox internal error"))
+                        });
+                let head_only = req.method == "HEAD";
                 match outcome {
                     Outcome::Close => return,
+                    Outcome::Oversized(bytes) => {
+                        let _ = write_oversized(&shared, &mut stream, bytes, head_only);
+                        return;
+                    }
                     Outcome::Respond(response) => {
                         let close = response.close || !req.keep_alive || shared.is_stopping();
-                        let head_only = req.method == "HEAD";
-                        if write_response(&mut stream, &response, head_only, close).is_err()
+                        if write_response(&shared, &mut stream, &response, head_only, close)
+                            .is_err()
                             || close
                         {
                             return;
@@ -1371,24 +2019,85 @@ fn read_request(shared: &Shared, stream: &mut TcpStream, buf: &mut Vec<u8>) -> R
 }
 
 fn write_response(
+    shared: &Shared,
     stream: &mut TcpStream,
     response: &Response,
     head_only: bool,
     close: bool,
 ) -> io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nDate: {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nDate: {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n",
         response.status,
         reason_phrase(response.status),
-        http_date(now_ms()),
+        http_date(shared.now_ms()),
+        response.content_type,
         response.body.len(),
         if close { "close" } else { "keep-alive" },
     );
+    for (name, value) in &response.extra_headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
     let mut bytes = head.into_bytes();
     if !head_only {
         bytes.extend_from_slice(&response.body);
     }
-    stream.write_all(&bytes)?;
+    send_all(shared, stream, &bytes)
+}
+
+/// A 200 JSON success answer of exactly `bytes` bytes (at least the envelope), written in
+/// chunks so that a huge one is never built in memory; the connection closes after it.
+fn write_oversized(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    bytes: u64,
+    head_only: bool,
+) -> io::Result<()> {
+    let envelope = (OVERSIZED_HEAD.len() + OVERSIZED_TAIL.len()) as u64;
+    let total = bytes.max(envelope);
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nDate: {}\r\nContent-Type: {JSON_TYPE}\r\nContent-Length: {total}\r\nConnection: close\r\n\r\n",
+        http_date(shared.now_ms()),
+    );
+    send_all(shared, stream, head.as_bytes())?;
+    if head_only {
+        return Ok(());
+    }
+    send_all(shared, stream, OVERSIZED_HEAD.as_bytes())?;
+    let pad = [b'x'; PAD_CHUNK];
+    let mut left = total - envelope;
+    while left > 0 {
+        let n = usize::try_from(left).map_or(PAD_CHUNK, |left| left.min(PAD_CHUNK));
+        send_all(shared, stream, pad.get(..n).unwrap_or(&pad))?;
+        left = left.saturating_sub(n as u64);
+    }
+    send_all(shared, stream, OVERSIZED_TAIL.as_bytes())
+}
+
+/// Writes everything, giving up when the sandbox stops or the client reads nothing for
+/// WRITE_TIMEOUT (the socket's own timeout is short, so the stop flag is seen promptly).
+fn send_all(shared: &Shared, stream: &mut TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    let mut last_progress = Instant::now();
+    while !bytes.is_empty() {
+        match stream.write(bytes) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                bytes = bytes.get(n..).unwrap_or_default();
+                last_progress = Instant::now();
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
+                if shared.is_stopping() || last_progress.elapsed() >= WRITE_TIMEOUT {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
     stream.flush()
 }
 
@@ -1511,7 +2220,8 @@ mod tests {
                     }
                     let raw = self.buf[len..len + length].to_vec();
                     self.buf.drain(..len + length);
-                    let json = serde_json::from_slice(&raw).unwrap();
+                    // Null for the non-JSON answers some faults give.
+                    let json = serde_json::from_slice(&raw).unwrap_or(Value::Null);
                     return Reply {
                         status,
                         headers,
@@ -2370,6 +3080,7 @@ mod tests {
                 list_calls: 2,
                 rejections,
                 saves_by_mobile: saves,
+                faults_fired: 0,
             }
         );
 
@@ -2469,5 +3180,713 @@ mod tests {
         assert_eq!(again.port(), port);
         drop(again);
         TcpListener::bind(("127.0.0.1", port)).unwrap();
+    }
+
+    // ---- Fault injection, clock, latency ----
+
+    fn save_rule(fault: Fault) -> FaultRule {
+        FaultRule::on("POST", MEMBER_PATH, fault)
+    }
+
+    fn saves_of(sb: &Sandbox, mobile: &str) -> u64 {
+        sb.stats().saves_by_mobile.get(mobile).copied().unwrap_or(0)
+    }
+
+    fn member(mobile: &str) -> Value {
+        json!({"mobile": mobile, "name": "故障测试"})
+    }
+
+    /// Sends the request and expects the connection to close without any answer byte.
+    fn expect_no_answer(client: &mut Client, req: &Req) {
+        client.stream.write_all(&req.bytes()).unwrap();
+        let mut rest = Vec::new();
+        let _ = client.stream.read_to_end(&mut rest);
+        assert!(
+            rest.is_empty(),
+            "expected a closed connection, got {:?}",
+            String::from_utf8_lossy(&rest)
+        );
+    }
+
+    fn control_post(c: &mut Client, name: &str, body: &str) -> Reply {
+        let mut req = Req::unsigned("POST", &format!("/__sandbox/{name}"));
+        req.body = body.as_bytes().to_vec();
+        c.send(&req)
+    }
+
+    fn text(reply: &Reply) -> String {
+        String::from_utf8(reply.raw.clone()).unwrap()
+    }
+
+    #[test]
+    fn status_fault_replaces_the_answer_and_counts_down() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        sb.inject(
+            save_rule(Fault::Status {
+                status: 503,
+                body: None,
+                after_processing: false,
+            })
+            .repeat(2),
+        );
+        for left in [1, 0] {
+            let reply = save_member(&mut c, &token, &member_a());
+            assert_eq!(reply.status, 503);
+            assert_eq!(reply.header("Content-Type"), Some(HTML_TYPE));
+            assert_eq!(reply.header("Connection"), Some("keep-alive"));
+            assert!(text(&reply).contains("<h1>503 Service Unavailable</h1>"));
+            assert_eq!(reply.json, Value::Null);
+            assert_eq!(
+                sb.faults().first().map(|r| r.times),
+                (left > 0).then_some(left)
+            );
+        }
+        assert!(sb.members().is_empty());
+        // Spent: the next save on the same connection is normal.
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+
+        // After processing, with a JSON body: the save stands, the answer is replaced.
+        sb.inject(save_rule(Fault::Status {
+            status: 500,
+            body: Some(r#"{"oops": true}"#.into()),
+            after_processing: true,
+        }));
+        let replaced = save_member(&mut c, &token, &member("13900000001"));
+        assert_eq!(replaced.status, 500);
+        assert_eq!(replaced.header("Content-Type"), Some(JSON_TYPE));
+        assert_eq!(replaced.json, json!({"oops": true}));
+        assert_eq!(saves_of(&sb, "13900000001"), 1);
+        assert!(sb.member_by_mobile("13900000001").is_some());
+
+        // Any other body is served as it is, as HTML.
+        sb.inject(save_rule(Fault::Status {
+            status: 502,
+            body: Some("upstream went away".into()),
+            after_processing: false,
+        }));
+        let plain = save_member(&mut c, &token, &member("13900000002"));
+        assert_eq!(plain.status, 502);
+        assert_eq!(plain.header("Content-Type"), Some(HTML_TYPE));
+        assert_eq!(plain.raw, b"upstream went away");
+        assert_eq!(saves_of(&sb, "13900000002"), 0);
+
+        let stats = sb.stats();
+        assert_eq!(stats.faults_fired, 4);
+        assert_eq!(stats.save_calls, 5);
+        assert_eq!(stats.requests, 6);
+        assert!(stats.rejections.is_empty(), "{:?}", stats.rejections);
+    }
+
+    #[test]
+    fn gateway_fault_answers_519_before_or_after_processing() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        sb.inject(save_rule(Fault::Gateway {
+            errcode: 5000,
+            after_processing: false,
+        }));
+        let reply = save_member(&mut c, &token, &member_a());
+        reply.assert_gateway(5000);
+        assert_eq!(reply.json["description"], "gateway internal error");
+        assert!(sb.members().is_empty());
+
+        sb.inject(save_rule(Fault::Gateway {
+            errcode: 5004,
+            after_processing: true,
+        }));
+        save_member(&mut c, &token, &member_a()).assert_gateway(5004);
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+
+        // The gateway fails for everyone, correctly signed or not.
+        sb.inject(FaultRule::new(Fault::Gateway {
+            errcode: 5003,
+            after_processing: false,
+        }));
+        c.send(&Req::unsigned("GET", DETAIL_PATH))
+            .assert_gateway(5003);
+        c.send(&Req::unsigned("GET", DETAIL_PATH))
+            .assert_gateway(ERR_AUTH_VERSION);
+
+        let stats = sb.stats();
+        assert_eq!(stats.faults_fired, 3);
+        // Injected answers are not rejections; the real check of the last request is.
+        let mut rejections = BTreeMap::new();
+        rejections.insert("4001".to_string(), 1);
+        assert_eq!(stats.rejections, rejections);
+    }
+
+    #[test]
+    fn rate_limited_fault_answers_429_with_retry_after() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        sb.inject(save_rule(Fault::RateLimited));
+        let reply = save_member(&mut c, &token, &member_a());
+        assert_eq!(reply.status, 429);
+        assert_eq!(reply.header("Retry-After"), Some("1"));
+        assert_eq!(reply.header("Content-Type"), Some(JSON_TYPE));
+        assert_eq!(reply.errcode(), 429);
+        assert!(reply.json["description"].is_string());
+        assert!(reply.json["description_cn"].is_string());
+        assert!(sb.members().is_empty());
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+        assert_eq!(sb.stats().faults_fired, 1);
+    }
+
+    #[test]
+    fn drop_before_processing_closes_and_saves_nothing() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        sb.inject(save_rule(Fault::DropBeforeProcessing));
+        let save = Req::business("POST", MEMBER_PATH, &[], &token).json(&member_a());
+        expect_no_answer(&mut Client::new(&sb), &save);
+        assert!(sb.members().is_empty());
+        let stats = sb.stats();
+        assert_eq!(stats.save_calls, 1);
+        assert!(stats.saves_by_mobile.is_empty());
+        assert_eq!(stats.faults_fired, 1);
+        // The retry is served normally.
+        let retry = save_member(&mut Client::new(&sb), &token, &member_a());
+        assert_eq!(retry.errcode(), 0);
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+    }
+
+    #[test]
+    fn drop_after_processing_closes_but_the_save_stands() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        sb.inject(save_rule(Fault::DropAfterProcessing));
+        let save = Req::business("POST", MEMBER_PATH, &[], &token).json(&member_a());
+        expect_no_answer(&mut Client::new(&sb), &save);
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+        // A careful client looks the member up and finds it.
+        let found = Client::new(&sb).send(&Req::business(
+            "GET",
+            DETAIL_PATH,
+            &[("mobile", "13333333333")],
+            &token,
+        ));
+        assert_eq!(found.json["data"]["name"], "会员A");
+        assert_eq!(sb.members().len(), 1);
+    }
+
+    #[test]
+    fn delay_before_and_after_processing_does_not_block_others() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        sb.inject(save_rule(Fault::Delay {
+            ms: 1_000,
+            after_processing: false,
+        }));
+        thread::scope(|scope| {
+            let slow = scope.spawn(|| {
+                let started = Instant::now();
+                let reply = save_member(&mut Client::new(&sb), &token, &member("13900000010"));
+                (reply, started.elapsed())
+            });
+            thread::sleep(Duration::from_millis(200));
+            // Not processed yet, and another connection is served meanwhile.
+            assert!(sb.member_by_mobile("13900000010").is_none());
+            let quick = Client::new(&sb).send(&Req::business("GET", MEMBER_PATH, &[], &token));
+            assert_eq!(quick.errcode(), 0);
+            assert!(!slow.is_finished());
+            let (reply, elapsed) = slow.join().unwrap();
+            assert_eq!(reply.errcode(), 0);
+            assert!(elapsed >= Duration::from_millis(1_000), "{elapsed:?}");
+        });
+        assert_eq!(saves_of(&sb, "13900000010"), 1);
+
+        sb.inject(save_rule(Fault::Delay {
+            ms: 600,
+            after_processing: true,
+        }));
+        thread::scope(|scope| {
+            let slow = scope.spawn(|| {
+                let started = Instant::now();
+                let reply = save_member(&mut Client::new(&sb), &token, &member("13900000011"));
+                (reply, started.elapsed())
+            });
+            thread::sleep(Duration::from_millis(200));
+            // Already processed while the answer waits.
+            assert!(sb.member_by_mobile("13900000011").is_some());
+            assert!(!slow.is_finished());
+            let (reply, elapsed) = slow.join().unwrap();
+            assert_eq!(reply.json["data"]["mobile"], "13900000011");
+            assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+        });
+        assert_eq!(sb.stats().faults_fired, 2);
+    }
+
+    #[test]
+    fn a_client_giving_up_during_a_delay_does_not_disturb_the_sandbox() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let give_up = |mobile: &str| {
+            let mut c = Client::new(&sb);
+            let save = Req::business("POST", MEMBER_PATH, &[], &token).json(&member(mobile));
+            c.stream.write_all(&save.bytes()).unwrap();
+            thread::sleep(Duration::from_millis(100));
+        };
+        // Before processing: the request is abandoned, never saved.
+        sb.inject(save_rule(Fault::Delay {
+            ms: 800,
+            after_processing: false,
+        }));
+        give_up("13900000020");
+        thread::sleep(Duration::from_millis(1_000));
+        assert_eq!(saves_of(&sb, "13900000020"), 0);
+        assert_eq!(sb.stats().save_calls, 1);
+
+        // After processing: saved at once, the late answer goes nowhere.
+        sb.inject(save_rule(Fault::Delay {
+            ms: 800,
+            after_processing: true,
+        }));
+        give_up("13900000021");
+        assert_eq!(saves_of(&sb, "13900000021"), 1);
+        thread::sleep(Duration::from_millis(1_000));
+
+        // Still serving, on old and new connections.
+        assert_eq!(fetch_token(&sb).len(), 32);
+        let again = save_member(&mut Client::new(&sb), &token, &member("13900000020"));
+        assert_eq!(again.errcode(), 0);
+        assert_eq!(sb.members().len(), 2);
+    }
+
+    #[test]
+    fn shutdown_is_prompt_while_a_delay_waits() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        sb.inject(FaultRule::new(Fault::Delay {
+            ms: 60_000,
+            after_processing: true,
+        }));
+        let mut c = Client::new(&sb);
+        let save = Req::business("POST", MEMBER_PATH, &[], &token).json(&member_a());
+        c.stream.write_all(&save.bytes()).unwrap();
+        thread::sleep(Duration::from_millis(200));
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+        let started = Instant::now();
+        sb.shutdown();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(c.closed());
+    }
+
+    #[test]
+    fn not_json_fault_answers_html() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        sb.inject(save_rule(Fault::NotJson {
+            status: None,
+            after_processing: false,
+        }));
+        let reply = save_member(&mut c, &token, &member_a());
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("Content-Type"), Some(HTML_TYPE));
+        assert!(serde_json::from_slice::<Value>(&reply.raw).is_err());
+        assert!(text(&reply).starts_with("<!DOCTYPE html>"));
+        assert!(sb.members().is_empty());
+
+        sb.inject(save_rule(Fault::NotJson {
+            status: Some(502),
+            after_processing: true,
+        }));
+        let reply = save_member(&mut c, &token, &member_a());
+        assert_eq!(reply.status, 502);
+        assert!(serde_json::from_slice::<Value>(&reply.raw).is_err());
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+    }
+
+    #[test]
+    fn oversized_fault_streams_a_valid_json_answer_of_the_size_asked() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        sb.inject(save_rule(Fault::Oversized { bytes: 3_000_000 }));
+        let mut c = Client::new(&sb);
+        let reply = save_member(&mut c, &token, &member_a());
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("Content-Length"), Some("3000000"));
+        assert_eq!(reply.header("Connection"), Some("close"));
+        assert_eq!(reply.raw.len(), 3_000_000);
+        assert_eq!(reply.errcode(), 0);
+        assert_eq!(
+            reply.json["data"]["pad"].as_str().unwrap().len(),
+            3_000_000 - 55
+        );
+        assert!(c.closed());
+        // Processed: the answer claims success.
+        assert_eq!(saves_of(&sb, "13333333333"), 1);
+
+        // Never smaller than the envelope.
+        sb.inject(FaultRule::new(Fault::Oversized { bytes: 10 }));
+        let small = Client::new(&sb).send(&Req::business("GET", MEMBER_PATH, &[], &token));
+        assert_eq!(
+            small.raw,
+            br#"{"errcode":0,"description":"success","data":{"pad":""}}"#
+        );
+        assert_eq!(sb.stats().faults_fired, 2);
+    }
+
+    #[test]
+    fn rules_match_by_path_and_method_in_insertion_order() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        let status = |status: u16| Fault::Status {
+            status,
+            body: None,
+            after_processing: false,
+        };
+        sb.inject(FaultRule::on("get", DETAIL_PATH, status(503)));
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+        let list = c.send(&Req::business("GET", MEMBER_PATH, &[], &token));
+        assert_eq!(list.errcode(), 0);
+        assert_eq!(sb.faults().len(), 1);
+        let detail = c.send(&Req::business("GET", DETAIL_PATH, &[("id", "1")], &token));
+        assert_eq!(detail.status, 503);
+        assert!(sb.faults().is_empty());
+
+        // Any path: unknown Kingdee paths too, never the controls.
+        sb.inject(FaultRule::new(status(500)));
+        sb.inject(FaultRule::new(status(501)));
+        let stats = c.send(&Req::unsigned("GET", "/__sandbox/stats"));
+        assert_eq!(stats.status, 200);
+        assert_eq!(stats.json["faults_fired"], 1);
+        assert_eq!(sb.faults().len(), 2);
+        assert_eq!(c.send(&Req::unsigned("GET", "/nowhere")).status, 500);
+        assert_eq!(
+            c.send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET))
+                .status,
+            501
+        );
+        assert_eq!(sb.stats().faults_fired, 3);
+        assert_eq!(sb.stats().token_calls, 2);
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        let sb = sandbox();
+        let bad = [
+            (FaultRule::new(Fault::RateLimited).repeat(0), "times"),
+            (
+                FaultRule::on("POST", "/__sandbox/stats", Fault::RateLimited),
+                "control",
+            ),
+            (FaultRule::on("POST", "member", Fault::RateLimited), "path"),
+            (
+                FaultRule::on("POST", "/jdy/v2/ls/member?x=1", Fault::RateLimited),
+                "query",
+            ),
+            (
+                FaultRule::on("PO ST", MEMBER_PATH, Fault::RateLimited),
+                "method",
+            ),
+            (
+                FaultRule::new(Fault::Status {
+                    status: 100,
+                    body: None,
+                    after_processing: false,
+                }),
+                "status",
+            ),
+            (
+                FaultRule::new(Fault::NotJson {
+                    status: Some(204),
+                    after_processing: false,
+                }),
+                "204",
+            ),
+            (
+                FaultRule::new(Fault::Gateway {
+                    errcode: 0,
+                    after_processing: false,
+                }),
+                "errcode",
+            ),
+        ];
+        for (rule, word) in bad {
+            let why = sb.try_inject(rule.clone()).unwrap_err();
+            assert!(why.contains(word), "{rule:?}: {why}");
+        }
+        assert!(sb.faults().is_empty());
+        let refused = panic::catch_unwind(AssertUnwindSafe(|| {
+            sb.inject(FaultRule::new(Fault::RateLimited).repeat(0))
+        }));
+        assert!(refused.is_err());
+        assert!(sb.try_inject(FaultRule::new(Fault::RateLimited)).is_ok());
+    }
+
+    #[test]
+    fn faults_over_http_controls() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+
+        let one = r#"{"path": "/jdy/v2/ls/member", "method": "POST",
+                      "fault": {"kind": "gateway", "errcode": 5000}}"#;
+        let added = control_post(&mut c, "faults", one);
+        assert_eq!(added.status, 200, "{added:?}");
+        assert_eq!(added.json, json!({"ok": true, "added": 1, "pending": 1}));
+        assert_eq!(
+            sb.faults(),
+            [FaultRule::on(
+                "POST",
+                MEMBER_PATH,
+                Fault::Gateway {
+                    errcode: 5000,
+                    after_processing: false
+                }
+            )]
+        );
+
+        // Every kind, in one array.
+        let all = r#"[
+            {"fault": {"kind": "status", "status": 503, "body": "down", "after_processing": true}},
+            {"fault": {"kind": "rate_limited"}, "times": 3},
+            {"fault": {"kind": "drop_before_processing"}, "method": "GET"},
+            {"fault": {"kind": "drop_after_processing"}},
+            {"fault": {"kind": "delay", "ms": 10}},
+            {"fault": {"kind": "not_json"}},
+            {"fault": {"kind": "oversized", "bytes": 100}}
+        ]"#;
+        let added = control_post(&mut c, "faults", all);
+        assert_eq!(added.json, json!({"ok": true, "added": 7, "pending": 8}));
+        let pending = sb.faults();
+        assert_eq!(
+            pending[1].fault,
+            Fault::Status {
+                status: 503,
+                body: Some("down".into()),
+                after_processing: true
+            }
+        );
+        assert_eq!(pending[2].times, 3);
+        assert_eq!(pending[3].method.as_deref(), Some("GET"));
+        assert_eq!(pending[4].fault, Fault::DropAfterProcessing);
+        assert_eq!(
+            pending[5].fault,
+            Fault::Delay {
+                ms: 10,
+                after_processing: false
+            }
+        );
+        assert_eq!(
+            pending[6].fault,
+            Fault::NotJson {
+                status: None,
+                after_processing: false
+            }
+        );
+        assert_eq!(pending[7].fault, Fault::Oversized { bytes: 100 });
+        let listed = c.send(&Req::unsigned("GET", "/__sandbox/faults"));
+        assert_eq!(listed.json, serde_json::to_value(&pending).unwrap());
+        assert_eq!(listed.json[0]["fault"]["kind"], "gateway");
+        assert_eq!(listed.json[0]["times"], 1);
+
+        // The first rule fires.
+        save_member(&mut c, &token, &member_a()).assert_gateway(5000);
+        let cleared = c.send(&Req::unsigned("DELETE", "/__sandbox/faults"));
+        assert_eq!(cleared.json, json!({"ok": true, "cleared": 7}));
+        assert!(sb.faults().is_empty());
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+
+        let bad = [
+            ("not json", "not JSON"),
+            (r#"{"fault": {"kind": "explode"}}"#, "explode"),
+            (r#"{"path": "/x"}"#, "fault"),
+            (r#"{"fault": {"kind": "status"}}"#, "status"),
+            (
+                r#"{"fault": {"kind": "rate_limited"}, "times": 0}"#,
+                "times",
+            ),
+            (
+                r#"{"fault": {"kind": "status", "status": 100}}"#,
+                "cannot carry a body",
+            ),
+            (
+                r#"{"fault": {"kind": "rate_limited"}, "path": "/__sandbox/stats"}"#,
+                "control",
+            ),
+            (
+                r#"{"fault": {"kind": "delay", "ms": 5, "after": true}}"#,
+                "after",
+            ),
+            (
+                r#"{"fault": {"kind": "rate_limited"}, "tiems": 2}"#,
+                "tiems",
+            ),
+            (
+                r#"[{"fault": {"kind": "rate_limited"}}, {"fault": {"kind": "delay"}}]"#,
+                "fault rule 1",
+            ),
+        ];
+        for (body, word) in bad {
+            let reply = control_post(&mut c, "faults", body);
+            assert_eq!(reply.status, 400, "{body}");
+            assert_eq!(reply.json["ok"], false);
+            let error = reply.json["error"].as_str().unwrap();
+            assert!(error.contains(word), "{body}: {error}");
+        }
+        // All or nothing.
+        assert!(sb.faults().is_empty());
+        let put = c.send(&Req::unsigned("PUT", "/__sandbox/faults"));
+        assert_eq!(put.status, 405);
+        assert_eq!(sb.stats().faults_fired, 1);
+    }
+
+    #[test]
+    fn clock_offset_moves_the_timestamp_window_the_date_and_modify_times() {
+        let sb = sandbox();
+        sb.set_clock_offset_ms(-600_000);
+        let sig = signing::app_signature(SANDBOX_APP_KEY, SANDBOX_APP_SECRET);
+        let params = [
+            ("app_key", SANDBOX_APP_KEY),
+            ("app_signature", sig.as_str()),
+        ];
+        let mut c = Client::new(&sb);
+        // A client 10 minutes ahead of the gateway is refused...
+        c.send(&Req::signed_at("GET", TOKEN_PATH, &params, now_ms()))
+            .assert_gateway(ERR_TIMESTAMP);
+        // ...one signing with the gateway's time is not.
+        let sandbox_now = || now_ms() - 600_000;
+        let reply = c.send(&Req::signed_at("GET", TOKEN_PATH, &params, sandbox_now()));
+        assert_eq!(reply.errcode(), 0, "{reply:?}");
+        let day = 24 * 60 * 60 * 1000;
+        let expires = reply.json["data"]["expires"].as_u64().unwrap();
+        assert!(expires.abs_diff(sandbox_now() + day) < 5_000);
+        let date = reply.header("Date").unwrap().to_string();
+        let around = |ms: u64, show: fn(u64) -> String| -> Vec<String> {
+            (0..6).map(|s| show(ms + 1_000 - s * 1_000)).collect()
+        };
+        assert!(around(sandbox_now(), http_date).contains(&date), "{date}");
+        let token = reply.json["data"]["app-token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        let save = Req::signed_at("POST", MEMBER_PATH, &[], sandbox_now())
+            .set("app-token", &token)
+            .set("X-GW-Router-Addr", SANDBOX_DOMAIN)
+            .json(&member_a());
+        let saved = c.send(&save);
+        assert_eq!(saved.errcode(), 0, "{saved:?}");
+        let modified = saved.json["data"]["db_modify_time"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            around(sandbox_now(), china_datetime).contains(&modified),
+            "{modified}"
+        );
+
+        // Over HTTP: a day and an hour ahead, the token has expired.
+        let moved = control_post(&mut c, "clock", r#"{"offset_ms": 90000000}"#);
+        assert_eq!(moved.json, json!({"ok": true, "offset_ms": 90_000_000}));
+        let late = Req::signed_at("GET", DETAIL_PATH, &[("id", "1")], now_ms() + 90_000_000)
+            .set("app-token", &token)
+            .set("X-GW-Router-Addr", SANDBOX_DOMAIN);
+        c.send(&late).assert_gateway(ERR_TOKEN_EXPIRED);
+        for body in [r#"{"offset": 1}"#, r#"{"offset_ms": "soon"}"#, ""] {
+            let reply = control_post(&mut c, "clock", body);
+            assert_eq!(reply.status, 400, "{body}");
+            assert!(reply.json["error"].as_str().unwrap().contains("offset_ms"));
+        }
+        sb.set_clock_offset_ms(0);
+        assert_eq!(fetch_token(&sb).len(), 32);
+    }
+
+    #[test]
+    fn latency_delays_member_calls_only() {
+        let sb = Sandbox::start(SandboxOptions {
+            latency_ms: 400,
+            ..SandboxOptions::default()
+        })
+        .unwrap();
+        let timed = |req: &Req| {
+            let started = Instant::now();
+            let reply = Client::new(&sb).send(req);
+            (reply, started.elapsed())
+        };
+        let (reply, elapsed) = timed(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET));
+        assert!(elapsed < Duration::from_millis(350), "{elapsed:?}");
+        let token = reply.json["data"]["app-token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let detail = Req::business("GET", DETAIL_PATH, &[("id", "1")], &token);
+        let (reply, elapsed) = timed(&detail);
+        assert_eq!(reply.errcode(), 0);
+        assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+
+        sb.set_latency_ms(0);
+        let (_, elapsed) = timed(&detail);
+        assert!(elapsed < Duration::from_millis(350), "{elapsed:?}");
+
+        let mut c = Client::new(&sb);
+        let set = control_post(&mut c, "latency", r#"{"ms": 250}"#);
+        assert_eq!(set.json, json!({"ok": true, "ms": 250}));
+        let started = Instant::now();
+        let saved = save_member(&mut c, &token, &member_a());
+        assert!(started.elapsed() >= Duration::from_millis(250));
+        assert_eq!(saved.errcode(), 0);
+        for body in [r#"{"ms": -1}"#, r#"{"latency": 5}"#, "[]"] {
+            let reply = control_post(&mut c, "latency", body);
+            assert_eq!(reply.status, 400, "{body}");
+            assert!(reply.json["error"].as_str().unwrap().contains("ms"));
+        }
+
+        // reset goes back to the options' latency.
+        sb.set_latency_ms(0);
+        sb.reset();
+        let (_, elapsed) = timed(&detail);
+        assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+    }
+
+    #[test]
+    fn issued_tokens_are_listed_oldest_first() {
+        let sb = sandbox();
+        assert!(sb.issued_tokens().is_empty());
+        let first = fetch_token(&sb);
+        let second = fetch_token(&sb);
+        assert_eq!(sb.issued_tokens(), [first.clone(), second.clone()]);
+        let listed = Client::new(&sb).send(&Req::unsigned("GET", "/__sandbox/tokens"));
+        assert_eq!(listed.json, json!([first, second]));
+        sb.reset();
+        assert_eq!(sb.issued_tokens().len(), 2);
+        let post = Client::new(&sb).send(&Req::unsigned("POST", "/__sandbox/tokens"));
+        assert_eq!(post.status, 405);
+    }
+
+    #[test]
+    fn reset_clears_faults_clock_and_latency() {
+        let sb = sandbox();
+        let token = fetch_token(&sb);
+        let mut c = Client::new(&sb);
+        sb.inject(FaultRule::new(Fault::RateLimited).repeat(5));
+        assert_eq!(save_member(&mut c, &token, &member_a()).status, 429);
+        assert_eq!(sb.stats().faults_fired, 1);
+        sb.set_clock_offset_ms(-600_000);
+        sb.set_latency_ms(2_000);
+
+        sb.reset();
+        assert!(sb.faults().is_empty());
+        assert_eq!(sb.stats(), SandboxStats::default());
+        let started = Instant::now();
+        // Signed with the machine's time: the offset is gone; fast: the latency is gone.
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
+        assert!(started.elapsed() < Duration::from_millis(1_500));
+
+        // Over HTTP too.
+        control_post(&mut c, "faults", r#"{"fault": {"kind": "rate_limited"}}"#);
+        control_post(&mut c, "clock", r#"{"offset_ms": 600000}"#);
+        assert_eq!(control_post(&mut c, "reset", "").json["ok"], true);
+        assert!(sb.faults().is_empty());
+        assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), 0);
     }
 }

@@ -1,13 +1,15 @@
 //! The app-token: fetched once, cached for its lifetime less a safety margin, shared by
-//! every thread of a client, refreshed by one thread at a time.
+//! every thread of a client, refreshed by one thread at a time, and optionally shared with
+//! other processes through a file.
 //!
 //! The token endpoint is rate limited (about two calls a minute), so a till that fetched a
 //! token per save would soon be locked out: this cache is what keeps it working.
 
-use crate::config::{AppCredentials, AppSource};
+use crate::config::{AppCredentials, AppSource, LogLevel};
 use crate::error::{Error, ErrorKind, Result};
 use crate::signing;
-use crate::transport::{now_ms, Call, Method, Transport, APP_SECRET_ROTATED};
+use crate::token_file::{FileToken, Owner, TokenFile};
+use crate::transport::{Call, Method, Transport, APP_SECRET_ROTATED};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
@@ -38,10 +40,16 @@ impl Token {
 struct Cached {
     app: Option<Arc<AppCredentials>>,
     token: Option<Arc<Token>>,
+    /// The last token the gateway refused, so the shared file is not trusted to hold a
+    /// better one when it still holds that.
+    refused: Option<String>,
 }
 
 pub struct Session {
     source: AppSource,
+    client_id: String,
+    client_secret: String,
+    file: Option<TokenFile>,
     cached: RwLock<Cached>,
     /// Held while fetching, so only one authorization or token request is in flight.
     refresh: Mutex<()>,
@@ -55,17 +63,34 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// When to stop using a token that expires at `expires_ms` (gateway clock).
+fn refresh_at(transport: &Transport, expires_ms: Option<u64>) -> Instant {
+    let lifetime = expires_ms
+        .map(|at| Duration::from_millis(at.saturating_sub(transport.now_ms())))
+        .unwrap_or(FALLBACK_LIFETIME);
+    let margin = (lifetime / 10).min(MAX_SAFETY_MARGIN);
+    Instant::now() + lifetime.saturating_sub(margin)
+}
+
 impl Session {
-    pub fn new(source: AppSource) -> Session {
+    pub fn new(
+        source: AppSource,
+        client_id: &str,
+        client_secret: &str,
+        file: Option<TokenFile>,
+    ) -> Session {
         let cached = match &source {
             AppSource::Direct(app) => Cached {
                 app: Some(Arc::new(app.clone())),
-                token: None,
+                ..Cached::default()
             },
             AppSource::Authorize { .. } => Cached::default(),
         };
         Session {
             source,
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            file,
             cached: RwLock::new(cached),
             refresh: Mutex::new(()),
         }
@@ -88,7 +113,7 @@ impl Session {
     }
 
     /// A valid token, fetching one (and the app credentials) if needed.
-    pub fn token(&self, transport: &Transport) -> Result<Arc<Token>> {
+    pub fn token(&self, transport: &Transport, deadline: Option<Instant>) -> Result<Arc<Token>> {
         if let Some(token) = self.fresh_token() {
             return Ok(token);
         }
@@ -97,12 +122,12 @@ impl Session {
         if let Some(token) = self.fresh_token() {
             return Ok(token);
         }
-        let app = self.app_credentials(transport)?;
-        let token = match fetch_token(transport, &app) {
+        let app = self.app_credentials(transport, deadline)?;
+        let token = match self.shared_or_fetched(transport, &app, deadline) {
             Err(e) if e.errcode == Some(APP_SECRET_ROTATED) && self.can_reauthorize() => {
                 self.write().app = None;
-                let app = self.app_credentials(transport)?;
-                fetch_token(transport, &app)?
+                let app = self.app_credentials(transport, deadline)?;
+                self.shared_or_fetched(transport, &app, deadline)?
             }
             other => other?,
         };
@@ -111,9 +136,71 @@ impl Session {
         Ok(token)
     }
 
+    /// The token from the shared file when it is fresh there, else a new one (written to
+    /// the file for the other processes).
+    fn shared_or_fetched(
+        &self,
+        transport: &Transport,
+        app: &Arc<AppCredentials>,
+        deadline: Option<Instant>,
+    ) -> Result<Token> {
+        let Some(file) = &self.file else {
+            return fetch_token(transport, app, deadline);
+        };
+        let owner = Owner {
+            client_id: &self.client_id,
+            client_secret: &self.client_secret,
+            app_key: &app.app_key,
+            domain: &app.domain,
+        };
+        let _locked = match file.lock() {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                // Working without the shared cache beats not working.
+                transport.log(
+                    LogLevel::Warn,
+                    &format!(
+                        "token cache lock {} unusable ({e}); fetching without it",
+                        file.path().display()
+                    ),
+                );
+                None
+            }
+        };
+        let refused = self.read().refused.clone();
+        if let Some(shared) = file.read(&owner) {
+            let at = refresh_at(transport, Some(shared.expires_ms));
+            if Instant::now() < at && refused.as_deref() != Some(shared.value.as_str()) {
+                transport.log(
+                    LogLevel::Debug,
+                    "app-token taken from the shared cache file",
+                );
+                return Ok(Token {
+                    value: shared.value,
+                    refresh_at: at,
+                    app: app.clone(),
+                });
+            }
+        }
+        let (token, expires_ms) = fetch(transport, app, deadline)?;
+        let shared = FileToken {
+            value: token.value.clone(),
+            expires_ms: expires_ms
+                .unwrap_or_else(|| transport.now_ms() + FALLBACK_LIFETIME.as_millis() as u64),
+        };
+        if let Err(e) = file.write(&owner, &shared) {
+            transport.log(
+                LogLevel::Warn,
+                &format!("token cache {} not written ({e})", file.path().display()),
+            );
+        }
+        Ok(token)
+    }
+
     /// Forgets `failed` (if it is still the cached token) so the next call fetches anew.
     pub fn invalidate_token(&self, failed: &Arc<Token>) {
         let mut cached = self.write();
+        cached.refused = Some(failed.value.clone());
         if cached
             .token
             .as_ref()
@@ -135,6 +222,7 @@ impl Session {
             return;
         }
         let mut cached = self.write();
+        cached.refused = Some(failed.value.clone());
         if cached
             .app
             .as_ref()
@@ -146,7 +234,11 @@ impl Session {
     }
 
     /// Must be called with `refresh` held.
-    fn app_credentials(&self, transport: &Transport) -> Result<Arc<AppCredentials>> {
+    fn app_credentials(
+        &self,
+        transport: &Transport,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<AppCredentials>> {
         if let Some(app) = self.read().app.clone() {
             return Ok(app);
         }
@@ -155,22 +247,24 @@ impl Session {
                 "direct app credentials missing from the cache",
             ));
         };
-        let app = Arc::new(authorize(transport, outer_instance_id)?);
+        let app = Arc::new(authorize(transport, outer_instance_id, deadline)?);
         self.write().app = Some(app.clone());
         Ok(app)
     }
 }
 
 /// Fetches the app key, secret and domain for an outer instance id.
-fn authorize(transport: &Transport, outer_instance_id: &str) -> Result<AppCredentials> {
+fn authorize(
+    transport: &Transport,
+    outer_instance_id: &str,
+    deadline: Option<Instant>,
+) -> Result<AppCredentials> {
     let params = [("outerInstanceId".to_string(), outer_instance_id.to_string())];
     let data = transport
         .send(&Call {
-            method: Method::Post,
-            path: AUTHORIZE_PATH,
-            params: &params,
             body: Some("{}"),
-            route: None,
+            deadline,
+            ..Call::new(Method::Post, AUTHORIZE_PATH, &params)
         })?
         .into_data("authorization (push_app_authorize)")?;
     let rows = data.as_array().map(Vec::as_slice).unwrap_or_default();
@@ -197,6 +291,7 @@ fn authorize(transport: &Transport, outer_instance_id: &str) -> Result<AppCreden
             )),
         }
     };
+    transport.log(LogLevel::Debug, "app credentials fetched by authorization");
     Ok(AppCredentials {
         app_key: field("appKey")?,
         app_secret: field("appSecret")?,
@@ -204,7 +299,20 @@ fn authorize(transport: &Transport, outer_instance_id: &str) -> Result<AppCreden
     })
 }
 
-fn fetch_token(transport: &Transport, app: &Arc<AppCredentials>) -> Result<Token> {
+fn fetch_token(
+    transport: &Transport,
+    app: &Arc<AppCredentials>,
+    deadline: Option<Instant>,
+) -> Result<Token> {
+    fetch(transport, app, deadline).map(|(token, _)| token)
+}
+
+/// A new token and its expiry (epoch ms, gateway clock) when the answer gives one.
+fn fetch(
+    transport: &Transport,
+    app: &Arc<AppCredentials>,
+    deadline: Option<Instant>,
+) -> Result<(Token, Option<u64>)> {
     let params = [
         ("app_key".to_string(), app.app_key.clone()),
         (
@@ -214,11 +322,8 @@ fn fetch_token(transport: &Transport, app: &Arc<AppCredentials>) -> Result<Token
     ];
     let data = transport
         .send(&Call {
-            method: Method::Get,
-            path: TOKEN_PATH,
-            params: &params,
-            body: None,
-            route: None,
+            deadline,
+            ..Call::new(Method::Get, TOKEN_PATH, &params)
         })?
         .into_data("the app-token request (kingdee_auth_token)")?;
     let value = match data.get("app-token").and_then(Value::as_str) {
@@ -235,13 +340,13 @@ fn fetch_token(transport: &Transport, app: &Arc<AppCredentials>) -> Result<Token
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     };
-    let lifetime = expires_ms
-        .map(|at| Duration::from_millis(at.saturating_sub(now_ms())))
-        .unwrap_or(FALLBACK_LIFETIME);
-    let margin = (lifetime / 10).min(MAX_SAFETY_MARGIN);
-    Ok(Token {
-        value,
-        refresh_at: Instant::now() + lifetime.saturating_sub(margin),
-        app: app.clone(),
-    })
+    transport.log(LogLevel::Debug, "app-token fetched");
+    Ok((
+        Token {
+            value,
+            refresh_at: refresh_at(transport, expires_ms),
+            app: app.clone(),
+        },
+        expires_ms,
+    ))
 }

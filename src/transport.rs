@@ -5,17 +5,23 @@
 //! turn it off). The body is read whatever the status, because the gateway reports its
 //! rejections as JSON under HTTP 519 and rate limits under 429.
 
-use crate::config::Config;
-use crate::error::{Error, ErrorKind, Result};
+use crate::config::{Config, LogLevel};
+use crate::error::{Delivery, Error, ErrorKind, Result};
+use crate::log::{mask_mobile, Logger};
 use crate::signing::{self, Query};
 use serde_json::Value;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The largest answer read into memory: far above any real member answer (a list page of
 /// 100 members is a few tens of KiB), low enough that a broken server cannot exhaust a till.
 pub const MAX_RESPONSE_BYTES: u64 = 8 << 20;
 
 pub const USER_AGENT: &str = concat!("jdy-member/", env!("CARGO_PKG_VERSION"));
+
+/// A `Date` header has one-second resolution: smaller differences are noise.
+const CLOCK_NOISE_MS: i64 = 1_500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -45,6 +51,28 @@ pub struct Call<'a> {
     pub params: &'a [(String, String)],
     pub body: Option<&'a str>,
     pub route: Option<AppRoute<'a>>,
+    /// Which try of the caller's call this is (for the log).
+    pub attempt: u32,
+    /// The exchange must be over by then (the caller's `deadline_ms`).
+    pub deadline: Option<Instant>,
+    /// The member's mobile, logged masked.
+    pub mobile: Option<&'a str>,
+}
+
+impl<'a> Call<'a> {
+    /// A first attempt without deadline, route or member.
+    pub fn new(method: Method, path: &'a str, params: &'a [(String, String)]) -> Call<'a> {
+        Call {
+            method,
+            path,
+            params,
+            body: None,
+            route: None,
+            attempt: 1,
+            deadline: None,
+            mobile: None,
+        }
+    }
 }
 
 /// The JSON answer of the server, whatever its HTTP status.
@@ -59,19 +87,23 @@ pub struct Transport {
     base_url: String,
     client_id: String,
     client_secret: String,
-    timeout_ms: u128,
+    timeout: Duration,
+    /// Gateway clock minus this machine's clock, learned from `Date` headers, so a till
+    /// whose clock drifted still signs timestamps the gateway accepts.
+    clock_offset_ms: AtomicI64,
+    logger: Option<Arc<Logger>>,
 }
 
 /// Epoch milliseconds of this machine's clock.
-pub fn now_ms() -> u64 {
+pub fn system_now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
 }
 
 impl Transport {
-    pub fn new(config: &Config) -> Result<Transport> {
+    pub fn new(config: &Config, logger: Option<Arc<Logger>>) -> Result<Transport> {
         let proxy =
             match &config.proxy {
                 Some(url) => Some(ureq::Proxy::new(url).map_err(|e| {
@@ -96,13 +128,91 @@ impl Transport {
             base_url: config.base_url.clone(),
             client_id: config.client_id.clone(),
             client_secret: config.client_secret.clone(),
-            timeout_ms: config.timeout.as_millis(),
+            timeout: config.timeout,
+            clock_offset_ms: AtomicI64::new(0),
+            logger,
         })
     }
 
+    /// Epoch milliseconds by the gateway's clock, as far as it is known.
+    pub fn now_ms(&self) -> u64 {
+        (system_now_ms() + self.clock_offset_ms.load(Ordering::Relaxed)).max(0) as u64
+    }
+
+    /// The learned difference between the gateway's clock and this machine's.
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn log(&self, level: LogLevel, text: &str) {
+        if let Some(logger) = &self.logger {
+            logger.write(level, text);
+        }
+    }
+
     /// Signs and sends `call`; returns the server's JSON answer or a network, timeout or
-    /// server error.
+    /// server error. Logs one line.
     pub fn send(&self, call: &Call<'_>) -> Result<Reply> {
+        let started = Instant::now();
+        let result = self.exchange(call);
+        if let Some(logger) = &self.logger {
+            let (level, outcome) = match &result {
+                Ok(reply) => (
+                    if (200..300).contains(&reply.status) {
+                        LogLevel::Info
+                    } else {
+                        LogLevel::Warn
+                    },
+                    format!(
+                        "status={} errcode={}",
+                        reply.status,
+                        errcode_of(&reply.body).map_or("-".into(), |c| c.to_string())
+                    ),
+                ),
+                Err(e) => (
+                    LogLevel::Warn,
+                    format!(
+                        "status={} error={}",
+                        e.http_status.map_or("-".into(), |s| s.to_string()),
+                        e.kind.as_str()
+                    ),
+                ),
+            };
+            let member = call
+                .mobile
+                .map(|m| format!(" member={}", mask_mobile(m)))
+                .unwrap_or_default();
+            logger.write(
+                level,
+                &format!(
+                    "{} {} {outcome} attempt={} ms={}{member}",
+                    call.method.as_str(),
+                    call.path,
+                    call.attempt,
+                    started.elapsed().as_millis()
+                ),
+            );
+        }
+        result
+    }
+
+    fn exchange(&self, call: &Call<'_>) -> Result<Reply> {
+        let timeout = match call.deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the call's deadline (`deadline_ms`) ran out before {} could be sent",
+                            call.path
+                        ),
+                    ));
+                }
+                left.min(self.timeout)
+            }
+            None => self.timeout,
+        };
         let query = Query::from_params(call.params);
         let url = if query.wire.is_empty() {
             format!("{}{}", self.base_url, call.path)
@@ -116,7 +226,7 @@ impl Transport {
             call.path,
             &query,
             &signing::new_nonce(),
-            now_ms(),
+            self.now_ms(),
         );
         let result = match call.method {
             Method::Get => {
@@ -129,7 +239,11 @@ impl Transport {
                         .header("app-token", route.token)
                         .header("X-GW-Router-Addr", route.domain);
                 }
-                request.call()
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .call()
             }
             Method::Post => {
                 let mut request = self
@@ -144,17 +258,34 @@ impl Transport {
                         .header("app-token", route.token)
                         .header("X-GW-Router-Addr", route.domain);
                 }
-                request.send(call.body.unwrap_or("{}"))
+                request
+                    .config()
+                    .timeout_global(Some(timeout))
+                    .build()
+                    .send(call.body.unwrap_or("{}"))
             }
         };
-        let mut response = result.map_err(|e| self.transport_error(e, call.path))?;
+        let mut response = result.map_err(|e| self.transport_error(e, call.path, timeout))?;
+        if let Some(date) = response.headers().get("date").and_then(|d| d.to_str().ok()) {
+            self.learn_clock(date);
+        }
         let status = response.status().as_u16();
         let bytes = response
             .body_mut()
             .with_config()
             .limit(MAX_RESPONSE_BYTES)
             .read_to_vec()
-            .map_err(|e| self.transport_error(e, call.path).with_status(status))?;
+            .map_err(|e| {
+                let error = self
+                    .transport_error(e, call.path, timeout)
+                    .with_status(status);
+                // An answer that is too large was answered; one cut off mid-body may
+                // or may not have been acted on.
+                match error.kind {
+                    ErrorKind::Server => error.delivered(Delivery::Answered),
+                    _ => error.delivered(Delivery::Unknown),
+                }
+            })?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(body @ Value::Object(_)) => Ok(Reply { status, body }),
             _ => {
@@ -172,20 +303,59 @@ impl Transport {
                         bytes.len()
                     ),
                 )
-                .with_status(status))
+                .with_status(status)
+                .delivered(Delivery::Answered))
             }
         }
     }
 
+    /// Adopts the gateway's clock from a `Date` header when it differs from ours by more
+    /// than the header's resolution.
+    fn learn_clock(&self, date: &str) {
+        let Ok(server) = httpdate::parse_http_date(date) else {
+            return;
+        };
+        let Ok(server) = server.duration_since(UNIX_EPOCH) else {
+            return;
+        };
+        // The header truncates to the second: the middle of that second is the best guess.
+        let server_ms = server.as_millis() as i64 + 500;
+        let offset = server_ms - system_now_ms();
+        let known = self.clock_offset_ms.load(Ordering::Relaxed);
+        if (offset - known).abs() > CLOCK_NOISE_MS {
+            self.clock_offset_ms.store(offset, Ordering::Relaxed);
+            self.log(
+                LogLevel::Info,
+                &format!("clock offset learned from the gateway: {offset:+} ms"),
+            );
+        }
+    }
+
     /// Describes a failed exchange without the URL (its query may carry a signature).
-    fn transport_error(&self, error: ureq::Error, path: &str) -> Error {
+    fn transport_error(&self, error: ureq::Error, path: &str, timeout: Duration) -> Error {
         let host = &self.base_url;
-        match error {
+        let delivery = match &error {
+            ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
+            | ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::ConnectProxyFailed(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::BadUri(_)
+            | ureq::Error::Http(_)
+            | ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_) => Delivery::NotSent,
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Delivery::NotSent
+            }
+            ureq::Error::BodyExceedsLimit(_) => Delivery::Answered,
+            _ => Delivery::Unknown,
+        };
+        let timeout_ms = timeout.as_millis();
+        let error = match error {
             ureq::Error::Timeout(which) => Error::new(
                 ErrorKind::Timeout,
                 format!(
-                    "the request to {host}{path} timed out ({which}; limits: timeout_ms {}); the network or the gateway is slow, try again",
-                    self.timeout_ms
+                    "the request to {host}{path} timed out ({which}, after {timeout_ms} ms); the network or the gateway is slow, try again"
                 ),
             ),
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Error::new(
@@ -238,7 +408,8 @@ impl Transport {
                 ErrorKind::Network,
                 format!("the request to {host}{path} failed ({}); try again", short_kind(&other)),
             ),
-        }
+        };
+        error.delivered(delivery)
     }
 }
 
@@ -316,7 +487,8 @@ impl Reply {
                 )
                 .retryable(retryable || status == 429)
                 .with_errcode(code, description)
-                .with_status(status);
+                .with_status(status)
+                .delivered(Delivery::Answered);
                 error.description_cn = text_field(&self.body, "description_cn");
                 Err(error)
             }
@@ -328,7 +500,8 @@ impl Reply {
                     _ => (ErrorKind::Server, "the answer was not understood; try again later"),
                 };
                 let mut error = Error::new(kind, format!("{what} got HTTP {status}: {advice}"))
-                    .with_status(status);
+                    .with_status(status)
+                    .delivered(Delivery::Answered);
                 error.description = description;
                 Err(error)
             }

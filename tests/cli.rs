@@ -492,3 +492,70 @@ fn rows_in_flight_when_cut_off_are_looked_up_not_sent_again() {
         .values()
         .all(|n| n == 1));
 }
+
+#[test]
+fn ten_processes_started_at_once_fetch_one_token_between_them() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("token-share");
+    let cache = dir.join("token.json");
+    let mut config = sandbox.config.clone();
+    config["token_cache_path"] = cache.display().to_string().into();
+    let config_path = dir.join("shared.json");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let children: Vec<Child> = (0..10u64)
+        .map(|i| {
+            let member = dir.join(format!("m{i}.json"));
+            let body =
+                json!({"mobile": (13_300_000_000u64 + i).to_string(), "name": format!("进程{i}")});
+            std::fs::write(&member, body.to_string()).unwrap();
+            jdy(&[
+                "--config",
+                config_path.to_str().unwrap(),
+                "save",
+                member.to_str().unwrap(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["token_calls"], 1, "one token for ten processes");
+    assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 10);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "owner-only token cache");
+    }
+
+    // A corrupt cache is ignored, never trusted: the next process fetches a new token.
+    std::fs::write(
+        &cache,
+        "{\"format\":\"jdy-member app-token cache\",\"app_token\":\"forged\"}",
+    )
+    .unwrap();
+    let member = dir.join("m0.json");
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config_path.to_str().unwrap(),
+        "save",
+        member.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["token_calls"], 2);
+    assert!(
+        stats["rejections"].get("4010").is_none(),
+        "the forged token was never sent"
+    );
+}

@@ -353,7 +353,7 @@ fn broken_server(answer: Option<&'static str>) -> (u16, std::thread::JoinHandle<
 fn direct_config(port: u16, timeout_ms: u64) -> Value {
     json!({"client_id": "fake", "client_secret": "fake", "app_key": "k", "app_secret": "s",
         "domain": "https://tf.jdy.com", "base_url": format!("http://127.0.0.1:{port}"),
-        "timeout_ms": timeout_ms})
+        "timeout_ms": timeout_ms, "max_retries": 0})
 }
 
 #[test]

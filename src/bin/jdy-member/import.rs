@@ -11,7 +11,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use jdy_member::batch::{self, BatchOptions, Observer};
 use jdy_member::records::{self, Format, Record};
-use jdy_member::{member, Error, ErrorKind};
+use jdy_member::{member, Error, ErrorKind, Saved};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -246,10 +246,10 @@ impl Observer for ImportObserver<'_> {
         self.journal(index, "sending", None);
     }
 
-    fn finished(&self, index: usize, result: &jdy_member::Result<Value>) {
+    fn finished(&self, index: usize, result: &jdy_member::Result<Saved>) {
         match result {
-            Ok(data) => {
-                self.journal(index, "saved", data.get("id"));
+            Ok(saved) => {
+                self.journal(index, "saved", saved.data.get("id"));
                 self.counters.saved.fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => {

@@ -308,11 +308,11 @@ fn parse_members(text: &str) -> Result<(Vec<Value>, bool), Error> {
 fn save(session: &Session, file: &str, out: &Output) -> Result<Exit, Error> {
     let (members, many) = parse_members(&read_input(file)?)?;
     if !many {
-        let data = match members.first() {
+        let saved = match members.first() {
             Some(Value::Object(member)) => session.client.save_member(member)?,
             _ => return Err(Error::invalid_argument("the input holds no member")),
         };
-        out.data(&data);
+        out.saved(&saved);
         return Ok(Exit::Ok);
     }
     let results = batch::save_all(
@@ -325,7 +325,7 @@ fn save(session: &Session, file: &str, out: &Output) -> Result<Exit, Error> {
     let mut saved = Vec::new();
     for (index, result) in results.iter().enumerate() {
         match result {
-            Ok(data) => saved.push(data.clone()),
+            Ok(done) => saved.push(done.data.clone()),
             Err(error) => {
                 exit = exit.max(Exit::for_kind(error.kind));
                 out.record_error(&format!("item {}", index + 1), error);

@@ -1,7 +1,7 @@
 //! Where the command line writes: results on stdout, messages on stderr; with `--json`,
 //! everything a program needs on stdout as JSON.
 
-use jdy_member::{envelope, Error, ErrorKind};
+use jdy_member::{envelope, Error, ErrorKind, Saved};
 use serde_json::Value;
 use std::io::Write;
 
@@ -49,6 +49,18 @@ impl Output {
             let pretty = serde_json::to_string_pretty(data).unwrap_or_else(|_| data.to_string());
             self.text(&pretty);
         }
+    }
+
+    /// A saved member; a recovered save is said so.
+    pub fn saved(&self, saved: &Saved) {
+        if self.json {
+            self.line(&envelope::saved(saved));
+            return;
+        }
+        if saved.recovered {
+            self.note("the save's answer was lost; the member was found stored as sent");
+        }
+        self.data(&saved.data);
     }
 
     /// One JSON line on stdout, whatever the mode.
