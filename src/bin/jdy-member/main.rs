@@ -97,6 +97,12 @@ enum Command {
         /// Loopback port; 0 picks a free one.
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Extra latency for every member call, in ms (to rehearse a slow network).
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Run the gateway's clock this many ms off this machine's (negative: behind).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+        clock_offset_ms: i64,
     },
 }
 
@@ -227,7 +233,19 @@ fn config_from_env() -> Result<Value, Error> {
 fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
     let command = match &cli.command {
         Command::Validate { file, read } => return validate(file, read, out),
-        Command::Sandbox { port } => return serve_sandbox(*port, out),
+        Command::Sandbox {
+            port,
+            latency_ms,
+            clock_offset_ms,
+        } => {
+            let options = SandboxOptions {
+                port: *port,
+                latency_ms: *latency_ms,
+                clock_offset_ms: *clock_offset_ms,
+                ..SandboxOptions::default()
+            };
+            return serve_sandbox(options, out);
+        }
         other => other,
     };
     let session = session(cli, out)?;
@@ -411,12 +429,9 @@ fn validate(file: &std::path::Path, read: &ReadArgs, out: &Output) -> Result<Exi
     Ok(if invalid > 0 { Exit::Refused } else { Exit::Ok })
 }
 
-fn serve_sandbox(port: u16, out: &Output) -> Result<Exit, Error> {
-    let sandbox = Sandbox::start(SandboxOptions {
-        port,
-        ..SandboxOptions::default()
-    })
-    .map_err(|e| {
+fn serve_sandbox(options: SandboxOptions, out: &Output) -> Result<Exit, Error> {
+    let port = options.port;
+    let sandbox = Sandbox::start(options).map_err(|e| {
         Error::config(format!(
             "the sandbox could not listen on 127.0.0.1:{port}: {e}"
         ))
