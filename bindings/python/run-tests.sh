@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Tests the Python package as a user gets it: for the oldest and the newest Python 3 on this
+# machine, a fresh venv, `pip install ./bindings/python` (which builds the Rust library),
+# then pytest from a directory outside the source tree, so the installed copy is what runs.
+#
+# Pythons: every ${PYENV_ROOT:-~/.pyenv}/versions/*/bin/python3 plus python3 on PATH
+# (3.6 or newer), or exactly the interpreters listed in $JDY_PYTHONS.
+# The Rust release build is shared through cargo's usual target directory, so the second
+# install does not rebuild it. Exits non-zero if anything fails.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+started=$SECONDS
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "sandbox CLI (cargo build --features cli --bin jdy-member)"
+(cd "$repo" && cargo build --features cli --bin jdy-member)
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
+export JDY_MEMBER_CLI="$target_dir/debug/jdy-member"
+unset JDY_MEMBER_LIB  # test the library bundled in the installed package
+export PYTHONDONTWRITEBYTECODE=1
+
+# "major.minor.micro executable" for each usable interpreter, oldest first, one per executable.
+list_pythons() {
+    local candidates=()
+    if [ -n "${JDY_PYTHONS:-}" ]; then
+        read -r -a candidates <<<"$JDY_PYTHONS"
+    else
+        for found in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3; do
+            [ -x "$found" ] && candidates+=("$found")
+        done
+        if command -v python3 >/dev/null 2>&1; then candidates+=("$(command -v python3)"); fi
+    fi
+    for candidate in "${candidates[@]}"; do
+        "$candidate" -c 'import os, sys
+if sys.version_info >= (3, 6):
+    print("%d.%d.%d" % sys.version_info[:3], os.path.realpath(sys.executable))' 2>/dev/null || true
+    done | sort -u -k2,2 | sort -V -k1,1
+}
+
+pytest_pin() {
+    case "$1" in
+        3.6) echo "pytest==7.0.1" ;;
+        3.7) echo "pytest==7.4.4" ;;
+        3.8) echo "pytest==8.3.5" ;;
+        *) echo "pytest==8.4.2" ;;
+    esac
+}
+
+mapfile -t found < <(list_pythons)
+if [ "${#found[@]}" -eq 0 ]; then
+    echo "no Python 3.6+ found (pyenv versions or python3 on PATH)" >&2
+    exit 1
+fi
+chosen=("${found[0]}")
+[ "${#found[@]}" -gt 1 ] && chosen+=("${found[${#found[@]}-1]}")
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/jdy-member-python.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# Installs and tests with one interpreter in a fresh venv; returns non-zero on any failure.
+test_with() {
+    local version="$1" python="$2"
+    local venv="$work/venv-$version" pin
+    pin="$(pytest_pin "${version%.*}")"
+    "$python" -m venv "$venv" \
+        || { echo "no venv from $python (Debian: apt-get install python3-venv)" >&2; return 1; }
+    local py="$venv/bin/python"
+    # pip older than 21.3 builds in a copy of the directory, away from the Rust sources.
+    if ! "$py" -c 'import sys, pip
+sys.exit(tuple(int(p) for p in pip.__version__.split(".")[:2]) < (21, 3))'; then
+        "$py" -m pip install -q --disable-pip-version-check --upgrade "pip>=21.3" || return 1
+    fi
+    echo "pip install ./bindings/python $pin (builds the Rust library unless it is up to date)"
+    (cd "$repo" && "$py" -m pip install -q --disable-pip-version-check ./bindings/python "$pin") \
+        || return 1
+    mkdir -p "$work/run-$version" "$work/elsewhere-$version"
+    (cd "$work/run-$version" && "$py" -m pytest -p no:cacheprovider -q "$here/tests") \
+        | tee "$work/pytest-$version.log" || return 1
+    (cd "$work/elsewhere-$version" && "$py" -c 'import sys, jdy_member
+assert jdy_member.__file__.startswith(sys.prefix), "not installed: " + jdy_member.__file__
+print(jdy_member.__version__)')
+}
+
+summary=()
+failed=0
+for entry in "${chosen[@]}"; do
+    version="${entry%% *}"
+    began=$SECONDS
+    step "Python $version (${entry#* })"
+    status=0
+    test_with "$version" "${entry#* }" || status=$?
+    result="$(grep -E '(passed|failed|error)' "$work/pytest-$version.log" 2>/dev/null \
+        | tail -1 || true)"
+    if [ "$status" -eq 0 ]; then
+        summary+=("Python $version: $result ($((SECONDS - began)) s with venv and install)")
+    else
+        summary+=("Python $version: FAILED ${result} ($((SECONDS - began)) s)")
+        failed=1
+    fi
+done
+
+step "summary ($((SECONDS - started)) s in all)"
+printf '%s\n' "${summary[@]}"
+exit "$failed"

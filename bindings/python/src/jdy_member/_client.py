@@ -1,0 +1,191 @@
+"""The Client: a thin, thread-safe owner of one ``JdyClient`` handle.
+
+All the work (validation, signing, the token, retries) happens in the library; Python only
+turns dicts into JSON, guards the handle's lifetime, and raises the envelope's error.
+"""
+
+import ctypes
+import threading
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional,
+                    Tuple, cast)
+
+from . import _ffi
+from ._errors import ClientClosedError, InternalError, JdyError, error_from_envelope
+
+Member = Dict[str, Any]
+
+if TYPE_CHECKING:  # typing.List subclasses misbehave on Python 3.6 at run time
+    _EnvelopeList = List[Dict[str, Any]]
+else:
+    _EnvelopeList = list
+
+
+class BatchResult(_EnvelopeList):
+    """The per-member result envelopes of :meth:`Client.save_members`, in input order.
+
+    Each item is ``{"ok": True, "data": {...}}`` or ``{"ok": False, "error": {...}}``, exactly
+    as the library returned it; the counts are the library's too.
+    """
+
+    def __init__(self, results: Iterable[Dict[str, Any]], saved: int, refused: int,
+                 failed: int) -> None:
+        super().__init__(results)
+        self.saved = saved      # accepted by Kingdee
+        self.refused = refused  # refused offline (validation), never sent
+        self.failed = failed    # sent, or tried, and failed (auth, network, ...)
+
+    def failures(self) -> List[Tuple[int, JdyError]]:
+        """``(index, exception)`` for every member that was not saved, for logging or retry."""
+        return [(index, error_from_envelope(envelope))
+                for index, envelope in enumerate(self) if not envelope.get("ok")]
+
+
+class Client:
+    """One connection to Kingdee JDY: configuration, connection pool and app-token cache.
+
+    Create one per process and share it between threads; calls run in parallel (ctypes
+    releases the GIL) and share one token. Keyword arguments are the library's configuration
+    keys, passed through unchanged (``client_id``, ``client_secret``, then ``app_key`` +
+    ``app_secret`` + ``domain`` or ``outer_instance_id``; optionally ``base_url``,
+    ``timeout_ms``, ``connect_timeout_ms``, ``proxy`` and whatever else the library's README
+    lists). Raises :class:`ConfigError` listing every problem, with suggestions for misspelt
+    keys. Making a client makes no network call.
+    """
+
+    def __init__(self, **config: Any) -> None:
+        # Set first, so close() and __del__ work even if construction fails below.
+        self._lock = threading.Lock()
+        self._handle = None  # type: Optional[int]
+        self._busy = 0  # calls currently inside the library
+        self._pending_free = None  # type: Optional[int]
+        # Bound now: at interpreter exit module globals may already be gone when __del__ runs.
+        self._free = _ffi.lib.jdy_client_free  # type: Callable[[int], None]
+        encoded = _ffi.encode(config)
+        error = ctypes.c_void_p()
+        handle = _ffi.lib.jdy_client_new(encoded, ctypes.byref(error))
+        if not handle:
+            if not error.value:
+                raise InternalError("internal", "jdy_client_new failed without an error envelope")
+            raise error_from_envelope(_ffi.take_envelope(error.value))
+        self._handle = handle
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._handle is None
+
+    def close(self) -> None:
+        """Releases the client. Calls still running in other threads finish first: the handle
+        is freed by the last of them, so close() never frees it mid-call and never blocks.
+        Closing twice raises :class:`ClientClosedError`, like any other use after close."""
+        with self._lock:
+            handle = self._handle
+            if handle is None:
+                raise _closed()
+            self._handle = None
+            if self._busy:
+                self._pending_free, handle = handle, None
+        if handle is not None:
+            self._free(handle)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if not self.closed:  # close() inside the block is fine
+            self.close()
+
+    def __del__(self) -> None:
+        # No other reference exists, so no call is running; never raise from a finalizer.
+        handle = getattr(self, "_handle", None) or getattr(self, "_pending_free", None)
+        if handle:
+            self._handle = self._pending_free = None
+            try:
+                self._free(handle)
+            except Exception:
+                pass
+
+    def __repr__(self) -> str:
+        # Never shows the configuration: it holds secrets.
+        return "<jdy_member.Client {}>".format("closed" if self.closed else "open")
+
+    def _call(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Any:
+        """Runs one library call with the handle pinned, and unwraps the envelope."""
+        with self._lock:
+            handle = self._handle
+            if handle is None:
+                raise _closed()
+            self._busy += 1
+        try:
+            pointer = function(handle, *args)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                orphan = self._pending_free if self._busy == 0 else None
+                if orphan is not None:
+                    self._pending_free = None
+            if orphan is not None:  # close() ran while we were inside: we free it
+                self._free(orphan)
+        return _ffi.unwrap(_ffi.take_envelope(pointer))
+
+    # -- operations -----------------------------------------------------------------------
+
+    def save_member(self, member: Member) -> Dict[str, Any]:
+        """Validates the member offline, then saves it; returns Kingdee's answer (``id``,
+        ``mobile``, ``name``, ...). A save whose answer was lost is looked up before it is
+        ever sent again, so a member is never saved twice by a retry."""
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_member_save, _ffi.encode(member)))
+
+    def get_member(self, *, id: Any = None, mobile: Any = None) -> Optional[Dict[str, Any]]:
+        """One member by ``id`` or ``mobile``, or None when it does not exist."""
+        query = {key: value for key, value in (("id", id), ("mobile", mobile))
+                 if value is not None}
+        return cast(Optional[Dict[str, Any]],
+                    self._call(_ffi.lib.jdy_member_get, _ffi.encode(query)))
+
+    def list_members(self, **filters: Any) -> Dict[str, Any]:
+        """One page: ``{"count", "page", "page_size", "total_page", "rows"}``. Filters: ``id``,
+        ``number``, ``name``, ``enable``, ``start_modified``, ``end_modified``, ``page`` (from
+        1), ``page_size`` (1 to 100)."""
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_member_list, _ffi.encode(filters)))
+
+    def iter_members(self, **filters: Any) -> Iterator[Dict[str, Any]]:
+        """Every row matching the filters, fetching pages of 100 (or ``page_size``) lazily,
+        starting at ``page`` (default 1)."""
+        query = dict(filters)
+        query.setdefault("page", 1)
+        query.setdefault("page_size", 100)
+        while True:
+            data = self.list_members(**query)
+            rows = data.get("rows") or []
+            for row in rows:
+                yield row
+            if not rows or int(query["page"]) >= int(data.get("total_page") or 0):
+                return
+            query["page"] = int(query["page"]) + 1
+
+    def save_members(self, members: Iterable[Member], concurrency: Optional[int] = None,
+                     rate: Optional[float] = None) -> BatchResult:
+        """Saves many members with the library's batch call: ``concurrency`` worker threads
+        (1-64, default 4) sharing this client's token, at most ``rate`` requests per second.
+        Invalid members are refused without being sent and do not stop the others, so this
+        raises only for bad arguments; look at the returned :class:`BatchResult`."""
+        options = {key: value for key, value in (("concurrency", concurrency), ("rate", rate))
+                   if value is not None}
+        data = self._call(_ffi.lib.jdy_member_save_batch, _ffi.encode(list(members)),
+                          _ffi.encode(options) if options else None)
+        return BatchResult(data["results"], data["saved"], data["refused"], data["failed"])
+
+
+def validate_member(member: Member) -> Dict[str, Any]:
+    """The member exactly as it would be sent (mobile normalised, codes as strings, blanks
+    dropped), or :class:`ValidationError` listing every broken field. Offline; no client."""
+    envelope = _ffi.take_envelope(_ffi.lib.jdy_member_validate(_ffi.encode(member)))
+    return cast(Dict[str, Any], _ffi.unwrap(envelope))
+
+
+def _closed() -> ClientClosedError:
+    return ClientClosedError("invalid_argument",
+                             "this jdy_member.Client is closed; create a new Client")
