@@ -12,7 +12,8 @@ pub const DEFAULT_MAX_RETRIES: u64 = 3;
 pub const DEFAULT_DEADLINE_MS: u64 = 60_000;
 pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
 
-const KNOWN_KEYS: [&str; 16] = [
+/// Every configuration key (the command line reads each from `JDY_<KEY>` too).
+pub const CONFIG_KEYS: [&str; 16] = [
     "client_id",
     "client_secret",
     "app_key",
@@ -136,8 +137,8 @@ impl Config {
     pub fn from_map(map: &Map<String, Value>) -> Result<Config> {
         let mut problems = Vec::new();
         for key in map.keys() {
-            if !KNOWN_KEYS.contains(&key.as_str()) {
-                problems.push(input::unknown_key_message(key, &KNOWN_KEYS));
+            if !CONFIG_KEYS.contains(&key.as_str()) {
+                problems.push(input::unknown_key_message(key, &CONFIG_KEYS));
             }
         }
         let mut text = |key: &str, required: bool| -> Option<String> {

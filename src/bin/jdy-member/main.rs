@@ -6,6 +6,7 @@ mod output;
 
 use clap::{Args, Parser, Subcommand};
 use jdy_member::batch::{self, BatchOptions};
+use jdy_member::config::CONFIG_KEYS;
 use jdy_member::records::{self, Format, TextEncoding};
 use jdy_member::sandbox::{Sandbox, SandboxOptions};
 use jdy_member::{Client, Error, ErrorKind};
@@ -17,8 +18,9 @@ use std::process::ExitCode;
 
 const AFTER_HELP: &str = "\
 Configuration comes from --config FILE (the library's JSON configuration), or from
-JDY_CLIENT_ID, JDY_CLIENT_SECRET, JDY_APP_KEY, JDY_APP_SECRET, JDY_DOMAIN,
-JDY_OUTER_INSTANCE_ID, JDY_BASE_URL, JDY_TIMEOUT_MS, JDY_CONNECT_TIMEOUT_MS and JDY_PROXY.
+environment variables named JDY_ and the configuration key in capitals: JDY_CLIENT_ID,
+JDY_CLIENT_SECRET, JDY_APP_KEY, JDY_APP_SECRET, JDY_DOMAIN or JDY_OUTER_INSTANCE_ID,
+JDY_BASE_URL, JDY_TIMEOUT_MS, JDY_LOG_PATH, JDY_TOKEN_CACHE_PATH, ...
 --sandbox starts the local sandbox gateway in this process and uses it instead.
 
 Exit codes: 0 all good; 1 internal error; 2 bad command line; 3 configuration or input file
@@ -194,28 +196,17 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
     })
 }
 
-const ENV_KEYS: [&str; 10] = [
-    "client_id",
-    "client_secret",
-    "app_key",
-    "app_secret",
-    "domain",
-    "outer_instance_id",
-    "base_url",
-    "timeout_ms",
-    "connect_timeout_ms",
-    "proxy",
-];
-
 fn config_from_env() -> Result<Value, Error> {
     let mut config = Map::new();
-    for key in ENV_KEYS {
+    for key in CONFIG_KEYS {
         let name = format!("JDY_{}", key.to_ascii_uppercase());
         if let Ok(value) = std::env::var(&name) {
-            let value = if key.ends_with("_ms") {
-                value.trim().parse::<u64>().map(Value::from).map_err(|_| {
-                    Error::config(format!("{name} must be a whole number of milliseconds"))
-                })?
+            let value = if key.ends_with("_ms") || key == "max_retries" {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .map(Value::from)
+                    .map_err(|_| Error::config(format!("{name} must be a whole number")))?
             } else {
                 Value::from(value)
             };
