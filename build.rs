@@ -12,6 +12,12 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=JDY_MEMBER_UPDATE_HEADER");
 
+    // A SONAME lets loaders that preload the library by path (Mono, ctypes) match it to
+    // later lookups by name.
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libjdy_member.so");
+    }
+
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into()));
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into()));
     let config = match cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")) {
