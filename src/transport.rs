@@ -157,18 +157,16 @@ impl Transport {
         let result = self.exchange(call);
         if let Some(logger) = &self.logger {
             let (level, outcome) = match &result {
-                Ok(reply) => (
-                    if (200..300).contains(&reply.status) {
+                Ok(reply) => {
+                    let errcode = errcode_of(&reply.body);
+                    let level = if (200..300).contains(&reply.status) && errcode == Some(0) {
                         LogLevel::Info
                     } else {
                         LogLevel::Warn
-                    },
-                    format!(
-                        "status={} errcode={}",
-                        reply.status,
-                        errcode_of(&reply.body).map_or("-".into(), |c| c.to_string())
-                    ),
-                ),
+                    };
+                    let errcode = errcode.map_or("-".into(), |c| c.to_string());
+                    (level, format!("status={} errcode={errcode}", reply.status))
+                }
                 Err(e) => (
                     LogLevel::Warn,
                     format!(
@@ -228,42 +226,18 @@ impl Transport {
             &signing::new_nonce(),
             self.now_ms(),
         );
+        let route = call.route.as_ref();
         let result = match call.method {
-            Method::Get => {
-                let mut request = self.agent.get(&url);
-                for (name, value) in &headers {
-                    request = request.header(*name, value);
-                }
-                if let Some(route) = &call.route {
-                    request = request
-                        .header("app-token", route.token)
-                        .header("X-GW-Router-Addr", route.domain);
-                }
-                request
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .call()
-            }
-            Method::Post => {
-                let mut request = self
-                    .agent
+            Method::Get => prepare(self.agent.get(&url), &headers, route, timeout).call(),
+            Method::Post => prepare(
+                self.agent
                     .post(&url)
-                    .header("Content-Type", "application/json");
-                for (name, value) in &headers {
-                    request = request.header(*name, value);
-                }
-                if let Some(route) = &call.route {
-                    request = request
-                        .header("app-token", route.token)
-                        .header("X-GW-Router-Addr", route.domain);
-                }
-                request
-                    .config()
-                    .timeout_global(Some(timeout))
-                    .build()
-                    .send(call.body.unwrap_or("{}"))
-            }
+                    .header("Content-Type", "application/json"),
+                &headers,
+                route,
+                timeout,
+            )
+            .send(call.body.unwrap_or("{}")),
         };
         let mut response = result.map_err(|e| self.transport_error(e, call.path, timeout))?;
         if let Some(date) = response.headers().get("date").and_then(|d| d.to_str().ok()) {
@@ -411,6 +385,25 @@ impl Transport {
         };
         error.delivered(delivery)
     }
+}
+
+/// Puts the signed gateway headers, the routing headers and this exchange's timeout on a
+/// request of either kind.
+fn prepare<B>(
+    mut request: ureq::RequestBuilder<B>,
+    headers: &[(&'static str, String)],
+    route: Option<&AppRoute<'_>>,
+    timeout: Duration,
+) -> ureq::RequestBuilder<B> {
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    if let Some(route) = route {
+        request = request
+            .header("app-token", route.token)
+            .header("X-GW-Router-Addr", route.domain);
+    }
+    request.config().timeout_global(Some(timeout)).build()
 }
 
 /// A short label for the rarer ureq errors, never including a URL.
