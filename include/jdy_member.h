@@ -1,5 +1,6 @@
 /*
- * jdy_member.h: save and read Kingdee JDY (金蝶精斗云) retail members.
+ * jdy_member.h: save and read Kingdee JDY (Jingdouyun) retail members.
+ * This header is ASCII on purpose: MSVC on a Chinese (GBK) code page warns on UTF-8 bytes.
  *
  * Ownership
  *   - Every char * returned by a jdy_* function is a NUL-terminated UTF-8 JSON envelope,

@@ -253,6 +253,26 @@ static JdyClient *new_client(const char *config)
     return client;
 }
 
+/* With a live client: NULL and non-UTF-8 input are refused before anything is sent. */
+static void test_invalid_arguments_with_client(JdyClient *client)
+{
+    char *envelope = jdy_member_save(client, NULL);
+    CHECK(env_kind_is(envelope, "invalid_argument"), "save(client, NULL): %s", show(envelope));
+    jdy_string_free(envelope);
+    envelope = jdy_member_get(client, NULL);
+    CHECK(env_kind_is(envelope, "invalid_argument"), "get(client, NULL): %s", show(envelope));
+    jdy_string_free(envelope);
+    envelope = jdy_member_list(client, NULL);
+    CHECK(env_kind_is(envelope, "invalid_argument"), "list(client, NULL): %s", show(envelope));
+    jdy_string_free(envelope);
+    envelope = jdy_member_save(client, "{\"mobile\":\"13333333333\",\"name\":\"\xbb\xe1\xd4\xb1\"}");
+    CHECK(env_kind_is(envelope, "invalid_argument"), "save of GBK bytes: %s", show(envelope));
+    jdy_string_free(envelope);
+    envelope = jdy_member_get(client, "{\"mobile\":\"\xff\"}");
+    CHECK(env_kind_is(envelope, "invalid_argument"), "get with byte ff: %s", show(envelope));
+    jdy_string_free(envelope);
+}
+
 static void test_seed_member_round_trip(JdyClient *client)
 {
     char *seed = seed_member();
@@ -552,6 +572,7 @@ int main(void)
     if (config != NULL) {
         client = new_client(config);
         if (client != NULL) {
+            test_invalid_arguments_with_client(client);
             test_seed_member_round_trip(client);
             test_list(client);
             test_batch(client);
