@@ -173,6 +173,8 @@ const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
 const MAX_HEADERS: usize = 100;
 const MAX_PAGE_SIZE: u64 = 100;
 const DEFAULT_PAGE_SIZE: u64 = 10;
+/// The end of a wait slept precisely rather than spent in a tick-granular socket timeout.
+const TICK_SLACK: Duration = Duration::from_millis(10);
 /// How often a blocked read wakes up to look at the stop flag.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// A connection silent this long is closed, so idle threads do not pile up.
@@ -941,11 +943,15 @@ impl Shared {
             if elapsed >= total {
                 break;
             }
-            let step = (total - elapsed).min(POLL_INTERVAL);
-            let Some(conn) = conn else {
-                thread::sleep(step);
+            let left = total - elapsed;
+            // Socket read timeouts run on the kernel tick (4 ms at HZ=250, 10 ms at HZ=100)
+            // and overshoot by up to a tick: a 20 ms peek returns after 24 ms. The last
+            // stretch is slept with the precise timer of thread::sleep instead.
+            let (Some(conn), true) = (conn, left > TICK_SLACK) else {
+                thread::sleep(left.min(POLL_INTERVAL));
                 continue;
             };
+            let step = (left - TICK_SLACK).min(POLL_INTERVAL);
             // Peeking waits up to the read timeout and tells a closed connection (EOF, reset)
             // from a silent one; bytes already waiting (a pipelined request) say nothing.
             if conn.set_read_timeout(Some(step)).is_err() {

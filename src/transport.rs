@@ -11,8 +11,49 @@ use crate::log::{mask_mobile, Logger};
 use crate::signing::{self, Query};
 use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// How long a host's resolved addresses are reused.
+const RESOLVE_TTL: Duration = Duration::from_secs(60);
+
+/// ureq resolves the host before it looks in its connection pool, on every request, and
+/// with a timeout set it does so on a new thread each time (ureq 3.5 `resolve_async`). This
+/// reuses the last answer for `RESOLVE_TTL`: no thread and no DNS query per request.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    last: Mutex<Option<(String, Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        {
+            let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((host, at, addrs)) = &*last {
+                if *host == key && at.elapsed() < RESOLVE_TTL {
+                    return Ok(addrs.clone());
+                }
+            }
+        }
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((key, Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
+}
 
 /// The largest answer read into memory: far above any real member answer (a list page of
 /// 100 members is a few tens of KiB), low enough that a broken server cannot exhaust a till.
@@ -113,7 +154,7 @@ impl Transport {
                 // one place, its configuration.
                 None => None,
             };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
             .user_agent(USER_AGENT)
@@ -121,8 +162,12 @@ impl Transport {
             .timeout_connect(Some(config.connect_timeout))
             .proxy(proxy)
             .max_redirects(0)
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            DefaultConnector::default(),
+            CachingResolver::default(),
+        );
         Ok(Transport {
             agent,
             base_url: config.base_url.clone(),

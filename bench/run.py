@@ -1,0 +1,677 @@
+"""Runs every jdy-member benchmark and prints the figures with PASS/MISS against the targets.
+
+Called by scripts/bench (which builds everything and prepares the venv first); run it with
+the venv's Python:
+
+    python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--criterion-executables F]
+
+1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
+   `cargo bench` runs them);
+2. side by side against one `jdy-member sandbox` process: the library through C, through
+   Python ctypes, and plain Python requests + hmac;
+3. bulk: 10,000 members through jdy_member_save_batch at concurrency 16 against 20 ms of
+   gateway latency, and the rate ceiling seen on the wire by a recording proxy;
+4. memory after 1,000 vs 100,000 saves, library size, library load + client creation.
+
+Exit status: 0 when every benchmark ran and its results check out (all saves stored, the
+sandbox saw what was sent, the rate ceiling held); 1 otherwise. A MISS of a speed or size
+target is reported, not an error.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEED = os.path.join(REPO, "examples", "seed-member.json")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+FULL = {
+    "criterion": ["--warm-up-time", "2", "--measurement-time", "5"],
+    "rounds": 3, "warmup": 200, "saves": 3000,
+    "bulk": 10000, "bulk_concurrency": 16, "latency_ms": 20,
+    "rate": 200, "rate_members": 2000, "latency_probe": 50,
+    "memory": [1000, 10000, 25000, 50000, 100000],
+    "load_runs": 51, "pingpong": 50000,
+}
+QUICK = {
+    "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"],
+    "rounds": 1, "warmup": 20, "saves": 200,
+    "bulk": 400, "bulk_concurrency": 16, "latency_ms": 20,
+    "rate": 200, "rate_members": 300, "latency_probe": 10,
+    "memory": [1000, 3000],
+    "load_runs": 11, "pingpong": 10000,
+}
+
+TARGET_SIGN_US = 10.0
+TARGET_SAVE_CPU_US = 50.0
+TARGET_CPU_RATIO = 5.0
+TARGET_BULK_SLACK = 0.15
+TARGET_RSS_GROWTH_KB = 5 * 1024
+TARGET_SIZE_BYTES = 3 * 1024 * 1024
+TARGET_LOAD_MS = 5.0
+
+
+class Report:
+    def __init__(self):
+        self.verdicts = []  # (name, passed)
+        self.problems = []  # benchmark failures (not target misses)
+
+    def line(self, text=""):
+        print(text, flush=True)
+
+    def verdict(self, name, passed):
+        self.verdicts.append((name, passed))
+        return "PASS" if passed else "MISS"
+
+    def problem(self, text):
+        self.problems.append(text)
+        self.line("  !! " + text)
+
+
+R = Report()
+
+
+# --- the sandbox process -------------------------------------------------------------------
+
+class SandboxProcess:
+    """`jdy-member sandbox --port 0` in its own process, controlled over HTTP."""
+
+    def __init__(self, cli):
+        self.proc = subprocess.Popen([cli, "sandbox", "--port", "0"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        first = json.loads(self.proc.stdout.readline().decode())
+        self.base_url = first["base_url"]
+        self.config = first["config"]
+        self.port = int(self.base_url.rsplit(":", 1)[1])
+
+    def control(self, method, name, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base_url + "/__sandbox/" + name, data=data,
+                                         method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return json.loads(answer.read().decode())
+
+    def reset(self):
+        self.control("POST", "reset")
+
+    def latency(self, ms):
+        self.control("POST", "latency", {"ms": ms})
+
+    def stats(self):
+        return self.control("GET", "stats")
+
+    def cpu_s(self):
+        """User + system CPU seconds of the sandbox process so far (from /proc)."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def check_saves(sandbox, expected, what):
+    """The sandbox stored `expected` distinct members, every save accepted."""
+    stats = sandbox.stats()
+    distinct = len(stats.get("saves_by_mobile", {}))
+    rejections = stats.get("rejections", {})
+    if stats.get("save_calls") != expected or distinct != expected or rejections:
+        R.problem("%s: the sandbox saw %s save calls, %d distinct members, rejections %s; "
+                  "expected %d accepted saves" % (what, stats.get("save_calls"), distinct,
+                                                  rejections, expected))
+        return False
+    return True
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def run_json(argv, what, env=None):
+    """Runs a bench program; returns its last stdout line as JSON."""
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = done.stdout.decode(errors="replace").strip().splitlines()
+    if done.returncode != 0 or not out:
+        R.problem("%s failed (exit %d): %s" % (what, done.returncode,
+                                               done.stderr.decode(errors="replace")[-2000:]))
+        return None
+    return json.loads(out[-1])
+
+
+def fmt_us(us):
+    if us is None:
+        return "n/a"
+    if us >= 1000:
+        return "%.2f ms" % (us / 1000)
+    return "%.2f µs" % us if us < 100 else "%.1f µs" % us
+
+
+def spread(values):
+    if len(values) < 2:
+        return ""
+    return " (runs %s)" % "/".join("%.0f" % v if v >= 100 else "%.1f" % v for v in values)
+
+
+def mobiles():
+    """Consecutive new mobiles for each contender (the sandbox updates by mobile)."""
+    base = 13000000000
+    while True:
+        yield base
+        base += 10000000
+
+
+MOBILES = mobiles()
+
+
+# --- 1. criterion -----------------------------------------------------------------------------
+
+CRITERION_ROWS = [
+    ("validate/seed_member", "validate + normalise the seed member", None),
+    ("validate/seed_member_from_json_text", "  the same from JSON text (parse included)", None),
+    ("sign/gateway_headers_save", "sign: signing::gateway_headers (save)", None),
+    ("sign/save_request_with_nonce_and_clock", "  with nonce, clock and query as sent", None),
+    ("validate_and_sign", "validate + sign", TARGET_SIGN_US),
+    ("request/build_save_from_json_text", "build the full save request from JSON", None),
+    ("answer/parse_unwrap_envelope", "answer: parse, unwrap, envelope", None),
+    ("save_ffi/one_cpu/wall", "jdy_member_save, wall, one CPU", None),
+    ("save_ffi/one_cpu/client_thread_cpu", "jdy_member_save, client thread CPU, one CPU",
+     TARGET_SAVE_CPU_US),
+    ("save_ffi/two_cpus/wall", "  wall, client and sandbox on two CPUs", None),
+    ("save_ffi/two_cpus/client_thread_cpu", "  client thread CPU, two CPUs", None),
+]
+
+UNITS = {"ps": 1e-6, "ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6}
+
+
+def criterion_executables(messages_path):
+    """The bench executables named in `cargo bench --no-run --message-format=json` output."""
+    found = {}
+    with open(messages_path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("reason") == "compiler-artifact" and message.get("executable") \
+                    and "bench" in message.get("target", {}).get("kind", []):
+                found[message["target"]["name"]] = message["executable"]
+    return found
+
+
+def criterion(mode, target_dir, messages_path):
+    R.line("== 1. In-process costs (criterion: cargo bench --features sandbox --bench core "
+           "--bench save)")
+    executables = criterion_executables(messages_path)
+    env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
+    text = ""
+    for name in ("core", "save"):
+        if name not in executables:
+            R.problem("no criterion executable for benches/%s.rs in %s" % (name, messages_path))
+            return {}
+        # What `cargo bench` runs: the executable with --bench, from the package directory.
+        done = subprocess.run([executables[name], "--bench"] + mode["criterion"], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        text += done.stdout.decode(errors="replace")
+        if done.returncode != 0:
+            R.problem("benches/%s.rs failed:\n%s" % (name, text[-3000:]))
+            return {}
+    # "<id>   time:   [low mid high]" (the id may stand alone on the line before).
+    results, current, summary = {}, None, []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        found = re.match(r"^(\S.*?)\s+time:\s+\[(.*)\]$", line)
+        if found:
+            current = found.group(1).strip()
+            estimates = found.group(2)
+        else:
+            lone = re.match(r"^\s+time:\s+\[(.*)\]$", line)
+            if lone and current:
+                estimates = lone.group(1)
+            else:
+                if line and not line.startswith(" ") and "time:" not in line:
+                    current = line.strip()
+                continue
+        parts = estimates.split()
+        try:
+            mid = float(parts[2]) * UNITS[parts[3]]
+        except (IndexError, KeyError, ValueError):
+            continue
+        results[current] = mid
+        summary.append("%-40s time: [%s]" % (current, estimates))
+    R.line("  cargo bench summary lines:")
+    for line in summary:
+        R.line("    " + line)
+    R.line()
+    R.line("  %-44s %12s   %s" % ("", "median", "target"))
+    for key, label, target in CRITERION_ROWS:
+        value = results.get(key)
+        if value is None:
+            if "two_cpus" not in key:  # absent on a one-CPU machine
+                R.problem("criterion gave no figure for " + key)
+            continue
+        if target is None:
+            R.line("  %-44s %12s" % (label, fmt_us(value)))
+        else:
+            R.line("  %-44s %12s   < %s  %s" % (label, fmt_us(value), fmt_us(target),
+                                                 R.verdict(label.strip(), value < target)))
+    R.line("  (criterion's middle estimate. Client thread CPU = CLOCK_THREAD_CPUTIME_ID of the "
+           "calling thread; the sandbox runs on other threads. One CPU: both ends pinned to one "
+           "CPU; two CPUs: sandbox on another CPU, where each wake-up of the other end is a "
+           "cross-CPU interrupt, costly on a VM)")
+    return results
+
+
+# --- 2. side by side --------------------------------------------------------------------------
+
+def side_by_side(mode, sandbox, bins, venv_python):
+    R.line("== 2. Side by side: %d rounds x %d sequential saves per contender after %d warm-up, "
+           "sandbox in its own process, reset between contenders"
+           % (mode["rounds"], mode["saves"], mode["warmup"]))
+    config = json.dumps(sandbox.config)
+    py_env = dict(os.environ, PYTHONPATH=os.path.join(HERE, "py"), PYTHONDONTWRITEBYTECODE="1")
+    contenders = [
+        ("library via C", lambda m: [bins["save_loop"], config, SEED, str(m),
+                                     str(mode["warmup"]), str(mode["saves"])], None),
+        ("library via Python ctypes", lambda m: [venv_python, os.path.join(HERE, "py",
+                                                                           "lib_save.py"),
+                                                 config, SEED, str(m), str(mode["warmup"]),
+                                                 str(mode["saves"])], py_env),
+        ("baseline Python requests+hmac", lambda m: [venv_python,
+                                                     os.path.join(HERE, "py",
+                                                                  "baseline_save.py"),
+                                                     config, SEED, str(m),
+                                                     str(mode["warmup"]),
+                                                     str(mode["saves"])], py_env),
+    ]
+    # Calibration: every save is at least one wake-up of the other end and back.
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) > 1:
+        first, second = str(cpus[0]), str(cpus[1])
+        same = run_json([bins["pingpong"], first, first, str(mode["pingpong"])], "pingpong")
+        cross = run_json([bins["pingpong"], first, second, str(mode["pingpong"])], "pingpong")
+        if same and cross:
+            R.line("  this machine: a 1-byte round trip between two processes costs the client "
+                   "%.1f µs CPU (%.1f µs wall) on one CPU, %.1f µs CPU (%.1f µs wall) across "
+                   "two" % (same["cpu_us"], same["wall_us"], cross["cpu_us"], cross["wall_us"]))
+    runs = {name: [] for name, _, _ in contenders}
+    for _ in range(mode["rounds"]):
+        for name, argv, env in contenders:
+            sandbox.reset()
+            server0 = sandbox.cpu_s()
+            result = run_json(argv(next(MOBILES)), name, env)
+            if result is None:
+                continue
+            result["server_cpu_s"] = sandbox.cpu_s() - server0
+            if result["failures"] or not check_saves(sandbox, mode["warmup"] + mode["saves"],
+                                                     name):
+                R.problem("%s: %d saves failed" % (name, result["failures"]))
+                continue
+            runs[name].append(result)
+    sandbox.reset()
+
+    table = {}
+    R.line("  %-31s %10s %14s %11s %11s %13s" % ("contender", "saves/s", "client CPU/save",
+                                                 "p50", "p99", "sandbox CPU"))
+    for name, _, _ in contenders:
+        rs = runs[name]
+        if not rs:
+            continue
+        rate = [r["count"] / r["wall_s"] for r in rs]
+        cpu = [(r["user_s"] + r["sys_s"]) / r["count"] * 1e6 for r in rs]
+        p50 = [r["p50_us"] for r in rs]
+        p99 = [r["p99_us"] for r in rs]
+        server = [r["server_cpu_s"] / r["count"] * 1e6 for r in rs]
+        row = {k: statistics.median(v) for k, v in
+               (("rate", rate), ("cpu", cpu), ("p50", p50), ("p99", p99), ("server", server))}
+        row["cpu_runs"] = cpu
+        row["user_sys"] = (statistics.median(r["user_s"] / r["count"] * 1e6 for r in rs),
+                           statistics.median(r["sys_s"] / r["count"] * 1e6 for r in rs))
+        table[name] = row
+        R.line("  %-31s %10.0f %14s %11s %11s %13s" % (
+            name, row["rate"], fmt_us(row["cpu"]), fmt_us(row["p50"]), fmt_us(row["p99"]),
+            fmt_us(row["server"])))
+    for name, row in table.items():
+        R.line("    %s: client CPU/save user %s + sys %s%s" % (
+            name, fmt_us(row["user_sys"][0]), fmt_us(row["user_sys"][1]),
+            spread(row["cpu_runs"])))
+    R.line("  (medians over the rounds; client CPU = the client process's user+sys time from "
+           "getrusage over the measured saves, its user/sys split sampled at the kernel tick; "
+           "sandbox CPU/save from /proc in 10 ms steps, for reference)")
+    base = table.get("baseline Python requests+hmac")
+    for name in ("library via C", "library via Python ctypes"):
+        row = table.get(name)
+        if not row or not base:
+            continue
+        ratio = base["cpu"] / row["cpu"]
+        R.line("  baseline CPU / %-26s %6.1fx less CPU per save, %5.1fx the saves/s   "
+               "target >= %.0fx  %s" % (name + " CPU", ratio, row["rate"] / base["rate"],
+                                        TARGET_CPU_RATIO,
+                                        R.verdict("5x less CPU than baseline (%s)" % name,
+                                                  ratio >= TARGET_CPU_RATIO)))
+    c_row = table.get("library via C")
+    if c_row:
+        R.line("  the C client's CPU per save, whole process, unpinned: %s (the %s target is "
+               "judged in section 1, both ends on one CPU; the difference is cross-CPU "
+               "wake-ups, see the round-trip line above)" % (
+                   fmt_us(c_row["cpu"]), fmt_us(TARGET_SAVE_CPU_US)))
+    return table
+
+
+# --- 3. bulk and the rate ceiling -------------------------------------------------------------
+
+class RecordingProxy:
+    """A TCP forwarder in front of the sandbox that notes when each member save's request
+    line passes: the request starts as the gateway would see them."""
+
+    MARKER = b"POST /jdy/v2/ls/member HTTP/1.1\r\n"
+
+    def __init__(self, upstream_port):
+        self.upstream_port = upstream_port
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        self.times = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            for s in (client, upstream):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._pipe, args=(client, upstream, True),
+                             daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False),
+                             daemon=True).start()
+
+    def _pipe(self, src, dst, record):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if record:
+                    seen = data.count(self.MARKER)
+                    if seen:
+                        at = time.monotonic()
+                        with self.lock:
+                            self.times.extend([at] * seen)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            try:
+                dst.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.listener.close()
+
+
+def max_in_window(times, window=1.0):
+    """The most request starts in any half-open window [t, t + window)."""
+    times = sorted(times)
+    best, j = 0, 0
+    for i in range(len(times)):
+        while times[i] - times[j] >= window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def run_batch(bins, config, count, options, warmup, what):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+        out_path = out.name
+    try:
+        result = run_json([bins["batch"], json.dumps(config), SEED, str(next(MOBILES)),
+                           str(count), json.dumps(options), out_path, str(warmup)], what)
+        if result is None:
+            return None, None
+        with open(out_path, encoding="utf-8") as f:
+            envelope = json.load(f)
+    finally:
+        os.unlink(out_path)
+    data = envelope.get("data") or {}
+    if not envelope.get("ok") or data.get("saved") != count:
+        R.problem("%s: saved %s of %d (refused %s, failed %s): %s" % (
+            what, data.get("saved"), count, data.get("refused"), data.get("failed"),
+            str(next((r for r in data.get("results", []) if not r.get("ok")), envelope))[:500]))
+        return result, None
+    return result, data
+
+
+def bulk(mode, sandbox, bins):
+    n, conc, lat = mode["bulk"], mode["bulk_concurrency"], mode["latency_ms"]
+    floor = n * lat / 1000.0 / conc
+    R.line("== 3. Bulk: %d members, jdy_member_save_batch, concurrency %d, sandbox latency "
+           "%d ms per request" % (n, conc, lat))
+    sandbox.reset()
+    sandbox.latency(lat)
+    try:
+        # What one request really takes at this latency, sequentially (the sandbox's own wait
+        # may overshoot the asked latency): the floor the batch can actually reach.
+        probe = run_json([bins["save_loop"], json.dumps(sandbox.config), SEED,
+                          str(next(MOBILES)), "1", str(mode["latency_probe"])],
+                         "latency probe")
+        real_floor = None
+        if probe:
+            real_floor = n * probe["p50_us"] / 1e6 / conc
+            R.line("  one request at %d ms latency really takes %.2f ms (p50 of %d sequential "
+                   "saves): reachable floor %d x %.2f ms / %d = %.2f s" % (
+                       lat, probe["p50_us"] / 1000, mode["latency_probe"], n,
+                       probe["p50_us"] / 1000, conc, real_floor))
+        sandbox.reset()  # also restores the start-up latency (0): set it again
+        sandbox.latency(lat)
+        result, data = run_batch(bins, sandbox.config, n, {"concurrency": conc}, 1,
+                                 "bulk batch")
+        if result and data and check_saves(sandbox, n + 1, "bulk batch"):
+            wall = result["wall_s"]
+            over = wall / floor - 1
+            if wall < floor * 0.95:
+                R.problem("the batch took %.2f s, less than the %.2f s floor: the sandbox "
+                          "latency was not applied" % (wall, floor))
+            R.line("  time %.2f s, floor %d x %d ms / %d = %.2f s: %+.1f%% over the floor   "
+                   "target within %.0f%%  %s" % (
+                       wall, n, lat, conc, floor, over * 100, TARGET_BULK_SLACK * 100,
+                       R.verdict("bulk within 15% of the floor", over <= TARGET_BULK_SLACK)))
+            if real_floor:
+                R.line("  %+.1f%% over the reachable floor of %.2f s" % (
+                    (wall / real_floor - 1) * 100, real_floor))
+            R.line("  %.0f saves/s; client CPU %.1f µs/save (user+sys over the batch call: "
+                   "parse, validation, %d threads, envelopes)" % (
+                       n / wall, (result["user_s"] + result["sys_s"]) / n * 1e6, conc))
+        sandbox.reset()
+        sandbox.latency(lat)
+
+        # The rate ceiling, watched on the wire.
+        rate, count = mode["rate"], mode["rate_members"]
+        proxy = RecordingProxy(sandbox.port)
+        config = dict(sandbox.config, base_url="http://127.0.0.1:%d" % proxy.port)
+        try:
+            result, data = run_batch(bins, config, count, {"concurrency": conc, "rate": rate}, 0,
+                                     "rate-limited batch")
+        finally:
+            proxy.close()
+        if result and data and check_saves(sandbox, count, "rate-limited batch"):
+            times = list(proxy.times)
+            if len(times) != count:
+                R.problem("the proxy saw %d save requests, expected %d" % (len(times), count))
+            worst = max_in_window(times)
+            span = max(times) - min(times) if len(times) > 1 else float("nan")
+            held = worst <= rate
+            R.line("  rate ceiling: %d members, concurrency %d, rate %d/s: at most %d requests "
+                   "in any 1-second window (request lines seen by a proxy in front of the "
+                   "sandbox, %d ms latency); mean %.1f/s over %.2f s   never more than %d  %s" % (
+                       count, conc, rate, worst, lat, (len(times) - 1) / span, span, rate,
+                       R.verdict("rate ceiling held", held)))
+            if not held:
+                R.problem("the rate ceiling was exceeded: %d requests in one second" % worst)
+    finally:
+        sandbox.latency(0)
+        sandbox.reset()
+
+
+# --- 4. memory, size, load --------------------------------------------------------------------
+
+def memory_size_load(mode, sandbox, bins, lib_path):
+    checks = mode["memory"]
+    R.line("== 4. Memory, size, load")
+    sandbox.reset()
+    result = run_json([bins["save_loop"], json.dumps(sandbox.config), SEED, str(next(MOBILES)),
+                       "0", str(checks[-1])] + [str(c) for c in checks], "memory run")
+    if result and not result["failures"] and check_saves(sandbox, checks[-1], "memory run"):
+        rss = dict((n, kb) for n, kb in result["rss_kb"])
+        growth = rss[checks[-1]] - rss[checks[0]]
+        R.line("  client RSS (C process, sandbox in another): " + ", ".join(
+            "%d saves %.1f MB" % (n, rss[n] / 1024) for n in checks) +
+            "; peak %.1f MB" % (result["hwm_kb"] / 1024))
+        R.line("  growth %d -> %d saves: %+.2f MB   target < 5 MB  %s" % (
+            checks[0], checks[-1], growth / 1024,
+            R.verdict("RSS growth", growth < TARGET_RSS_GROWTH_KB)))
+    sandbox.reset()
+
+    size = os.path.getsize(lib_path)
+    sections = elf_sections(lib_path)
+    stripped = "" if sections is None else (
+        " (NOT stripped: has .symtab)" if ".symtab" in sections else " (stripped)")
+    R.line("  %s: %d bytes = %.2f MB%s   target < 3 MB  %s" % (
+        os.path.relpath(lib_path, REPO) if lib_path.startswith(REPO) else lib_path, size,
+        size / 1024 / 1024, stripped, R.verdict("library size", size < TARGET_SIZE_BYTES)))
+
+    totals, opens, news = [], [], []
+    config = json.dumps(sandbox.config)
+    for _ in range(mode["load_runs"]):
+        result = run_json([bins["load"], lib_path, config], "load run")
+        if result is None:
+            break
+        totals.append(result["total_us"])
+        opens.append(result["dlopen_us"])
+        news.append(result["client_new_us"])
+    if totals:
+        med = statistics.median(totals) / 1000
+        R.line("  dlopen + jdy_client_new, median of %d fresh processes: %.2f ms (dlopen %.2f ms, "
+               "client %.3f ms; max %.2f ms)   target < 5 ms  %s" % (
+                   len(totals), med, statistics.median(opens) / 1000,
+                   statistics.median(news) / 1000, max(totals) / 1000,
+                   R.verdict("load + client creation", med < TARGET_LOAD_MS)))
+
+
+def elf_sections(path):
+    """Section names of a 64-bit little-endian ELF file, or None."""
+    import struct
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+            return None
+        shoff, = struct.unpack_from("<Q", data, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+        def header(i):
+            name, = struct.unpack_from("<I", data, shoff + i * shentsize)
+            offset, size = struct.unpack_from("<QQ", data, shoff + i * shentsize + 0x18)
+            return name, offset, size
+        _, str_off, str_size = header(shstrndx)
+        names = data[str_off:str_off + str_size]
+        return {names[n:names.index(b"\0", n)].decode() for n, _, _ in map(header, range(shnum))}
+    except (OSError, struct.error, ValueError, IndexError):
+        return None
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")),
+                         "")
+    except OSError:
+        pass
+    rustc = subprocess.run(["rustc", "--version"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL).stdout.decode().strip()
+    return "%d CPUs (%s), Linux %s, %s, Python %s" % (
+        os.cpu_count() or 0, model, platform.release(), rustc, platform.python_version())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--target-dir", required=True)
+    parser.add_argument("--bin-dir", required=True)
+    parser.add_argument("--criterion-executables", metavar="JSON",
+                        help="output of cargo bench --no-run --message-format=json")
+    args = parser.parse_args()
+    mode = QUICK if args.quick else FULL
+    bins = {name: os.path.join(args.bin_dir, name)
+            for name in ("save_loop", "batch", "load", "pingpong")}
+    lib_path = os.path.join(args.target_dir, "release", "libjdy_member.so")
+    cli = os.path.join(args.target_dir, "release", "jdy-member")
+
+    started = time.time()
+    R.line("jdy-member benchmarks (%s mode), %s" % ("quick" if args.quick else "full",
+                                                    time.strftime("%Y-%m-%d %H:%M:%S")))
+    R.line("machine: " + machine())
+    if args.quick:
+        R.line("quick mode: tiny counts, a smoke check that the benchmarks work; the figures "
+               "are not the measurements")
+    R.line()
+
+    def timed(section, *section_args):
+        began = time.time()
+        section(*section_args)
+        R.line("  (%.1f s)" % (time.time() - began))
+        R.line()
+
+    if args.criterion_executables:
+        timed(criterion, mode, args.target_dir, args.criterion_executables)
+    else:
+        R.line("(criterion skipped: no --criterion-executables)")
+        R.line()
+    sandbox = SandboxProcess(cli)
+    try:
+        timed(side_by_side, mode, sandbox, bins, sys.executable)
+        timed(bulk, mode, sandbox, bins)
+        timed(memory_size_load, mode, sandbox, bins, lib_path)
+    finally:
+        sandbox.stop()
+
+    passed = sum(1 for _, ok in R.verdicts if ok)
+    R.line("== Summary: %d PASS, %d MISS%s (%.0f s)" % (
+        passed, len(R.verdicts) - passed,
+        "" if not R.problems else ", %d benchmark FAILURES" % len(R.problems),
+        time.time() - started))
+    for name, ok in R.verdicts:
+        if not ok:
+            R.line("  MISS: " + name)
+    for problem in R.problems:
+        R.line("  FAILED: " + problem.splitlines()[0])
+    return 1 if R.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
