@@ -36,6 +36,18 @@ fn rule(target: (&str, &str), fault: Fault) -> FaultRule {
     }
 }
 
+/// The next request to `target` is answered HTTP 200 with exactly `body`.
+fn answer_with(target: (&str, &str), body: &str) -> FaultRule {
+    rule(
+        target,
+        Fault::Status {
+            status: 200,
+            body: Some(body.to_string()),
+            after_processing: false,
+        },
+    )
+}
+
 fn assert_each_saved_once(sandbox: &Sandbox, expected: usize) {
     let stats = sandbox.stats();
     assert_eq!(
@@ -294,14 +306,7 @@ fn hostile_server_answers_are_errors_never_crashes() {
         ("<html><body>502 Bad Gateway</body></html>", "server"),
     ];
     for (body, kind) in bodies {
-        sandbox.inject(rule(
-            LIST,
-            Fault::Status {
-                status: 200,
-                body: Some(body.to_string()),
-                after_processing: false,
-            },
-        ));
+        sandbox.inject(answer_with(LIST, body));
         let envelope = client.list(&json!({}));
         expect_error(&envelope, kind);
     }
@@ -311,14 +316,7 @@ fn hostile_server_answers_are_errors_never_crashes() {
         ("{\"errcode\":0,\"data\":[1,2]}", json!([1, 2])),
         ("{\"errcode\":\"0\",\"data\":\"x\"}", json!("x")),
     ] {
-        sandbox.inject(rule(
-            LIST,
-            Fault::Status {
-                status: 200,
-                body: Some(body.to_string()),
-                after_processing: false,
-            },
-        ));
+        sandbox.inject(answer_with(LIST, body));
         assert_eq!(expect_ok(&client.list(&json!({}))), data, "{body}");
     }
 }
