@@ -182,9 +182,11 @@ pub unsafe extern "C" fn jdy_client_free(client: *mut JdyClient) {
 ///
 /// `member_json` is a JSON object with the API's field names. An invalid member is refused
 /// with kind `validation` before anything is sent. On success `data` is Kingdee's answer
-/// (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`).
+/// (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`); `"recovered": true`
+/// beside it means the answer was lost and the member was found stored as sent. Failures
+/// that certainly left nothing saved are retried; a save is never sent twice blindly.
 /// Returns an envelope, never NULL; release it with jdy_string_free().
-/// Blocks on the network (at most the configured timeouts, plus one token fetch when needed).
+/// Blocks on the network, retries included, for at most `deadline_ms` (default 60 s).
 /// Thread-safe: many threads may call it on one client at once.
 ///
 /// # Safety
@@ -240,7 +242,7 @@ pub unsafe extern "C" fn jdy_member_save_batch(
 ///
 /// On success `data` is Kingdee's member object as received.
 /// Returns an envelope, never NULL; release it with jdy_string_free().
-/// Blocks on the network. Thread-safe.
+/// Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
@@ -261,7 +263,7 @@ pub unsafe extern "C" fn jdy_member_get(
 ///
 /// On success `data` is Kingdee's page as received (`count`, `page`, `page_size`,
 /// `total_page`, `rows`). Returns an envelope, never NULL; release it with jdy_string_free().
-/// Blocks on the network. Thread-safe.
+/// Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
