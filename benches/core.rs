@@ -21,7 +21,7 @@ use jdy_member::transport::{Reply, USER_AGENT};
 use jdy_member::{envelope, input, member};
 use serde_json::{Map, Value};
 use std::hint::black_box;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const SEED: &str = include_str!("../examples/seed-member.json");
 const CLIENT_ID: &str = "bench-client-id";
@@ -40,9 +40,7 @@ fn seed_map() -> Map<String, Value> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    jdy_member::transport::system_now_ms().max(0) as u64
 }
 
 /// The six signed headers of the save request, as the transport makes them per request.
@@ -121,17 +119,8 @@ fn request(c: &mut Criterion) {
             let member = input::parse_object(black_box(SEED), "member").expect("object");
             let normalised = member::validate(&member).expect("valid");
             let body = serde_json::to_string(&normalised).expect("serialisable");
-            let query = Query::from_params::<String, String>(&[]);
             let url = format!("{BASE_URL}{MEMBER_PATH}");
-            let headers = signing::gateway_headers(
-                CLIENT_ID,
-                CLIENT_SECRET,
-                "POST",
-                MEMBER_PATH,
-                &query,
-                &signing::new_nonce(),
-                now_ms(),
-            );
+            let headers = save_headers();
             let mut builder = agent.post(&url).header("Content-Type", "application/json");
             for (name, value) in &headers {
                 builder = builder.header(*name, value);

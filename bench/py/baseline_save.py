@@ -16,14 +16,13 @@ import hashlib
 import hmac
 import json
 import random
-import resource
 import sys
 import time
 from urllib.parse import quote, quote_plus
 
 import requests
 
-from lib_save import report
+from lib_save import measure
 
 TOKEN_PATH = "/jdyconnector/app_management/kingdee_auth_token"
 MEMBER_PATH = "/jdy/v2/ls/member"
@@ -77,34 +76,9 @@ def main():
         headers["app-token"] = token
         headers["X-GW-Router-Addr"] = config["domain"]
         answer = session.post(base + MEMBER_PATH, json=member, headers=headers, timeout=30).json()
-        return answer.get("errcode") == 0, answer
+        return None if answer.get("errcode") == 0 else "refused: %s" % answer
 
-    for _ in range(warmup):
-        ok, answer = save(dict(seed, mobile=str(mobile)))
-        mobile += 1
-        if not ok:
-            raise SystemExit("warm-up save refused: %s" % answer)
-
-    latencies = [0.0] * count
-    failures = 0
-    clock = time.perf_counter
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    start = clock()
-    for i in range(count):
-        member = dict(seed, mobile=str(mobile))
-        mobile += 1
-        t0 = clock()
-        ok, answer = save(member)
-        latencies[i] = clock() - t0
-        if not ok:
-            if not failures:
-                print("save refused: %s" % answer, file=sys.stderr)
-            failures += 1
-    wall = clock() - start
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    latencies.sort()
-    print(json.dumps(report(count, failures, wall, before, after, latencies)))
-    return 1 if failures else 0
+    return measure(save, seed, mobile, warmup, count)
 
 
 if __name__ == "__main__":

@@ -18,30 +18,43 @@ def main():
     config = json.loads(sys.argv[1])
     with open(sys.argv[2], encoding="utf-8") as f:
         seed = json.load(f)
-    mobile = int(sys.argv[3])
-    warmup, count = int(sys.argv[4]), int(sys.argv[5])
-    latencies = [0.0] * count
-    failures = 0
     with jdy_member.Client(**config) as client:
-        for _ in range(warmup):
-            client.save_member(dict(seed, mobile=str(mobile)))
-            mobile += 1
-        clock = time.perf_counter
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        start = clock()
-        for i in range(count):
-            member = dict(seed, mobile=str(mobile))
-            mobile += 1
-            t0 = clock()
+        def save(member):
             try:
                 client.save_member(member)
+                return None
             except jdy_member.JdyError as e:
-                if not failures:
-                    print("save failed: %s" % e, file=sys.stderr)
-                failures += 1
-            latencies[i] = clock() - t0
-        wall = clock() - start
-        after = resource.getrusage(resource.RUSAGE_SELF)
+                return str(e)
+
+        return measure(save, seed, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+
+
+def measure(save, seed, mobile, warmup, count):
+    """Times COUNT sequential saves of the seed member under fresh mobiles after WARMUP
+    untimed ones, and prints the report line. `save(member)` returns None or why it failed.
+    Shared by every Python contender so that all are timed the same way."""
+    for _ in range(warmup):
+        problem = save(dict(seed, mobile=str(mobile)))
+        mobile += 1
+        if problem:
+            raise SystemExit("warm-up save failed: %s" % problem)
+    latencies = [0.0] * count
+    failures = 0
+    clock = time.perf_counter
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = clock()
+    for i in range(count):
+        member = dict(seed, mobile=str(mobile))
+        mobile += 1
+        t0 = clock()
+        problem = save(member)
+        latencies[i] = clock() - t0
+        if problem:
+            if not failures:
+                print("save failed: %s" % problem, file=sys.stderr)
+            failures += 1
+    wall = clock() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
     latencies.sort()
     print(json.dumps(report(count, failures, wall, before, after, latencies)))
     return 1 if failures else 0
