@@ -42,7 +42,6 @@ pub struct Saved {
 pub struct Client {
     transport: Transport,
     session: Session,
-    logger: Option<Arc<Logger>>,
     max_retries: u32,
     deadline: Duration,
     retry_backoff: Duration,
@@ -66,14 +65,13 @@ impl Client {
         };
         crate::log::install_panic_hook();
         Ok(Client {
-            transport: Transport::new(&config, logger.clone())?,
+            transport: Transport::new(&config, logger)?,
             session: Session::new(
                 config.app_source,
                 &config.client_id,
                 &config.client_secret,
                 config.token_cache_path.as_deref().map(TokenFile::new),
             ),
-            logger,
             max_retries: config.max_retries,
             deadline: config.deadline,
             retry_backoff: config.retry_backoff,
@@ -87,14 +85,7 @@ impl Client {
 
     /// Writes `text` to the log, if there is one.
     pub fn log(&self, level: LogLevel, text: &str) {
-        if let Some(logger) = &self.logger {
-            logger.write(level, text);
-        }
-    }
-
-    /// The learned difference between the gateway's clock and this machine's, in ms.
-    pub fn clock_offset_ms(&self) -> i64 {
-        self.transport.clock_offset_ms()
+        self.transport.log(level, text);
     }
 
     /// Validates `member` offline, then saves it.

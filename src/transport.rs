@@ -184,11 +184,6 @@ impl Transport {
         (system_now_ms() + self.clock_offset_ms.load(Ordering::Relaxed)).max(0) as u64
     }
 
-    /// The learned difference between the gateway's clock and this machine's.
-    pub fn clock_offset_ms(&self) -> i64 {
-        self.clock_offset_ms.load(Ordering::Relaxed)
-    }
-
     pub fn log(&self, level: LogLevel, text: &str) {
         if let Some(logger) = &self.logger {
             logger.write(level, text);
