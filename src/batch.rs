@@ -1,22 +1,33 @@
-//! Saving many members at once: worker threads that share one client (its connection pool
-//! and token), an optional request-rate ceiling, results in input order.
+//! Saving many members at once: worker threads that share one client (its connection pool,
+//! token and request budget), an optional request-rate ceiling, results in input order.
 //!
-//! Invalid members are refused offline and never sent; the others still go.
+//! Invalid members are refused offline and never sent, and so is a later member with the
+//! mobile of an earlier one (a batch saves each member once); the others still go. When the
+//! gateway cannot be reached at all, the batch stops sending within about a second and
+//! reports the rest as not sent.
 
-use crate::client::{Client, Saved};
-use crate::envelope;
-use crate::error::{Error, ErrorKind, Result};
-use crate::input;
+use crate::breaker::Breaker;
+use crate::client::{Client, Saved, SendOptions};
+use crate::envelope::Envelope;
+use crate::error::{Error, ErrorKind, FieldError, Result};
+use crate::input::{self, MAX_INPUT_BYTES};
 use crate::member;
+use crate::pacer::Pacer;
+use crate::panic;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
+/// Worker threads unless `concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most worker threads a batch may have.
 pub const MAX_CONCURRENCY: usize = 64;
 /// A batch is a JSON array of members; this bounds what one call may hand over.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
+/// The lowest and highest `rate` (requests per second).
+pub const RATE_RANGE: (f64, f64) = (0.01, 10_000.0);
 
 const OPTION_KEYS: [&str; 2] = ["concurrency", "rate"];
 
@@ -25,7 +36,8 @@ const OPTION_KEYS: [&str; 2] = ["concurrency", "rate"];
 pub struct BatchOptions {
     /// Worker threads (1 to 64).
     pub concurrency: usize,
-    /// At most this many requests per second across all workers; None = no ceiling.
+    /// At most this many requests per second across all workers; None = no ceiling beyond
+    /// the account's request budget.
     pub rate: Option<f64>,
 }
 
@@ -44,7 +56,7 @@ impl BatchOptions {
         let mut problems = Vec::new();
         for key in map.keys() {
             if !OPTION_KEYS.contains(&key.as_str()) {
-                problems.push(crate::FieldError::new(
+                problems.push(FieldError::new(
                     key.as_str(),
                     input::unknown_key_message(key, &OPTION_KEYS),
                 ));
@@ -57,7 +69,7 @@ impl BatchOptions {
                 Some(n) if (1..=MAX_CONCURRENCY as u64).contains(&n) => {
                     options.concurrency = n as usize
                 }
-                _ => problems.push(crate::FieldError::new(
+                _ => problems.push(FieldError::new(
                     "concurrency",
                     format!("must be a whole number from 1 to {MAX_CONCURRENCY}"),
                 )),
@@ -66,10 +78,13 @@ impl BatchOptions {
         match map.get("rate") {
             None | Some(Value::Null) => {}
             Some(v) => match v.as_f64() {
-                Some(r) if r > 0.0 && r.is_finite() => options.rate = Some(r),
-                _ => problems.push(crate::FieldError::new(
+                Some(r) if (RATE_RANGE.0..=RATE_RANGE.1).contains(&r) => options.rate = Some(r),
+                _ => problems.push(FieldError::new(
                     "rate",
-                    "must be a positive number of requests per second (or null for no ceiling)",
+                    format!(
+                        "must be a number of requests per second from {} to {} (or null for no ceiling beyond the account's budget)",
+                        RATE_RANGE.0, RATE_RANGE.1
+                    ),
                 )),
             },
         }
@@ -81,39 +96,12 @@ impl BatchOptions {
     }
 }
 
-/// Spaces requests so that consecutive ones start at least `1/rate` apart: no one-second
-/// window ever holds more than `rate` of them.
-pub struct Pacer {
-    interval: Duration,
-    /// When the last request was let through.
-    last: Mutex<Option<Instant>>,
-}
-
-impl Pacer {
-    pub fn new(rate: f64) -> Pacer {
-        Pacer {
-            interval: Duration::from_secs_f64(1.0 / rate),
-            last: Mutex::new(None),
-        }
-    }
-
-    /// Blocks until this caller may send its request. Waiters queue on the lock, so the
-    /// spacing holds between actual starts, however late a sleeper wakes.
-    pub fn wait(&self) {
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(previous) = *last {
-            let due = previous + self.interval;
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-        }
-        *last = Some(Instant::now());
-    }
-}
-
 /// Told about each member of a batch as it goes; the import journal and progress use it.
 pub trait Observer: Sync {
+    /// How messages name member `index` ("member 3"; an import says "line 7").
+    fn label(&self, index: usize) -> String {
+        format!("member {}", index + 1)
+    }
     /// Right before the save request of member `index` is sent.
     fn before_send(&self, _index: usize) {}
     /// When member `index` has its final result.
@@ -124,6 +112,87 @@ pub trait Observer: Sync {
 pub struct Silent;
 impl Observer for Silent {}
 
+/// How a member of a batch (or an import, or the outbox) ended. The one meaning of
+/// "refused" everywhere: the member itself was not accepted, offline or by Kingdee, and must
+/// be corrected; "failed" means it could not be saved now (network, gateway, budget,
+/// credentials) and may be sent again as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Saved (or found saved).
+    Saved,
+    /// Refused: fix the member.
+    Refused,
+    /// Not saved now: send it again later.
+    Failed,
+}
+
+impl Outcome {
+    /// How `result` ended.
+    pub fn of(result: &Result<Saved>) -> Outcome {
+        match result {
+            Ok(_) => Outcome::Saved,
+            Err(e) => Outcome::of_error(e),
+        }
+    }
+
+    /// Refused or failed, by the error's kind.
+    pub fn of_error(error: &Error) -> Outcome {
+        match error.kind {
+            ErrorKind::Validation | ErrorKind::InvalidArgument | ErrorKind::Api => Outcome::Refused,
+            _ => Outcome::Failed,
+        }
+    }
+}
+
+/// For each member, the index of an earlier member with the same (normalised) mobile.
+pub fn earlier_same_mobile(members: &[Option<&Map<String, Value>>]) -> Vec<Option<usize>> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    members
+        .iter()
+        .enumerate()
+        .map(|(index, member)| {
+            let mobile = (*member)?.get("mobile")?.as_str()?;
+            match first.get(mobile) {
+                Some(earlier) => Some(*earlier),
+                None => {
+                    first.insert(mobile, index);
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// The refusal of a member that repeats the mobile of `earlier`.
+pub fn duplicate_error(earlier: &str) -> Error {
+    Error::validation(
+        "member",
+        vec![FieldError::new(
+            "mobile",
+            format!("same mobile as {earlier}; the earlier one is saved and this one is not, so that a member is never saved twice: merge the two and save the result on its own"),
+        )],
+    )
+}
+
+/// Checks one member of a batch offline.
+fn check(index: usize, value: &Value) -> Result<Map<String, Value>> {
+    let Value::Object(map) = value else {
+        return Err(Error::invalid_argument(format!(
+            "member {} of the batch must be a JSON object, not {}",
+            index + 1,
+            input::json_type_name(value)
+        )));
+    };
+    let size = serde_json::to_string(value).map_or(usize::MAX, |t| t.len());
+    if size > MAX_INPUT_BYTES {
+        return Err(Error::invalid_argument(format!(
+            "member {} of the batch is {size} bytes, more than the {MAX_INPUT_BYTES}-byte limit of one member; no member comes close, check what was put in it",
+            index + 1
+        )));
+    }
+    member::validate(map)
+}
+
 /// Saves every member of `members` and returns one result per member, in input order.
 pub fn save_all(
     client: &Client,
@@ -131,29 +200,41 @@ pub fn save_all(
     options: &BatchOptions,
     observer: &dyn Observer,
 ) -> Vec<Result<Saved>> {
+    let checked: Vec<Result<Map<String, Value>>> = members
+        .iter()
+        .enumerate()
+        .map(|(index, value)| check(index, value))
+        .collect();
+    let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
+    let duplicates = earlier_same_mobile(&valid);
+
     let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
-    let mut to_send: Vec<(usize, Map<String, Value>)> = Vec::new();
-    for (index, value) in members.iter().enumerate() {
-        let checked = match value {
-            Value::Object(map) => member::validate(map),
-            other => Err(Error::invalid_argument(format!(
-                "member {index} of the batch must be a JSON object, not {}",
-                input::json_type_name(other)
-            ))),
-        };
-        match checked {
-            Ok(normalised) => {
-                results.push(None);
+    let mut to_send: Vec<(usize, &Map<String, Value>)> = Vec::new();
+    for (index, checked) in checked.iter().enumerate() {
+        let refused = match (checked, duplicates[index]) {
+            (Err(e), _) => Some(e.clone()),
+            (Ok(_), Some(earlier)) => Some(duplicate_error(&observer.label(earlier))),
+            (Ok(normalised), None) => {
                 to_send.push((index, normalised));
+                None
             }
-            Err(e) => {
-                observer.finished(index, &Err(e.clone()));
-                results.push(Some(Err(e)));
+        };
+        match refused {
+            Some(e) => {
+                let result = Err(e);
+                observer.finished(index, &result);
+                results.push(Some(result));
             }
+            None => results.push(None),
         }
     }
 
     let pacer = options.rate.map(Pacer::new);
+    let breaker = Breaker::default();
+    let send = SendOptions {
+        pacer: pacer.as_ref(),
+        breaker: Some(&breaker),
+    };
     let next = AtomicUsize::new(0);
     let sent: Mutex<Vec<(usize, Result<Saved>)>> = Mutex::new(Vec::with_capacity(to_send.len()));
     let workers = options
@@ -166,8 +247,15 @@ pub fn save_all(
                 while let Some((index, normalised)) =
                     to_send.get(next.fetch_add(1, Ordering::Relaxed))
                 {
-                    observer.before_send(*index);
-                    let result = guarded(|| client.save_normalised(normalised, pacer.as_ref()));
+                    // Once the gateway is unreachable nothing more is sent, or journaled as
+                    // being sent.
+                    let result = match breaker.check() {
+                        Err(not_sent) => Err(not_sent),
+                        Ok(()) => {
+                            observer.before_send(*index);
+                            panic::guard(|| client.save_with(normalised, send))
+                        }
+                    };
                     observer.finished(*index, &result);
                     sent.lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -187,35 +275,56 @@ pub fn save_all(
         .collect()
 }
 
-/// Keeps one member's panic (a bug) from taking down the whole batch.
-fn guarded(f: impl FnOnce() -> Result<Saved>) -> Result<Saved> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(Error::internal("jdy-member hit a bug saving this member")))
+/// The batch envelope's `data`: a result envelope per member plus counts.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// One envelope per member, in input order.
+    pub results: Vec<Envelope>,
+    /// Members saved (recovered ones included).
+    pub saved: usize,
+    /// Of those, saves whose answer was lost and that were found stored.
+    pub recovered: usize,
+    /// Members refused (offline or by Kingdee): fix them.
+    pub refused: usize,
+    /// Members not saved now: send them again later.
+    pub failed: usize,
 }
 
-/// The batch envelope's `data`: a result envelope per member plus counts.
-pub fn summary(results: &[Result<Saved>]) -> Value {
-    let mut saved = 0;
-    let mut refused = 0;
-    let mut failed = 0;
-    let envelopes: Vec<Value> = results
-        .iter()
-        .map(|result| match result {
+/// The summary of a batch's results.
+pub fn summary(results: &[Result<Saved>]) -> Summary {
+    let mut summary = Summary {
+        results: Vec::with_capacity(results.len()),
+        saved: 0,
+        recovered: 0,
+        refused: 0,
+        failed: 0,
+    };
+    for result in results {
+        match Outcome::of(result) {
+            Outcome::Saved => summary.saved += 1,
+            Outcome::Refused => summary.refused += 1,
+            Outcome::Failed => summary.failed += 1,
+        }
+        summary.results.push(match result {
             Ok(done) => {
-                saved += 1;
-                envelope::saved(done)
-            }
-            Err(e) => {
-                if matches!(e.kind, ErrorKind::Validation | ErrorKind::InvalidArgument) {
-                    refused += 1;
-                } else {
-                    failed += 1;
+                if done.recovered {
+                    summary.recovered += 1;
                 }
-                serde_json::json!({"ok": false, "error": e.to_json()})
+                saved_envelope(done)
             }
-        })
-        .collect();
-    serde_json::json!({"results": envelopes, "saved": saved, "refused": refused, "failed": failed})
+            Err(e) => Envelope::Err(e.clone()),
+        });
+    }
+    summary
+}
+
+/// The envelope of one save.
+pub fn saved_envelope(saved: &Saved) -> Envelope {
+    Envelope::Ok {
+        data: saved.data.clone(),
+        recovered: saved.recovered,
+        queued: false,
+    }
 }
 
 #[cfg(test)]
@@ -236,19 +345,34 @@ mod tests {
         assert_eq!(e.fields.len(), 3);
         let typo = e.fields.iter().find(|f| f.field == "rtae").unwrap();
         assert!(typo.message.contains("did you mean `rate`"));
+        for rate in [1e-300, 1e-6, 0.0, 1e6, f64::MAX] {
+            assert!(parse(serde_json::json!({"rate": rate})).is_err(), "{rate}");
+        }
+        assert!(parse(serde_json::json!({"rate": 0.01})).is_ok());
     }
 
     #[test]
-    fn pacer_never_exceeds_its_rate() {
-        let pacer = Pacer::new(50.0);
-        let start = Instant::now();
-        let mut times = Vec::new();
-        for _ in 0..20 {
-            pacer.wait();
-            times.push(start.elapsed());
-        }
-        for pair in times.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(19), "{pair:?}");
+    fn later_members_with_an_earlier_mobile_are_found() {
+        let m = |mobile: &str| {
+            serde_json::json!({"mobile": mobile}).as_object().unwrap().clone()
+        };
+        let (a, b, c) = (m("13800000001"), m("13800000002"), m("13800000001"));
+        let found = earlier_same_mobile(&[Some(&a), None, Some(&b), Some(&c), Some(&a)]);
+        assert_eq!(found, vec![None, None, None, Some(0), Some(0)]);
+        let e = duplicate_error("line 6");
+        assert!(e.fields[0].message.starts_with("same mobile as line 6"), "{e:?}");
+    }
+
+    #[test]
+    fn one_meaning_of_refused() {
+        for (kind, outcome) in [
+            (ErrorKind::Validation, Outcome::Refused),
+            (ErrorKind::Api, Outcome::Refused),
+            (ErrorKind::Auth, Outcome::Failed),
+            (ErrorKind::RateLimited, Outcome::Failed),
+            (ErrorKind::Network, Outcome::Failed),
+        ] {
+            assert_eq!(Outcome::of_error(&Error::new(kind, "x")), outcome, "{kind:?}");
         }
     }
 }

@@ -1,32 +1,45 @@
-//! Client configuration: a JSON object, checked completely before any request is made.
+//! Client configuration: a JSON object, checked completely before any request is made, so
+//! that a value that could never work is refused at `jdy_client_new` with every problem named,
+//! not discovered later as a stream of retried network errors.
 
+use crate::api;
 use crate::error::{Error, Result};
 use crate::input;
 use serde_json::{Map, Value};
+use std::path::PathBuf;
 use std::time::Duration;
 
-pub const DEFAULT_BASE_URL: &str = "https://api.kingdee.com";
+/// The whole exchange of one request, unless `timeout_ms` says otherwise.
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// Making the connection, unless `connect_timeout_ms` says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 10_000;
+/// Retries after the first attempt, for failures that are safe to retry.
 pub const DEFAULT_MAX_RETRIES: u64 = 3;
+/// A whole call, retries and waits included.
 pub const DEFAULT_DEADLINE_MS: u64 = 60_000;
+/// The first wait before a retry.
 pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
+/// The longest id or filter value a query may carry: Kingdee's ids are 19 digits.
+pub const MAX_QUERY_VALUE_CHARS: usize = 256;
 
 /// Every configuration key (the command line reads each from `JDY_<KEY>` too).
-pub const CONFIG_KEYS: [&str; 16] = [
+pub const CONFIG_KEYS: [&str; 19] = [
     "client_id",
     "client_secret",
     "app_key",
     "app_secret",
     "domain",
     "outer_instance_id",
+    "account_id",
     "base_url",
     "timeout_ms",
     "connect_timeout_ms",
     "proxy",
+    "ca_file",
     "max_retries",
     "deadline_ms",
     "retry_backoff_ms",
+    "request_budget",
     "token_cache_path",
     "log_path",
     "log_level",
@@ -35,13 +48,18 @@ pub const CONFIG_KEYS: [&str; 16] = [
 /// How much the log says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LogLevel {
+    /// Bugs and failures the caller sees.
     Error,
+    /// Retries, refusals, recovered saves.
     Warn,
+    /// One line per request.
     Info,
+    /// Token and cache events too.
     Debug,
 }
 
 impl LogLevel {
+    /// The level's name in the log and in the configuration.
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Error => "error",
@@ -69,14 +87,22 @@ pub enum AppSource {
     Direct(AppCredentials),
     /// Fetched from the authorization endpoint with this outer instance id (and fetched
     /// again when Kingdee rotates the app secret).
-    Authorize { outer_instance_id: String },
+    Authorize {
+        /// The outer instance id of the authorization.
+        outer_instance_id: String,
+        /// Which authorized account to use when several are (`accountId`).
+        account_id: Option<String>,
+    },
 }
 
 /// The app-level credentials a token is requested with, and the routing domain.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AppCredentials {
+    /// The app key.
     pub app_key: String,
+    /// The app secret (never logged or printed).
     pub app_secret: String,
+    /// The tenant's domain, sent as `X-GW-Router-Addr`.
     pub domain: String,
 }
 
@@ -91,27 +117,66 @@ impl std::fmt::Debug for AppCredentials {
     }
 }
 
+/// At most `requests` requests per `window` for one account, shared by every client of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestBudget {
+    /// Requests per window.
+    pub requests: u32,
+    /// The window.
+    pub window: Duration,
+}
+
+impl Default for RequestBudget {
+    fn default() -> Self {
+        RequestBudget {
+            requests: api::ACCOUNT_BUDGET_REQUESTS,
+            window: Duration::from_secs(u64::from(api::ACCOUNT_BUDGET_WINDOW_S)),
+        }
+    }
+}
+
+/// Where the token cache lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenCachePath {
+    /// A file per account in the user's cache folder (the default).
+    PerUser,
+    /// This file.
+    File(PathBuf),
+    /// No file: each process fetches its own token (`"token_cache_path": null`).
+    Off,
+}
+
 /// A checked configuration.
 #[derive(Clone)]
 pub struct Config {
+    /// The gateway client id.
     pub client_id: String,
+    /// The gateway client secret (never logged or printed).
     pub client_secret: String,
+    /// Where the app credentials come from.
     pub app_source: AppSource,
-    /// Without a trailing slash.
+    /// `scheme://host[:port]`, without a path or a trailing slash.
     pub base_url: String,
+    /// The whole exchange of one request.
     pub timeout: Duration,
+    /// Making the connection.
     pub connect_timeout: Duration,
+    /// An http, https or SOCKS proxy URL.
     pub proxy: Option<String>,
+    /// A PEM file of extra trusted root certificates (a shop's TLS-inspecting firewall).
+    pub ca_file: Option<PathBuf>,
     /// Retries after the first attempt, for failures that are safe to retry.
     pub max_retries: u32,
     /// The whole call, retries and waits included, ends by then.
     pub deadline: Duration,
     /// The first wait before a retry; it doubles each time (with jitter), at most 5 s.
     pub retry_backoff: Duration,
-    /// A file shared by processes so they fetch one app-token between them.
-    pub token_cache_path: Option<std::path::PathBuf>,
+    /// The account's request budget; None when turned off (`"request_budget": null`).
+    pub request_budget: Option<RequestBudget>,
+    /// Where the token cache (and the shared budget beside it) lives.
+    pub token_cache: TokenCachePath,
     /// Where one line per request is appended, and how much is written.
-    pub log: Option<(std::path::PathBuf, LogLevel)>,
+    pub log: Option<(PathBuf, LogLevel)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -126,6 +191,76 @@ impl std::fmt::Debug for Config {
     }
 }
 
+/// Collects every problem of a configuration object.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    /// A trimmed non-empty string, or None when absent or null.
+    fn text(&mut self, key: &str, required: bool) -> Option<String> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.problems.push(format!("`{key}` is required"));
+                }
+                None
+            }
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::String(_)) => {
+                self.problems.push(format!("`{key}` must not be empty"));
+                None
+            }
+            Some(other) => {
+                self.problems.push(format!(
+                    "`{key}` must be a string, not {}",
+                    input::json_type_name(other)
+                ));
+                None
+            }
+        }
+    }
+
+    /// A value that travels in an HTTP header or a query: printable ASCII only, so that no
+    /// CR/LF can split a header and no request is built that the gateway cannot read.
+    fn header_text(&mut self, key: &str, required: bool) -> Option<String> {
+        let value = self.text(key, required)?;
+        if value.len() > 1024 || !value.bytes().all(|b| b.is_ascii_graphic()) {
+            self.problems.push(format!(
+                "`{key}` must be printable ASCII without spaces or line breaks (at most 1024 characters); copy it again from the Kingdee developer console"
+            ));
+            return None;
+        }
+        Some(value)
+    }
+
+    fn millis(&mut self, key: &str, default: u64) -> u64 {
+        match self.map.get(key) {
+            None | Some(Value::Null) => default,
+            Some(v) => match v.as_u64() {
+                Some(ms) if (1..=3_600_000).contains(&ms) => ms,
+                _ => {
+                    self.problems.push(format!(
+                        "`{key}` must be a whole number of milliseconds from 1 to 3600000"
+                    ));
+                    default
+                }
+            },
+        }
+    }
+
+    fn path(&mut self, key: &str) -> Option<PathBuf> {
+        let text = self.text(key, false)?;
+        if text.contains('\0') {
+            self.problems
+                .push(format!("`{key}` must not contain a NUL character"));
+            return None;
+        }
+        Some(PathBuf::from(text))
+    }
+}
+
 impl Config {
     /// Parses configuration JSON text.
     pub fn from_json(json: &str) -> Result<Config> {
@@ -135,85 +270,82 @@ impl Config {
 
     /// Checks a configuration object; every problem is reported at once.
     pub fn from_map(map: &Map<String, Value>) -> Result<Config> {
-        let mut problems = Vec::new();
+        let mut r = Reader {
+            map,
+            problems: Vec::new(),
+        };
         for key in map.keys() {
             if !CONFIG_KEYS.contains(&key.as_str()) {
-                problems.push(input::unknown_key_message(key, &CONFIG_KEYS));
+                r.problems
+                    .push(input::unknown_key_message(key, &CONFIG_KEYS));
             }
         }
-        let mut text = |key: &str, required: bool| -> Option<String> {
-            match map.get(key) {
-                None | Some(Value::Null) => {
-                    if required {
-                        problems.push(format!("`{key}` is required"));
-                    }
-                    None
-                }
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                Some(Value::String(_)) => {
-                    problems.push(format!("`{key}` must not be empty"));
-                    None
-                }
-                Some(other) => {
-                    problems.push(format!(
-                        "`{key}` must be a string, not {}",
-                        input::json_type_name(other)
-                    ));
-                    None
-                }
-            }
-        };
-        let client_id = text("client_id", true);
-        let client_secret = text("client_secret", true);
-        let app_key = text("app_key", false);
-        let app_secret = text("app_secret", false);
-        let domain = text("domain", false);
-        let outer_instance_id = text("outer_instance_id", false);
-        let base_url = text("base_url", false);
-        let proxy = text("proxy", false);
-        let token_cache_path = text("token_cache_path", false);
-        let log_path = text("log_path", false);
-        let log_level = text("log_level", false);
+        let client_id = r.header_text("client_id", true);
+        let client_secret = r.header_text("client_secret", true);
+        let app_key = r.header_text("app_key", false);
+        let app_secret = r.header_text("app_secret", false);
+        let domain = r.header_text("domain", false);
+        let outer_instance_id = r.header_text("outer_instance_id", false);
+        let account_id = r.header_text("account_id", false);
+        let base_url = r.text("base_url", false);
+        let proxy = r.text("proxy", false);
+        let ca_file = r.path("ca_file");
+        let log_path = r.path("log_path");
+        let log_level = r.text("log_level", false);
 
-        let mut millis = |key: &str, default: u64| -> u64 {
-            match map.get(key) {
-                None | Some(Value::Null) => default,
-                Some(v) => match v.as_u64() {
-                    Some(ms) if (1..=3_600_000).contains(&ms) => ms,
-                    _ => {
-                        problems.push(format!(
-                            "`{key}` must be a whole number of milliseconds from 1 to 3600000"
-                        ));
-                        default
-                    }
-                },
-            }
-        };
-        let timeout_ms = millis("timeout_ms", DEFAULT_TIMEOUT_MS);
-        let connect_timeout_ms = millis("connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS);
-        let deadline_ms = millis("deadline_ms", DEFAULT_DEADLINE_MS);
-        let retry_backoff_ms = millis("retry_backoff_ms", DEFAULT_RETRY_BACKOFF_MS);
+        let timeout_ms = r.millis("timeout_ms", DEFAULT_TIMEOUT_MS);
+        let connect_timeout_ms = r.millis("connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS);
+        let deadline_ms = r.millis("deadline_ms", DEFAULT_DEADLINE_MS);
+        let retry_backoff_ms = r.millis("retry_backoff_ms", DEFAULT_RETRY_BACKOFF_MS);
         let max_retries = match map.get("max_retries") {
             None | Some(Value::Null) => DEFAULT_MAX_RETRIES,
             Some(v) => match v.as_u64() {
                 Some(n) if n <= 10 => n,
                 _ => {
-                    problems.push("`max_retries` must be a whole number from 0 to 10".into());
+                    r.problems
+                        .push("`max_retries` must be a whole number from 0 to 10".into());
                     DEFAULT_MAX_RETRIES
                 }
             },
         };
+        let request_budget = match map.get("request_budget") {
+            None => Some(RequestBudget::default()),
+            Some(Value::Null) => None,
+            Some(Value::Object(budget)) => match parse_budget(budget) {
+                Ok(budget) => Some(budget),
+                Err(problem) => {
+                    r.problems.push(problem);
+                    None
+                }
+            },
+            Some(other) => {
+                r.problems.push(format!(
+                    "`request_budget` must be an object like {{\"requests\": 500, \"window_s\": 60}} or null, not {}",
+                    input::json_type_name(other)
+                ));
+                None
+            }
+        };
+        let token_cache = match map.get("token_cache_path") {
+            None => TokenCachePath::PerUser,
+            Some(Value::Null) => TokenCachePath::Off,
+            Some(_) => r
+                .path("token_cache_path")
+                .map_or(TokenCachePath::Off, TokenCachePath::File),
+        };
         let log = match (log_path, log_level) {
             (Some(path), level) => match level.as_deref().map(LogLevel::parse) {
-                None => Some((path.into(), LogLevel::Info)),
-                Some(Some(level)) => Some((path.into(), level)),
+                None => Some((path, LogLevel::Info)),
+                Some(Some(level)) => Some((path, level)),
                 Some(None) => {
-                    problems.push("`log_level` must be error, warn, info or debug".into());
+                    r.problems
+                        .push("`log_level` must be error, warn, info or debug".into());
                     None
                 }
             },
             (None, Some(_)) => {
-                problems.push("`log_level` needs `log_path`, the file to write to".into());
+                r.problems
+                    .push("`log_level` needs `log_path`, the file to write to".into());
                 None
             }
             (None, None) => None,
@@ -222,15 +354,24 @@ impl Config {
         let direct_given = app_key.is_some() || app_secret.is_some() || domain.is_some();
         let app_source = match (outer_instance_id, direct_given) {
             (Some(_), true) => {
-                problems.push(
+                r.problems.push(
                     "give either `outer_instance_id` or `app_key` + `app_secret` + `domain`, not both"
                         .into(),
                 );
                 None
             }
-            (Some(outer_instance_id), false) => Some(AppSource::Authorize { outer_instance_id }),
+            (Some(outer_instance_id), false) => Some(AppSource::Authorize {
+                outer_instance_id,
+                account_id,
+            }),
             (None, true) => match (app_key, app_secret, domain) {
                 (Some(app_key), Some(app_secret), Some(domain)) => {
+                    if account_id.is_some() {
+                        r.problems.push(
+                            "`account_id` chooses among authorized accounts: it goes with `outer_instance_id`"
+                                .into(),
+                        );
+                    }
                     Some(AppSource::Direct(AppCredentials {
                         app_key,
                         app_secret,
@@ -238,13 +379,13 @@ impl Config {
                     }))
                 }
                 _ => {
-                    problems
+                    r.problems
                         .push("`app_key`, `app_secret` and `domain` must be given together".into());
                     None
                 }
             },
             (None, false) => {
-                problems.push(
+                r.problems.push(
                     "give `outer_instance_id`, or `app_key` + `app_secret` + `domain` (from Kingdee's authorization)"
                         .into(),
                 );
@@ -252,23 +393,24 @@ impl Config {
             }
         };
 
-        let base_url = base_url
-            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string())
-            .trim_end_matches('/')
-            .to_string();
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            problems.push(
-                "`base_url` must start with https:// (or http:// for a local sandbox)".into(),
-            );
-        }
+        let base_url = match parse_base_url(base_url.as_deref().unwrap_or(api::DEFAULT_BASE_URL)) {
+            Ok(url) => Some(url),
+            Err(problem) => {
+                r.problems.push(problem);
+                None
+            }
+        };
         if let Some(proxy) = &proxy {
-            if let Err(e) = ureq::Proxy::new(proxy) {
-                problems.push(format!("`proxy` is not a usable proxy URL ({e})"));
+            if let Err(problem) = check_proxy(proxy) {
+                r.problems.push(problem);
             }
         }
 
-        match (client_id, client_secret, app_source) {
-            (Some(client_id), Some(client_secret), Some(app_source)) if problems.is_empty() => {
+        let problems = r.problems;
+        match (client_id, client_secret, app_source, base_url) {
+            (Some(client_id), Some(client_secret), Some(app_source), Some(base_url))
+                if problems.is_empty() =>
+            {
                 Ok(Config {
                     client_id,
                     client_secret,
@@ -277,10 +419,12 @@ impl Config {
                     timeout: Duration::from_millis(timeout_ms),
                     connect_timeout: Duration::from_millis(connect_timeout_ms),
                     proxy,
+                    ca_file,
                     max_retries: max_retries as u32,
                     deadline: Duration::from_millis(deadline_ms),
                     retry_backoff: Duration::from_millis(retry_backoff_ms),
-                    token_cache_path: token_cache_path.map(Into::into),
+                    request_budget,
+                    token_cache,
                     log,
                 })
             }
@@ -290,6 +434,120 @@ impl Config {
             ))),
         }
     }
+
+    /// What identifies the account this configuration talks to: clients with the same one
+    /// share one app-token and one request budget.
+    pub fn account_key(&self) -> String {
+        let source = match &self.app_source {
+            AppSource::Direct(app) => format!("direct\n{}\n{}", app.app_key, app.domain),
+            AppSource::Authorize {
+                outer_instance_id,
+                account_id,
+            } => format!(
+                "authorize\n{outer_instance_id}\n{}",
+                account_id.as_deref().unwrap_or("")
+            ),
+        };
+        format!("{}\n{}\n{source}", self.base_url, self.client_id)
+    }
+}
+
+fn parse_budget(budget: &Map<String, Value>) -> std::result::Result<RequestBudget, String> {
+    const SHAPE: &str = "`request_budget` must be {\"requests\": 1 to 100000, \"window_s\": 1 to 3600}";
+    if let Some(unknown) = budget.keys().find(|k| *k != "requests" && *k != "window_s") {
+        return Err(format!("{SHAPE}; `{unknown}` is not one of its keys"));
+    }
+    let defaults = RequestBudget::default();
+    let number = |key: &str, max: u64| match budget.get(key) {
+        None => None,
+        Some(v) => Some(v.as_u64().filter(|n| (1..=max).contains(n))),
+    };
+    let requests = match number("requests", 100_000) {
+        None => defaults.requests,
+        Some(Some(n)) => n as u32,
+        Some(None) => return Err(SHAPE.into()),
+    };
+    let window = match number("window_s", 3600) {
+        None => defaults.window,
+        Some(Some(s)) => Duration::from_secs(s),
+        Some(None) => return Err(SHAPE.into()),
+    };
+    Ok(RequestBudget { requests, window })
+}
+
+/// `scheme://host[:port]` of a gateway URL, or why it cannot be used. Plain http is allowed
+/// only to this machine (a sandbox): anywhere else the app-token would cross the network in
+/// clear text. The message never repeats a user name or password.
+pub fn parse_base_url(text: &str) -> std::result::Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| {
+        format!("`base_url` is not a URL ({e}); give it like https://api.kingdee.com")
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "`base_url` must not carry a user name or password; the gateway authenticates by signature"
+                .into(),
+        );
+    }
+    let host = match url.host() {
+        Some(host) => host,
+        None => return Err("`base_url` has no host; give it like https://api.kingdee.com".into()),
+    };
+    if url.path() != "/" && !url.path().is_empty() {
+        return Err(format!(
+            "`base_url` must not have a path (it has {:?}): request paths are signed, so the gateway must be at the root of the URL",
+            url.path()
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("`base_url` must not have a query or a fragment".into());
+    }
+    let loopback = match &host {
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "`base_url` uses plain http to {host}, which is not this machine: the app-token would cross the network unencrypted; use https:// (plain http is only for a sandbox on 127.0.0.1 or localhost)"
+            ))
+        }
+        other => {
+            return Err(format!(
+                "`base_url` must start with https:// (or http:// for a local sandbox), not {other}://"
+            ))
+        }
+    }
+    let mut base = format!("{}://{host}", url.scheme());
+    if let Some(port) = url.port() {
+        base.push_str(&format!(":{port}"));
+    }
+    Ok(base)
+}
+
+/// Why a proxy URL cannot be used, if it cannot. Supported: http and https proxies (CONNECT
+/// for https targets) and SOCKS4/4a/5/5h.
+fn check_proxy(text: &str) -> std::result::Result<(), String> {
+    const KNOWN: &str = "http://, https://, socks4://, socks4a://, socks5:// or socks5h://";
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("`proxy` is not a URL ({e}); give it like http://10.0.0.1:3128"))?;
+    if !matches!(
+        url.scheme(),
+        "http" | "https" | "socks4" | "socks4a" | "socks5" | "socks5h"
+    ) {
+        return Err(format!(
+            "`proxy` must start with {KNOWN}, not {}://",
+            url.scheme()
+        ));
+    }
+    if url.host().is_none() {
+        return Err("`proxy` has no host; give it like http://10.0.0.1:3128".into());
+    }
+    ureq::Proxy::new(text)
+        .map(|_| ())
+        .map_err(|_| format!("`proxy` is not a proxy URL ureq can use; give it as {KNOWN}host:port"))
 }
 
 #[cfg(test)]
@@ -308,22 +566,36 @@ mod tests {
         Config::from_json(&v.to_string())
     }
 
+    fn with(key: &str, value: Value) -> Result<Config> {
+        let mut v = direct();
+        v[key] = value;
+        parse(&v)
+    }
+
     #[test]
     fn direct_mode_with_defaults() {
         let c = parse(&direct()).unwrap();
-        assert_eq!(c.base_url, DEFAULT_BASE_URL);
+        assert_eq!(c.base_url, api::DEFAULT_BASE_URL);
         assert_eq!(c.timeout, Duration::from_millis(DEFAULT_TIMEOUT_MS));
         assert!(matches!(c.app_source, AppSource::Direct(_)));
+        assert_eq!(c.request_budget, Some(RequestBudget::default()));
+        assert_eq!(c.token_cache, TokenCachePath::PerUser);
     }
 
     #[test]
     fn authorization_mode() {
         let v = serde_json::json!({"client_id": "a", "client_secret": "b", "outer_instance_id": "c",
-            "base_url": "http://127.0.0.1:9/", "timeout_ms": 500});
+            "base_url": "http://127.0.0.1:9/", "timeout_ms": 500, "account_id": "42",
+            "token_cache_path": null, "request_budget": {"requests": 50, "window_s": 6}});
         let c = parse(&v).unwrap();
         assert_eq!(c.base_url, "http://127.0.0.1:9");
         assert_eq!(c.timeout, Duration::from_millis(500));
-        assert!(matches!(c.app_source, AppSource::Authorize { .. }));
+        assert!(matches!(&c.app_source, AppSource::Authorize { account_id: Some(a), .. } if a == "42"));
+        assert_eq!(c.token_cache, TokenCachePath::Off);
+        assert_eq!(
+            c.request_budget,
+            Some(RequestBudget { requests: 50, window: Duration::from_secs(6) })
+        );
     }
 
     #[test]
@@ -339,14 +611,62 @@ mod tests {
             "must be given together",
             "base_url",
         ] {
-            assert!(
-                e.message.contains(needle),
-                "missing {needle:?} in {}",
-                e.message
-            );
+            assert!(e.message.contains(needle), "missing {needle:?} in {}", e.message);
         }
         assert!(!e.message.contains("top-secret-value"));
         assert!(!format!("{:?}", parse(&direct()).unwrap()).contains("fake-client-secret"));
+    }
+
+    #[test]
+    fn base_urls_are_parsed_strictly() {
+        for (url, expected) in [
+            ("https://api.kingdee.com", "https://api.kingdee.com"),
+            ("https://api.kingdee.com:8443/", "https://api.kingdee.com:8443"),
+            ("http://127.0.0.1:8790", "http://127.0.0.1:8790"),
+            ("http://localhost:1", "http://localhost:1"),
+            ("http://[::1]:80", "http://[::1]"),
+        ] {
+            assert_eq!(parse_base_url(url).as_deref(), Ok(expected), "{url}");
+        }
+        for (url, needle) in [
+            ("http://[::1", "not a URL"),
+            ("http://api.kingdee.com", "not this machine"),
+            ("http://10.0.0.5:8080", "unencrypted"),
+            ("https://user:hunter2@api.kingdee.com", "user name or password"),
+            ("https://api.kingdee.com/jdy", "must not have a path"),
+            ("https://api.kingdee.com/?x=1", "query"),
+            ("ftp://api.kingdee.com", "https://"),
+            ("not a url", "not a URL"),
+        ] {
+            let problem = parse_base_url(url).unwrap_err();
+            assert!(problem.contains(needle), "{url}: {problem}");
+            assert!(!problem.contains("hunter2"), "{problem}");
+        }
+    }
+
+    #[test]
+    fn header_values_with_control_characters_are_refused() {
+        for (key, value) in [
+            ("client_id", "fake\r\nX-Evil: 1"),
+            ("domain", "https://tf.jdy.com\n"),
+            ("app_key", "a b"),
+        ] {
+            let e = with(key, value.into()).unwrap_err();
+            assert!(e.message.contains(&format!("`{key}` must be printable ASCII")), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn proxies_budgets_and_modes() {
+        assert!(with("proxy", "socks5://127.0.0.1:1080".into()).is_ok());
+        assert!(with("proxy", "http://user:pw@10.0.0.1:3128".into()).is_ok());
+        let e = with("proxy", "ftp://10.0.0.1:21".into()).unwrap_err();
+        assert!(e.message.contains("`proxy` must start with"), "{}", e.message);
+        assert_eq!(with("request_budget", Value::Null).unwrap().request_budget, None);
+        for bad in [serde_json::json!({"requests": 0}), serde_json::json!({"window_s": 1e9}), serde_json::json!(5), serde_json::json!({"rate": 1})] {
+            assert!(with("request_budget", bad.clone()).is_err(), "{bad}");
+        }
+        assert!(with("account_id", "1".into()).unwrap_err().message.contains("goes with `outer_instance_id`"));
     }
 
     #[test]

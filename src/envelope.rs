@@ -1,41 +1,120 @@
-//! The JSON envelopes every entry point returns:
-//! `{"ok":true,"data":...}` or `{"ok":false,"error":{...}}`.
+//! The JSON envelopes every entry point returns, serialised from types so that their shape
+//! is fixed: `ok` is always the first key, so every envelope begins with `{"ok":true` or
+//! `{"ok":false` (a guarantee of the C ABI: a C, Delphi or VB program may test that prefix
+//! without a JSON parser).
+//!
+//! ```text
+//! {"ok":true,"data":...}                       success
+//! {"ok":true,"data":...,"recovered":true}      a save whose answer was lost, found stored
+//! {"ok":true,"data":...,"queued":true}         a save kept in the outbox (`offline: "queue"`)
+//! {"ok":false,"error":{"kind":...,...}}        failure
+//! ```
 
-use crate::client::Saved;
 use crate::error::Error;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-/// The success envelope around `data`.
-pub fn ok(data: Value) -> String {
-    ok_value(data).to_string()
+/// The first bytes of every success envelope.
+pub const OK_PREFIX: &str = "{\"ok\":true";
+/// The first bytes of every failure envelope.
+pub const ERR_PREFIX: &str = "{\"ok\":false";
+
+/// What a call answers: data with its marks, or an error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Envelope<T = Value> {
+    /// Success.
+    Ok {
+        /// The answer.
+        data: T,
+        /// A save's answer was lost and the member was found stored as sent.
+        recovered: bool,
+        /// The member was queued in the outbox instead of sent.
+        queued: bool,
+    },
+    /// Failure.
+    Err(Error),
 }
 
-/// The success envelope around `data`, as a JSON value.
-pub fn ok_value(data: Value) -> Value {
-    serde_json::json!({"ok": true, "data": data})
+#[derive(Serialize)]
+struct Success<'a, T> {
+    ok: bool,
+    data: &'a T,
+    #[serde(skip_serializing_if = "is_false")]
+    recovered: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    queued: bool,
 }
 
-/// The success envelope of a save: marked `"recovered": true` when the save's answer was
-/// lost and the member was found stored as sent.
-pub fn saved(saved: &Saved) -> Value {
-    let mut envelope = serde_json::json!({"ok": true, "data": saved.data});
-    if saved.recovered {
-        envelope["recovered"] = Value::Bool(true);
+#[derive(Serialize)]
+struct Failure<'a> {
+    ok: bool,
+    error: &'a Error,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+impl<T: Serialize> Serialize for Envelope<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Envelope::Ok {
+                data,
+                recovered,
+                queued,
+            } => Success {
+                ok: true,
+                data,
+                recovered: *recovered,
+                queued: *queued,
+            }
+            .serialize(serializer),
+            Envelope::Err(error) => Failure { ok: false, error }.serialize(serializer),
+        }
     }
-    envelope
 }
 
-/// The failure envelope for `error`.
+impl<T> Envelope<T> {
+    /// Plain success.
+    pub fn ok(data: T) -> Envelope<T> {
+        Envelope::Ok {
+            data,
+            recovered: false,
+            queued: false,
+        }
+    }
+
+    /// Success, or the error.
+    pub fn from_result(result: Result<T, Error>) -> Envelope<T> {
+        match result {
+            Ok(data) => Envelope::ok(data),
+            Err(error) => Envelope::Err(error),
+        }
+    }
+}
+
+impl<T: Serialize> Envelope<T> {
+    /// The envelope as JSON text.
+    pub fn to_text(&self) -> String {
+        match serde_json::to_string(self) {
+            Ok(text) => text,
+            // Only a value that cannot be JSON (a map with non-string keys) gets here.
+            Err(e) => Envelope::<()>::Err(Error::internal(format!(
+                "an answer could not be written as JSON ({e})"
+            )))
+            .to_text(),
+        }
+    }
+}
+
+/// The success envelope around `data`, as text.
+pub fn ok(data: impl Serialize) -> String {
+    Envelope::ok(data).to_text()
+}
+
+/// The failure envelope for `error`, as text.
 pub fn err(error: &Error) -> String {
-    serde_json::json!({"ok": false, "error": error.to_json()}).to_string()
-}
-
-/// The envelope for a result.
-pub fn from_result(result: Result<Value, Error>) -> String {
-    match result {
-        Ok(data) => ok(data),
-        Err(error) => err(&error),
-    }
+    Envelope::<()>::Err(error.clone()).to_text()
 }
 
 #[cfg(test)]
@@ -43,28 +122,39 @@ mod tests {
     use super::*;
     use crate::error::{ErrorKind, FieldError};
 
-    #[test]
-    fn ok_envelope_keeps_chinese_as_utf8() {
-        let text = ok(serde_json::json!({"name": "会员A"}));
-        assert!(text.contains("会员A"), "UTF-8 text is not escaped: {text}");
-        let back: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(back["ok"], true);
-        assert_eq!(back["data"]["name"], "会员A");
+    fn parse(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
     }
 
     #[test]
-    fn error_envelope_has_every_documented_key() {
+    fn ok_comes_first_and_chinese_stays_utf8() {
+        let text = ok(serde_json::json!({"name": "会员A", "a": 1}));
+        assert!(text.starts_with(OK_PREFIX), "{text}");
+        assert!(text.contains("会员A"), "UTF-8 text is not escaped: {text}");
+        assert_eq!(parse(&text)["data"]["name"], "会员A");
+        let recovered = Envelope::Ok {
+            data: 1,
+            recovered: true,
+            queued: false,
+        }
+        .to_text();
+        assert_eq!(recovered, r#"{"ok":true,"data":1,"recovered":true}"#);
+        assert_eq!(ok(Value::Null), r#"{"ok":true,"data":null}"#);
+    }
+
+    #[test]
+    fn error_envelope_has_every_documented_key_in_order() {
         let e = Error::new(ErrorKind::Api, "refused")
             .with_errcode(2000002000, Some("系统错误".into()))
             .with_status(200);
-        let v: Value = serde_json::from_str(&err(&e)).unwrap();
-        assert_eq!(v["ok"], false);
-        assert_eq!(v["error"]["kind"], "api");
-        assert_eq!(v["error"]["errcode"], 2000002000i64);
+        let text = err(&e);
+        assert!(text.starts_with(r#"{"ok":false,"error":{"kind":"api","message":"refused","retryable":false,"errcode":2000002000"#), "{text}");
+        let v = parse(&text);
         assert_eq!(v["error"]["description"], "系统错误");
-        assert_eq!(v["error"]["retryable"], false);
         assert_eq!(v["error"]["http_status"], 200);
         assert!(v["error"].get("fields").is_none());
+        assert!(v["error"].get("outcome_unknown").is_none());
+        assert!(v["error"].get("delivery").is_none());
     }
 
     #[test]
@@ -76,7 +166,7 @@ mod tests {
                 FieldError::new("birthday", "is not a date"),
             ],
         );
-        let v: Value = serde_json::from_str(&err(&e)).unwrap();
+        let v = parse(&err(&e));
         assert_eq!(v["error"]["kind"], "validation");
         assert_eq!(v["error"]["fields"].as_array().unwrap().len(), 2);
         assert_eq!(v["error"]["fields"][1]["field"], "birthday");

@@ -6,7 +6,6 @@
 //! `description` is passed through untouched.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// What kind of failure this is. The names are part of the C ABI contract: never renamed.
@@ -36,6 +35,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The name in the envelope, e.g. `"rate_limited"`.
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::InvalidArgument => "invalid_argument",
@@ -55,11 +55,14 @@ impl ErrorKind {
 /// One broken field of a member or query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
+    /// The field's name (`label[2]` for an element of a list).
     pub field: String,
+    /// What is wrong and what is expected; never the value itself.
     pub message: String,
 }
 
 impl FieldError {
+    /// A broken field and what is wrong with it.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError {
             field: field.into(),
@@ -81,30 +84,49 @@ pub enum Delivery {
     Answered,
 }
 
-/// A failure, as reported to every caller in every language.
-#[derive(Debug, Clone, PartialEq)]
+/// A failure, as reported to every caller in every language. Serialised, it is the `error`
+/// object of the envelope, its keys in this order (absent ones left out).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Error {
+    /// The stable kind.
     pub kind: ErrorKind,
+    /// What went wrong and what to do, in English.
     pub message: String,
     /// Whether the same call may succeed if tried again later.
     pub retryable: bool,
     /// Kingdee's numeric `errcode`, when the answer carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i64>,
     /// Kingdee's own `description`, untouched (usually Chinese).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The Chinese text the gateway adds to its own rejections (HTTP 519), untouched.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description_cn: Option<String>,
-    /// For `validation`: every broken field.
-    pub fields: Vec<FieldError>,
     /// The HTTP status of the answer, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
-    /// For a save: the library could not find out whether it took effect.
+    /// For a save: the library could not find out whether it took effect. A failed save
+    /// without it certainly did not save the member.
+    #[serde(skip_serializing_if = "is_false")]
     pub outcome_unknown: bool,
-    /// How far the failed request got.
+    /// For `validation`: every broken field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    /// How far the failed request got (not part of the envelope).
+    #[serde(skip)]
     pub delivery: Delivery,
+    /// How long the server asked to wait before trying again (`Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<std::time::Duration>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Error {
+    /// An error of `kind`; network, timeout, server and rate-limit errors are retryable.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         let retryable = matches!(
             kind,
@@ -121,17 +143,21 @@ impl Error {
             http_status: None,
             outcome_unknown: false,
             delivery: Delivery::NotSent,
+            retry_after: None,
         }
     }
 
+    /// An `invalid_argument` error.
     pub fn invalid_argument(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidArgument, message)
     }
 
+    /// A `config` error.
     pub fn config(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Config, message)
     }
 
+    /// An `internal` error (a bug).
     pub fn internal(message: impl Into<String>) -> Error {
         Error::new(ErrorKind::Internal, message)
     }
@@ -155,60 +181,34 @@ impl Error {
         }
     }
 
+    /// With Kingdee's code and description.
     pub fn with_errcode(mut self, errcode: i64, description: Option<String>) -> Error {
         self.errcode = Some(errcode);
         self.description = description;
         self
     }
 
+    /// With the answer's HTTP status.
     pub fn with_status(mut self, status: u16) -> Error {
         self.http_status = Some(status);
         self
     }
 
+    /// With how far the request got.
     pub fn delivered(mut self, delivery: Delivery) -> Error {
         self.delivery = delivery;
         self
     }
 
+    /// With `retryable` set.
     pub fn retryable(mut self, retryable: bool) -> Error {
         self.retryable = retryable;
         self
     }
 
-    /// The `error` object of the envelope.
-    pub fn to_json(&self) -> Value {
-        let mut error = Map::new();
-        error.insert("kind".into(), Value::from(self.kind.as_str()));
-        error.insert("message".into(), Value::from(self.message.as_str()));
-        error.insert("retryable".into(), Value::from(self.retryable));
-        if let Some(code) = self.errcode {
-            error.insert("errcode".into(), Value::from(code));
-        }
-        if let Some(description) = &self.description {
-            error.insert("description".into(), Value::from(description.as_str()));
-        }
-        if let Some(description_cn) = &self.description_cn {
-            error.insert(
-                "description_cn".into(),
-                Value::from(description_cn.as_str()),
-            );
-        }
-        if let Some(status) = self.http_status {
-            error.insert("http_status".into(), Value::from(status));
-        }
-        if self.outcome_unknown {
-            error.insert("outcome_unknown".into(), Value::from(true));
-        }
-        if !self.fields.is_empty() {
-            let fields = self
-                .fields
-                .iter()
-                .map(|f| serde_json::json!({"field": f.field, "message": f.message}))
-                .collect();
-            error.insert("fields".into(), Value::Array(fields));
-        }
-        Value::Object(error)
+    /// The `error` object of the envelope, as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -228,4 +228,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,39 +1,24 @@
 //! The C ABI. Thin on purpose: each function turns C strings into Rust, calls plain Rust,
-//! and returns an envelope. Every export runs inside [`boundary`], so a panic becomes an
-//! `internal` envelope and never unwinds into the caller's process.
+//! and returns an envelope. Every export runs inside the one panic boundary
+//! (`panic::guard`), so a panic becomes an `internal` envelope and never unwinds into the
+//! caller's process.
 
 use crate::batch::{self, BatchOptions, MAX_BATCH_BYTES};
 use crate::client::Client;
-use crate::envelope;
+use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::input::{self, MAX_INPUT_BYTES};
 use crate::member;
+use crate::panic::{guard, guard_unit};
 use libc::c_char;
+use serde::Serialize;
 use serde_json::Value;
 use std::ffi::CString;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// A client: configuration, connection pool and token cache. Opaque; create it with
 /// jdy_client_new() and release it with jdy_client_free().
 pub struct JdyClient {
     client: Client,
-}
-
-/// Runs `f`, turning a panic into an `internal` error.
-fn boundary<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        let location = crate::log::take_panic_location()
-            .map(|l| format!(" at {l}"))
-            .unwrap_or_default();
-        Err(Error::internal(format!(
-            "jdy-member hit a bug and recovered ({what}{location}); please report it with the call that caused it"
-        )))
-    })
 }
 
 /// Hands a string to C. serde_json escapes NUL inside strings, so an envelope never holds
@@ -46,25 +31,25 @@ fn to_c(text: String) -> *mut c_char {
 }
 
 /// Runs an offline call whose success is `data`.
-fn envelope_call(f: impl FnOnce() -> Result<Value>) -> *mut c_char {
-    to_c(envelope::from_result(boundary(f)))
+fn envelope_call<T: Serialize>(f: impl FnOnce() -> Result<T>) -> *mut c_char {
+    to_c(Envelope::from_result(guard(f)).to_text())
 }
 
-/// Runs a call on a client; `f` returns the whole success envelope. A caught panic is
-/// written to the client's log with its location.
+/// Runs a call on a client; `f` returns the whole envelope. A caught panic is written to
+/// the client's log with its location.
 ///
 /// # Safety
 /// `client` is NULL or a live client.
-unsafe fn client_call(
+unsafe fn client_call<T: Serialize>(
     client: *const JdyClient,
-    f: impl FnOnce(&Client) -> Result<Value>,
+    f: impl FnOnce(&Client) -> Result<Envelope<T>>,
 ) -> *mut c_char {
-    let client = match client_arg(client) {
+    let client = match guard(|| client_arg(client)) {
         Ok(client) => client,
         Err(error) => return to_c(envelope::err(&error)),
     };
-    match boundary(|| f(client)) {
-        Ok(envelope) => to_c(envelope.to_string()),
+    match guard(|| f(client)) {
+        Ok(envelope) => to_c(envelope.to_text()),
         Err(error) => {
             if error.kind == crate::ErrorKind::Internal {
                 client.log(crate::config::LogLevel::Error, &error.message);
@@ -141,7 +126,7 @@ pub unsafe extern "C" fn jdy_client_new(
     config_json: *const c_char,
     error_json: *mut *mut c_char,
 ) -> *mut JdyClient {
-    let created = boundary(|| {
+    let created = guard(|| {
         let text = text_arg(config_json, "configuration")?;
         Client::from_json(text)
     });
@@ -175,7 +160,7 @@ pub unsafe extern "C" fn jdy_client_free(client: *mut JdyClient) {
     }
     let owned = Box::from_raw(client);
     // Dropping never panics by design; the guard keeps even a bug from unwinding into C.
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(owned)));
+    guard_unit(move || drop(owned));
 }
 
 /// Validates a member offline, then saves it (POST /jdy/v2/ls/member).
@@ -198,7 +183,7 @@ pub unsafe extern "C" fn jdy_member_save(
 ) -> *mut c_char {
     client_call(client, |client| {
         let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
-        Ok(envelope::saved(&client.save_member(&member)?))
+        Ok(batch::saved_envelope(&client.save_member(&member)?))
     })
 }
 
@@ -234,7 +219,7 @@ pub unsafe extern "C" fn jdy_member_save_batch(
             )?)?
         };
         let results = batch::save_all(client, &members, &options, &batch::Silent);
-        Ok(envelope::ok_value(batch::summary(&results)))
+        Ok(Envelope::ok(batch::summary(&results)))
     })
 }
 
@@ -253,7 +238,7 @@ pub unsafe extern "C" fn jdy_member_get(
 ) -> *mut c_char {
     client_call(client, |client| {
         let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(envelope::ok_value(client.get_member(&query)?))
+        Ok(Envelope::ok(client.get_member(&query)?))
     })
 }
 
@@ -274,7 +259,7 @@ pub unsafe extern "C" fn jdy_member_list(
 ) -> *mut c_char {
     client_call(client, |client| {
         let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(envelope::ok_value(client.list_members(&query)?))
+        Ok(Envelope::ok(client.list_members(&query)?))
     })
 }
 
@@ -304,25 +289,7 @@ pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut
 #[no_mangle]
 pub unsafe extern "C" fn jdy_string_free(s: *mut c_char) {
     if !s.is_null() {
-        drop(CString::from_raw(s));
+        guard_unit(|| drop(CString::from_raw(s)));
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_becomes_an_internal_error_naming_its_location() {
-        crate::log::install_panic_hook();
-        let result: Result<()> = boundary(|| panic!("deliberate test panic"));
-        let error = result.unwrap_err();
-        assert_eq!(error.kind, crate::ErrorKind::Internal);
-        assert!(
-            error.message.contains("deliberate test panic"),
-            "{}",
-            error.message
-        );
-        assert!(error.message.contains("src/ffi.rs:"), "{}", error.message);
-    }
-}

@@ -3,27 +3,28 @@
 //! Lines hold the method, the path without its query (a token request's query carries a
 //! signature, a detail query a mobile), status, errcode, attempt and duration. Secrets,
 //! tokens and signatures are never handed to the logger; mobiles are masked (`133****3333`)
-//! and names are never logged.
+//! and names are never logged. The file is created owner-only (it names members' masked
+//! mobiles and the shop's traffic) and never opened through a symlink.
 
 use crate::config::LogLevel;
 use crate::error::{Error, Result};
-use std::fs::{File, OpenOptions};
+use crate::secure_file;
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
+use time::macros::format_description;
 
-pub struct Logger {
+/// The request log of a client (`log_path`, `log_level`).
+pub(crate) struct Logger {
     level: LogLevel,
     file: Mutex<File>,
 }
 
 impl Logger {
+    /// Opens `path` for appending (created 0600 when missing).
     pub fn open(path: &Path, level: LogLevel) -> Result<Logger> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| {
+        let file = secure_file::open_append_private(path).map_err(|e| {
                 Error::config(format!(
                     "`log_path` {} cannot be opened for appending: {e}",
                     path.display()
@@ -35,6 +36,7 @@ impl Logger {
         })
     }
 
+    /// Whether lines of `level` are written.
     pub fn enabled(&self, level: LogLevel) -> bool {
         level <= self.level
     }
@@ -53,21 +55,15 @@ impl Logger {
 
 /// `2026-11-29T09:30:00.123Z`.
 fn utc_timestamp() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        now.year(),
-        now.month() as u8,
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.millisecond()
-    )
+    time::OffsetDateTime::now_utc()
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .unwrap_or_default()
 }
 
 /// `13333333333` → `133****3333`; anything shorter than 7 characters is fully masked.
-pub fn mask_mobile(mobile: &str) -> String {
+pub(crate) fn mask_mobile(mobile: &str) -> String {
     let chars: Vec<char> = mobile.chars().collect();
     if chars.len() < 7 {
         return "*".repeat(chars.len());
@@ -75,31 +71,6 @@ pub fn mask_mobile(mobile: &str) -> String {
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
-}
-
-thread_local! {
-    static LAST_PANIC_LOCATION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Records where a panic happened so the C boundary can report it; the previous hook
-/// still runs. Installed once per process, the first time a client is created.
-pub fn install_panic_hook() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let location = info
-                .location()
-                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
-            LAST_PANIC_LOCATION.with(|cell| *cell.borrow_mut() = location);
-            previous(info);
-        }));
-    });
-}
-
-/// Where the last panic on this thread happened, if the hook saw it.
-pub fn take_panic_location() -> Option<String> {
-    LAST_PANIC_LOCATION.with(|cell| cell.borrow_mut().take())
 }
 
 #[cfg(test)]
@@ -125,6 +96,13 @@ mod tests {
             text.contains("error shown") && !text.contains("hidden"),
             "{text}"
         );
+        assert!(text.as_bytes()[..24].iter().all(|b| b.is_ascii()) && text.contains('T'));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the log is owner-only");
+        }
         let _ = std::fs::remove_file(&path);
     }
 }

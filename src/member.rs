@@ -8,109 +8,64 @@
 //!
 //! Personal data (the mobile number, dates, names) is never echoed back in messages.
 
+use crate::api;
+use crate::config::MAX_QUERY_VALUE_CHARS;
 use crate::error::{Error, FieldError};
+use crate::fields::{self, Code, MemberField, Rule, MEMBER_FIELDS};
 use crate::input::{json_type_name, parse_object, unknown_key_message};
 use serde_json::{Map, Value};
 use time::macros::format_description;
 use time::Date;
 
-/// The 22 body fields of member save, in the seed's order. `referrere_mp` is the API's own
-/// spelling (sic) and must be sent as such.
-pub const MEMBER_FIELDS: [&str; 22] = [
-    "mobile",
-    "name",
-    "address",
-    "birthday",
-    "custom_no",
-    "customer",
-    "detail_address",
-    "enable",
-    "end_date",
-    "is_delete",
-    "join_way",
-    "label",
-    "level",
-    "mbcard_id",
-    "period",
-    "referrere_mp",
-    "remark",
-    "sale_shop",
-    "sex_group",
-    "shop",
-    "source",
-    "start_date",
-];
-
 /// The keys of a member detail query.
 pub const DETAIL_QUERY_KEYS: [&str; 2] = ["id", "mobile"];
-
-/// The keys of a member list query: the filters, then paging.
-pub const LIST_QUERY_KEYS: [&str; 8] = [
-    "id",
-    "number",
-    "name",
-    "enable",
-    "start_modified",
-    "end_modified",
-    "page",
-    "page_size",
-];
-
-/// The largest `page_size` the list endpoint serves.
-pub const MAX_PAGE_SIZE: i64 = 100;
 
 /// The `page_size` sent when the caller gives none.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
 
-/// Allowed codes with their meaning, so messages can tell the caller what each one means.
-type Codes = &'static [(&'static str, &'static str)];
-
-const ENABLE: Codes = &[("1", "valid"), ("0", "invalid")];
-const IS_DELETE: Codes = &[("0", "not deleted"), ("1", "deleted")];
-const JOIN_WAY: Codes = &[("1", "developed by a clerk"), ("2", "member referral")];
-const PERIOD: Codes = &[("1", "long-term"), ("2", "limited period")];
-const SEX_GROUP: Codes = &[("1", "male"), ("2", "female")];
-const SOURCE: Codes = &[
-    ("1", "store"),
-    ("2", "WeChat"),
-    ("3", "e-commerce"),
-    ("4", "micro-mall"),
-    ("5", "own mall"),
-];
+/// The longest text a member field may hold: far beyond any name, address or remark, and
+/// short enough that a runaway value is refused here rather than by Kingdee.
+pub const MAX_TEXT_CHARS: usize = 2000;
 
 const MOBILE_EXPECTED: &str = "must be a mainland mobile number of 11 digits starting with 1 \
      (spaces, hyphens and a leading +86 or 0086 are allowed)";
 
-/// How one member field is checked.
-enum Rule {
-    Mobile,
-    Name,
-    /// Free text; `trim` is false only for `remark`, whose layout is the caller's.
-    Text {
-        trim: bool,
-    },
-    Code(Codes),
-    Level,
-    Date,
-    Label,
+/// Characters that reorder text on screen (bidi embeddings, overrides and isolates): in a
+/// name they make a receipt or Kingdee's screen show something other than what is stored.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-fn rule(field: &str) -> Rule {
-    match field {
-        "mobile" => Rule::Mobile,
-        "name" => Rule::Name,
-        "enable" => Rule::Code(ENABLE),
-        "is_delete" => Rule::Code(IS_DELETE),
-        "join_way" => Rule::Code(JOIN_WAY),
-        "period" => Rule::Code(PERIOD),
-        "sex_group" => Rule::Code(SEX_GROUP),
-        "source" => Rule::Code(SOURCE),
-        "level" => Rule::Level,
-        "birthday" | "start_date" | "end_date" => Rule::Date,
-        "label" => Rule::Label,
-        "remark" => Rule::Text { trim: false },
-        _ => Rule::Text { trim: true },
+/// Characters with no width: a name of only these looks blank.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}') || is_bidi_control(c)
+}
+
+/// What is wrong with a text value that will be stored and shown, if anything. `multiline`
+/// allows line breaks and tabs (a remark).
+fn text_problem(text: &str, multiline: bool) -> Option<String> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Some(format!(
+            "is longer than {MAX_TEXT_CHARS} characters; shorten it"
+        ));
     }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Some(if multiline {
+            "contains control characters (other than line breaks and tabs); remove them".into()
+        } else {
+            "contains control characters (such as tabs, line breaks or NUL); give it on one line".into()
+        });
+    }
+    if text.chars().any(is_bidi_control) {
+        return Some(
+            "contains bidirectional control characters (U+202A-U+202E, U+2066-U+2069), which make it display differently from what is stored; remove them"
+                .into(),
+        );
+    }
+    None
 }
 
 /// Validates and normalises a member object.
@@ -122,9 +77,9 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
     let mut out = Map::new();
     let mut errors = Vec::new();
 
-    for field in MEMBER_FIELDS {
-        if let Some(value) = check_field(field, member.get(field), &mut errors) {
-            out.insert(field.to_string(), value);
+    for field in &MEMBER_FIELDS {
+        if let Some(value) = check_field(field, member.get(field.name), &mut errors) {
+            out.insert(field.name.to_string(), value);
         }
     }
 
@@ -141,11 +96,12 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
         }
     }
 
+    let names = fields::member_field_names();
     for key in member.keys() {
-        if !MEMBER_FIELDS.contains(&key.as_str()) {
+        if fields::member_field(key).is_none() {
             errors.push(FieldError::new(
                 key.as_str(),
-                unknown_key_message(key, &MEMBER_FIELDS),
+                unknown_key_message(key, &names),
             ));
         }
     }
@@ -224,7 +180,7 @@ pub fn detail_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>,
     let mobile_given = is_given(query.get("mobile"));
 
     if let Some(value) = query.get("id") {
-        match text(value, true) {
+        match query_text(value) {
             Ok(Some(id)) => params.push(("id".to_string(), id)),
             Ok(None) => {}
             Err(message) => errors.push(FieldError::new("id", message)),
@@ -277,10 +233,9 @@ pub fn list_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>, E
         let Some(value) = query.get(key) else {
             continue;
         };
-        let checked = if key == "enable" {
-            code(value, ENABLE)
-        } else {
-            text(value, true)
+        let checked = match fields::member_field(key).filter(|f| f.rule == Rule::Code) {
+            Some(field) => code(value, field.codes),
+            None => query_text(value),
         };
         match checked {
             Ok(Some(v)) => params.push((key.to_string(), v)),
@@ -289,11 +244,11 @@ pub fn list_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>, E
         }
     }
     let paging = [
-        ("page", 1, i64::MAX, 1, "must be an integer of at least 1"),
+        ("page", 1, 1_000_000_000, 1, "must be an integer from 1 to 1000000000"),
         (
             "page_size",
             1,
-            MAX_PAGE_SIZE,
+            api::MAX_PAGE_SIZE as i64,
             DEFAULT_PAGE_SIZE,
             "must be an integer from 1 to 100 (the API serves at most 100 rows a page)",
         ),
@@ -304,7 +259,7 @@ pub fn list_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>, E
             Err(message) => errors.push(FieldError::new(key, message)),
         }
     }
-    push_unknown_keys(query, &LIST_QUERY_KEYS, &mut errors);
+    push_unknown_keys(query, &api::LIST_QUERY_KEYS, &mut errors);
 
     if errors.is_empty() {
         Ok(params)
@@ -315,16 +270,16 @@ pub fn list_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>, E
 
 /// Checks one member field; pushes its errors and returns the value to send, if any.
 fn check_field(
-    field: &'static str,
+    field: &'static MemberField,
     value: Option<&Value>,
     errors: &mut Vec<FieldError>,
 ) -> Option<Value> {
-    let rule = rule(field);
+    let name = field.name;
     let value = match value {
         None | Some(Value::Null) => {
-            return match rule {
+            return match field.rule {
                 Rule::Mobile | Rule::Name => {
-                    errors.push(FieldError::new(field, required_message(field)));
+                    errors.push(FieldError::new(name, required_message(name)));
                     None
                 }
                 // The seed itself sends `"label": null`, so null is kept as null.
@@ -334,21 +289,32 @@ fn check_field(
         }
         Some(v) => v,
     };
-    let checked = match rule {
+    let checked = match field.rule {
         Rule::Mobile => normalise_mobile(value).map(Some),
-        Rule::Name => name(value).map(Some),
-        Rule::Text { trim } => text(value, trim),
-        Rule::Code(codes) => code(value, codes),
-        Rule::Level => text(value, true),
+        Rule::Name => name_text(value).map(Some),
+        Rule::Text { trim } => text(value, trim).and_then(|t| checked_text(t, !trim)),
+        Rule::Code => code(value, field.codes),
+        Rule::Reference(_) => text(value, true).and_then(|t| checked_text(t, false)),
         Rule::Date => date_field(value),
         Rule::Label => return label(value, errors),
     };
     match checked {
         Ok(v) => v.map(Value::String),
         Err(message) => {
-            errors.push(FieldError::new(field, message));
+            errors.push(FieldError::new(name, message));
             None
         }
+    }
+}
+
+/// A text value after the checks every stored text gets.
+fn checked_text(text: Option<String>, multiline: bool) -> Result<Option<String>, String> {
+    match text {
+        Some(t) => match text_problem(&t, multiline) {
+            Some(problem) => Err(problem),
+            None => Ok(Some(t)),
+        },
+        None => Ok(None),
     }
 }
 
@@ -359,9 +325,10 @@ fn required_message(field: &str) -> String {
     }
 }
 
-/// The member's name: a string, trimmed, non-empty, no control characters (they break
-/// receipts and Kingdee's own screens). Inner text, Chinese included, is left untouched.
-fn name(value: &Value) -> Result<String, String> {
+/// The member's name: a string, trimmed, non-empty and not only invisible characters, no
+/// control or bidi characters (they break receipts and Kingdee's own screens). Inner text,
+/// Chinese included, is left untouched.
+fn name_text(value: &Value) -> Result<String, String> {
     let Value::String(s) = value else {
         return Err(format!(
             "must be a string, not {}; give the member's name",
@@ -372,13 +339,33 @@ fn name(value: &Value) -> Result<String, String> {
     if trimmed.is_empty() {
         return Err("is empty or only whitespace; give the member's name".to_string());
     }
-    if trimmed.chars().any(char::is_control) {
+    if let Some(problem) = text_problem(trimmed, false) {
+        return Err(problem);
+    }
+    if trimmed.chars().all(|c| is_invisible(c) || c.is_whitespace()) {
         return Err(
-            "contains control characters (such as tabs or line breaks); give the name on one line"
+            "holds only invisible characters (zero-width spaces and the like); give the member's name"
                 .to_string(),
         );
     }
     Ok(trimmed.to_string())
+}
+
+/// A query value (an id, a name filter): text of at most `MAX_QUERY_VALUE_CHARS`, no
+/// control characters.
+fn query_text(value: &Value) -> Result<Option<String>, String> {
+    let Some(text) = text(value, true)? else {
+        return Ok(None);
+    };
+    if text.chars().count() > MAX_QUERY_VALUE_CHARS {
+        return Err(format!(
+            "is longer than {MAX_QUERY_VALUE_CHARS} characters; Kingdee's ids are 19 digits"
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err("contains control characters; give it on one line".into());
+    }
+    Ok(Some(text))
 }
 
 /// A string or integer as the string to send; `Ok(None)` when blank (dropped, not refused).
@@ -408,7 +395,7 @@ fn integer_text(n: &serde_json::Number) -> Option<String> {
 }
 
 /// A code from a fixed set, given as a string or an integer; sent as a string.
-fn code(value: &Value, codes: Codes) -> Result<Option<String>, String> {
+fn code(value: &Value, codes: &[Code]) -> Result<Option<String>, String> {
     let expected = codes_message(codes);
     let given = match value {
         Value::Null => return Ok(None),
@@ -425,7 +412,7 @@ fn code(value: &Value, codes: Codes) -> Result<Option<String>, String> {
             ))
         }
     };
-    if codes.iter().any(|(c, _)| *c == given) {
+    if codes.iter().any(|c| c.value == given) {
         Ok(Some(given))
     } else if given.chars().count() <= 16 {
         Err(format!("{given:?} is not an allowed code; {expected}"))
@@ -435,10 +422,10 @@ fn code(value: &Value, codes: Codes) -> Result<Option<String>, String> {
 }
 
 /// "must be 1 (valid) or 0 (invalid)", listing every code with its meaning.
-fn codes_message(codes: Codes) -> String {
+fn codes_message(codes: &[Code]) -> String {
     let items: Vec<String> = codes
         .iter()
-        .map(|(c, meaning)| format!("{c} ({meaning})"))
+        .map(|c| format!("{} ({})", c.value, c.english))
         .collect();
     match items.split_last() {
         Some((last, rest)) if !rest.is_empty() => {
@@ -512,9 +499,13 @@ fn label(value: &Value, errors: &mut Vec<FieldError>) -> Option<Value> {
     for (i, item) in items.iter().enumerate() {
         let field = format!("label[{i}]");
         match item {
-            Value::String(s) if !s.trim().is_empty() => {
-                labels.push(Value::String(s.trim().to_string()));
-            }
+            Value::String(s) if !s.trim().is_empty() => match text_problem(s.trim(), false) {
+                Some(problem) => {
+                    broken = true;
+                    errors.push(FieldError::new(field, problem));
+                }
+                None => labels.push(Value::String(s.trim().to_string())),
+            },
             Value::String(_) => {
                 broken = true;
                 errors.push(FieldError::new(
@@ -1019,7 +1010,7 @@ mod tests {
             json!([null, [], {}]),
             json!({"a": 1}),
         ];
-        for field in MEMBER_FIELDS.iter().copied().chain(["x", "", "标签"]) {
+        for field in MEMBER_FIELDS.iter().map(|f| f.name).chain(["x", "", "标签"]) {
             for value in &odd {
                 let mut m = base(json!({}));
                 m.insert(field.to_string(), value.clone());

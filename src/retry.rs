@@ -4,12 +4,13 @@
 //! create a second member. So a failure is retried freely only when the request certainly
 //! took no effect; when that is unknown, a save is first looked up (see `client`).
 
+use crate::codes::{GatewayCode, Remedy};
 use crate::error::{Delivery, Error, ErrorKind};
 use std::time::Duration;
 
 /// What a call does to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// Changes state: must not be applied twice.
     Save,
     /// Reads only: safe to repeat.
@@ -18,7 +19,7 @@ pub enum Op {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Retrying cannot help (or a person must act): report it.
     Final,
     /// The request certainly took no effect (or only reads): wait and try again.
@@ -30,10 +31,11 @@ pub enum Verdict {
 /// Gateway codes that say the request was refused before it reached the service:
 /// unavailable, circuit open, overloaded.
 fn refused_before_routing(errcode: i64) -> bool {
-    matches!(errcode, 5003 | 5006 | 5007)
+    GatewayCode::from_number(errcode).is_some_and(|c| c.remedy() == Remedy::Wait)
 }
 
-pub fn verdict(op: Op, error: &Error) -> Verdict {
+/// What to do after `error`.
+pub(crate) fn verdict(op: Op, error: &Error) -> Verdict {
     let unless_save = |ambiguous_for_save: bool| match op {
         Op::Save if ambiguous_for_save => Verdict::Ambiguous,
         _ => Verdict::Retry,
@@ -55,18 +57,22 @@ pub fn verdict(op: Op, error: &Error) -> Verdict {
     }
 }
 
-/// The wait before retry number `retry` (1-based): `base` doubled each time, at most 5 s,
-/// with jitter so that many tills cut off together do not return together. A rate limit
-/// waits at least a second.
-pub fn backoff(base: Duration, retry: u32, error: &Error) -> Duration {
-    let doubled = base.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
-    let mut wait = doubled.min(Duration::from_secs(5));
-    if error.kind == ErrorKind::RateLimited {
-        wait = wait.max(Duration::from_secs(1));
-    }
-    // Between half and all of the wait.
+/// The wait before retry number `retry` (1-based): what the server asked (`Retry-After`),
+/// else `base` doubled each time, at most 5 s, with jitter so that many tills cut off
+/// together do not return together. A rate limit waits at least a second.
+pub(crate) fn backoff(base: Duration, retry: u32, error: &Error) -> Duration {
+    // Between half and all of the wait; a little over what the server asked.
     let jitter = fastrand::f64() * 0.5 + 0.5;
-    wait.mul_f64(jitter)
+    if let Some(asked) = error.retry_after {
+        return asked + Duration::from_millis(50).mul_f64(jitter);
+    }
+    let doubled = base.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+    let wait = doubled.min(Duration::from_secs(5)).mul_f64(jitter);
+    if error.kind == ErrorKind::RateLimited {
+        // At most one rate-limited request a second from each waiting caller.
+        return wait.max(Duration::from_secs(1));
+    }
+    wait
 }
 
 #[cfg(test)]
@@ -116,6 +122,10 @@ mod tests {
             assert!(wait >= full / 2 && wait <= full, "{retry}: {wait:?}");
         }
         let limited = Error::new(ErrorKind::RateLimited, "x");
-        assert!(backoff(base, 1, &limited) >= Duration::from_millis(500));
+        assert!(backoff(base, 1, &limited) >= Duration::from_secs(1));
+        let mut asked = limited.clone();
+        asked.retry_after = Some(Duration::from_secs(3));
+        let wait = backoff(base, 1, &asked);
+        assert!(wait >= Duration::from_secs(3) && wait < Duration::from_millis(3100), "{wait:?}");
     }
 }

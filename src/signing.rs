@@ -63,7 +63,9 @@ fn encode_param(key: &str, value: &str) -> EncodedParam {
 /// Both list the parameters in the same (sorted) order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
+    /// The query string as sent (`a=1&b=2`, form-encoded, sorted).
     pub wire: String,
+    /// The query line of the string to sign.
     pub signed_line: String,
 }
 

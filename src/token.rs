@@ -1,21 +1,27 @@
 //! The app-token: fetched once, cached for its lifetime less a safety margin, shared by
-//! every thread of a client, refreshed by one thread at a time, and optionally shared with
-//! other processes through a file.
+//! every thread of every client of one account in the process, refreshed by one thread at a
+//! time, and shared with the other processes of the machine through a file (by default one
+//! per account in the user's cache folder).
 //!
 //! The token endpoint is rate limited (about two calls a minute), so a till that fetched a
-//! token per save would soon be locked out: this cache is what keeps it working.
+//! token per save, or per command, would soon be locked out: this cache keeps it working.
 
-use crate::config::{AppCredentials, AppSource, LogLevel};
+use crate::api;
+use crate::codes::GatewayCode;
+use crate::config::{AppCredentials, AppSource, Config, LogLevel, TokenCachePath};
 use crate::error::{Error, ErrorKind, Result};
+use crate::secure_file;
 use crate::signing;
 use crate::token_file::{FileToken, Owner, TokenFile};
-use crate::transport::{Call, Method, Transport, APP_SECRET_ROTATED};
+use crate::transport::{Call, Method, Transport};
 use serde_json::Value;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-pub const AUTHORIZE_PATH: &str = "/jdyconnector/app_management/push_app_authorize";
-pub const TOKEN_PATH: &str = "/jdyconnector/app_management/kingdee_auth_token";
+const APP_SECRET_ROTATED: i64 = GatewayCode::AppSecretRotated.number();
 
 /// Refresh this long before expiry at most, so a token never expires in flight.
 const MAX_SAFETY_MARGIN: Duration = Duration::from_secs(300);
@@ -23,9 +29,10 @@ const MAX_SAFETY_MARGIN: Duration = Duration::from_secs(300);
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// A cached app-token, valid together with the app credentials it was issued under.
-pub struct Token {
+pub(crate) struct Token {
     value: String,
     refresh_at: Instant,
+    /// The app credentials (and routing domain) it was issued under.
     pub app: Arc<AppCredentials>,
 }
 
@@ -45,7 +52,8 @@ struct Cached {
     refused: Option<String>,
 }
 
-pub struct Session {
+/// The app credentials and token of one account, shared by its clients in this process.
+pub(crate) struct TokenCache {
     source: AppSource,
     client_id: String,
     client_secret: String,
@@ -72,13 +80,82 @@ fn refresh_at(transport: &Transport, expires_ms: Option<u64>) -> Instant {
     Instant::now() + lifetime.saturating_sub(margin)
 }
 
-impl Session {
+/// The folder of the per-user caches (token and request budget), when the OS has one.
+pub(crate) fn per_user_folder() -> Option<PathBuf> {
+    dirs::cache_dir().map(|dir| dir.join("jdy-member"))
+}
+
+/// The file name part for `account` in the per-user folder: a digest, so that no id or
+/// secret appears in a file name.
+pub(crate) fn account_file_stem(account: &str) -> String {
+    let digest = Sha256::digest(account.as_bytes());
+    base16ct::lower::encode_string(&digest[..10])
+}
+
+/// Where `config`'s token cache file is, and whether it may be used: a folder others can
+/// write to is refused (the reason goes to the log).
+pub(crate) fn cache_file(config: &Config) -> std::result::Result<Option<PathBuf>, String> {
+    let path = match &config.token_cache {
+        TokenCachePath::Off => return Ok(None),
+        TokenCachePath::File(path) => path.clone(),
+        TokenCachePath::PerUser => {
+            let Some(folder) = per_user_folder() else {
+                return Err("this system has no per-user cache folder".into());
+            };
+            secure_file::create_private_folder(&folder).map_err(|e| {
+                format!("the cache folder {} cannot be created ({e})", folder.display())
+            })?;
+            folder.join(format!("{}.token.json", account_file_stem(&config.account_key())))
+        }
+    };
+    match secure_file::unsafe_folder(&path) {
+        Some(why) => Err(format!("the token cache {} is not used: {why}", path.display())),
+        None => Ok(Some(path)),
+    }
+}
+
+fn registry() -> &'static Mutex<HashMap<String, Weak<TokenCache>>> {
+    static REGISTRY: std::sync::OnceLock<Mutex<HashMap<String, Weak<TokenCache>>>> =
+        std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl TokenCache {
+    /// The cache of `config`'s account in this process, created on first use: every client
+    /// of one account (same gateway, client, app and secrets) shares one token.
+    pub fn shared(config: &Config, file: Option<PathBuf>) -> Arc<TokenCache> {
+        let secrets = match &config.app_source {
+            AppSource::Direct(app) => format!("{}\n{}", config.client_secret, app.app_secret),
+            AppSource::Authorize { .. } => config.client_secret.clone(),
+        };
+        let key = format!(
+            "{}\n{}\n{}",
+            config.account_key(),
+            account_file_stem(&secrets),
+            file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        );
+        let mut caches = registry().lock().unwrap_or_else(|p| p.into_inner());
+        caches.retain(|_, weak| weak.strong_count() > 0);
+        if let Some(existing) = caches.get(&key).and_then(Weak::upgrade) {
+            return existing;
+        }
+        let created = Arc::new(TokenCache::new(
+            config.app_source.clone(),
+            &config.client_id,
+            &config.client_secret,
+            file.as_deref().map(TokenFile::new),
+        ));
+        caches.insert(key, Arc::downgrade(&created));
+        created
+    }
+
+    /// A cache of its own (not shared).
     pub fn new(
         source: AppSource,
         client_id: &str,
         client_secret: &str,
         file: Option<TokenFile>,
-    ) -> Session {
+    ) -> TokenCache {
         let cached = match &source {
             AppSource::Direct(app) => Cached {
                 app: Some(Arc::new(app.clone())),
@@ -86,7 +163,7 @@ impl Session {
             },
             AppSource::Authorize { .. } => Cached::default(),
         };
-        Session {
+        TokenCache {
             source,
             client_id: client_id.to_string(),
             client_secret: client_secret.to_string(),
@@ -110,6 +187,17 @@ impl Session {
             .as_ref()
             .filter(|t| Instant::now() < t.refresh_at)
             .cloned()
+    }
+
+    /// The app credentials in use, if known yet.
+    pub fn app(&self) -> Option<Arc<AppCredentials>> {
+        self.read().app.clone()
+    }
+
+    /// When the cached token will be replaced, if there is one.
+    pub fn refresh_in(&self) -> Option<Duration> {
+        self.fresh_token()
+            .map(|t| t.refresh_at.saturating_duration_since(Instant::now()))
     }
 
     /// A valid token, fetching one (and the app credentials) if needed.
@@ -242,49 +330,148 @@ impl Session {
         if let Some(app) = self.read().app.clone() {
             return Ok(app);
         }
-        let AppSource::Authorize { outer_instance_id } = &self.source else {
+        let AppSource::Authorize {
+            outer_instance_id,
+            account_id,
+        } = &self.source
+        else {
             return Err(Error::internal(
                 "direct app credentials missing from the cache",
             ));
         };
-        let app = Arc::new(authorize(transport, outer_instance_id, deadline)?);
+        let app = Arc::new(authorize(
+            transport,
+            outer_instance_id,
+            account_id.as_deref(),
+            deadline,
+        )?);
         self.write().app = Some(app.clone());
         Ok(app)
     }
 }
 
-/// Fetches the app key, secret and domain for an outer instance id.
-fn authorize(
+/// One authorized account as the authorization answer lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthorizedAccount {
+    /// `accountId`.
+    pub account_id: String,
+    /// `accountName`.
+    pub account_name: String,
+    /// Whether its `status` is 1 (valid).
+    pub valid: bool,
+}
+
+/// The accounts of an authorization answer's rows.
+pub(crate) fn authorized_accounts(rows: &[Value]) -> Vec<AuthorizedAccount> {
+    rows.iter()
+        .map(|row| AuthorizedAccount {
+            account_id: text_of(row, "accountId").unwrap_or_default(),
+            account_name: text_of(row, "accountName").unwrap_or_default(),
+            valid: row_is_valid(row),
+        })
+        .collect()
+}
+
+/// A string or number field of a row, as text.
+fn text_of(row: &Value, key: &str) -> Option<String> {
+    match row.get(key)? {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn row_is_valid(row: &Value) -> bool {
+    match row.get("status") {
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => s.trim() == "1",
+        _ => false,
+    }
+}
+
+/// The authorization rows for an outer instance id (`push_app_authorize`).
+pub(crate) fn authorization_rows(
     transport: &Transport,
     outer_instance_id: &str,
     deadline: Option<Instant>,
-) -> Result<AppCredentials> {
+) -> Result<Vec<Value>> {
     let params = [("outerInstanceId".to_string(), outer_instance_id.to_string())];
     let data = transport
         .send(&Call {
             body: Some("{}"),
             deadline,
-            ..Call::new(Method::Post, AUTHORIZE_PATH, &params)
+            ..Call::new(Method::Post, api::AUTHORIZE, &params)
         })?
         .into_data("authorization (push_app_authorize)")?;
-    let rows = data.as_array().map(Vec::as_slice).unwrap_or_default();
-    let valid = rows.iter().find(|row| match row.get("status") {
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        Some(Value::String(s)) => s.trim() == "1",
-        _ => false,
-    });
-    let Some(row) = valid else {
-        return Err(Error::new(
-            ErrorKind::Auth,
-            format!(
-                "the authorization answer lists {} row(s) and none is valid (status 1) for this outer_instance_id; check that the app is authorized for this account in Kingdee",
-                rows.len()
-            ),
-        ));
+    Ok(match data {
+        Value::Array(rows) => rows,
+        Value::Object(_) => vec![data],
+        _ => Vec::new(),
+    })
+}
+
+/// Fetches the app key, secret and domain for an outer instance id: from the valid row, or
+/// with several valid rows from the one of `account_id`.
+fn authorize(
+    transport: &Transport,
+    outer_instance_id: &str,
+    account_id: Option<&str>,
+    deadline: Option<Instant>,
+) -> Result<AppCredentials> {
+    let rows = authorization_rows(transport, outer_instance_id, deadline)?;
+    let valid: Vec<&Value> = rows.iter().filter(|row| row_is_valid(row)).collect();
+    let describe = |rows: &[&Value]| {
+        rows.iter()
+            .map(|row| {
+                format!(
+                    "{} ({})",
+                    text_of(row, "accountId").unwrap_or_else(|| "?".into()),
+                    text_of(row, "accountName").unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let row = match (account_id, valid.as_slice()) {
+        (_, []) => {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                format!(
+                    "the authorization answer lists {} row(s) and none is valid (status 1) for this outer_instance_id; check that the app is authorized for this account in Kingdee",
+                    rows.len()
+                ),
+            ))
+        }
+        (Some(wanted), _) => match valid
+            .iter()
+            .find(|row| text_of(row, "accountId").as_deref() == Some(wanted))
+        {
+            Some(row) => *row,
+            None => {
+                return Err(Error::config(format!(
+                    "`account_id` {wanted} is not among the accounts authorized for this outer_instance_id: {}; set `account_id` to one of them",
+                    describe(&valid)
+                )))
+            }
+        },
+        (None, [only]) => *only,
+        (None, several) => {
+            return Err(Error::config(format!(
+                "{} accounts are authorized for this outer_instance_id: {}; set `account_id` to the one this till saves members into",
+                several.len(),
+                describe(several)
+            )))
+        }
     };
     let field = |key: &str| -> Result<String> {
-        match row.get(key).and_then(Value::as_str) {
-            Some(s) if !s.is_empty() => Ok(s.to_string()),
+        match row.get(key).and_then(Value::as_str).map(str::trim) {
+            Some(s) if !s.is_empty() && s.len() <= 1024 && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(s.to_string())
+            }
+            Some(s) if !s.is_empty() => Err(Error::new(
+                ErrorKind::Server,
+                format!("the authorization answer's `{key}` is not printable ASCII, so it cannot be sent; report this to Kingdee"),
+            )),
             _ => Err(Error::new(
                 ErrorKind::Server,
                 format!("the authorization answer's valid row has no `{key}`; try again later"),
@@ -323,7 +510,7 @@ fn fetch(
     let data = transport
         .send(&Call {
             deadline,
-            ..Call::new(Method::Get, TOKEN_PATH, &params)
+            ..Call::new(Method::Get, api::TOKEN, &params)
         })?
         .into_data("the app-token request (kingdee_auth_token)")?;
     let value = match data.get("app-token").and_then(Value::as_str) {

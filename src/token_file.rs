@@ -3,20 +3,20 @@
 //! Tills restart many times a day and often run several processes; the token endpoint
 //! allows about two calls a minute. With `token_cache_path`, processes take an exclusive
 //! lock on `<path>.lock`, reuse the token in the file when it is fresh, and otherwise fetch
-//! one and write it for the others. The file is written atomically (a temporary file
-//! renamed over it) with owner-only permissions, and carries an HMAC under the client
-//! secret: a corrupt file, or one written for another client or app, is ignored.
+//! one and write it for the others. The file is written atomically and owner-only (see
+//! `secure_file`), and carries an HMAC under the client secret: a corrupt file, or one
+//! written for another client or app, is ignored.
 
+use crate::secure_file;
 use crate::signing::base64_hex_hmac;
 use serde_json::{json, Value};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 const FORMAT: &str = "jdy-member app-token cache";
 
 /// Which app a token belongs to.
-pub struct Owner<'a> {
+pub(crate) struct Owner<'a> {
     pub client_id: &'a str,
     pub client_secret: &'a str,
     pub app_key: &'a str,
@@ -25,19 +25,30 @@ pub struct Owner<'a> {
 
 /// A token read from, or for, the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileToken {
+pub(crate) struct FileToken {
     pub value: String,
     /// Epoch ms by the gateway's clock.
     pub expires_ms: u64,
 }
 
-pub struct TokenFile {
+/// The token cache file of one account, and its lock file.
+pub(crate) struct TokenFile {
     path: PathBuf,
     lock_path: PathBuf,
 }
 
-/// Holds the cross-process lock until dropped.
-pub struct FileLock(File);
+/// Holds a cross-process lock until dropped.
+pub(crate) struct FileLock(File);
+
+impl FileLock {
+    /// Blocks until this process holds the lock of `path` (created owner-only, never
+    /// through a symlink).
+    pub fn acquire(path: &Path) -> std::io::Result<FileLock> {
+        let file = secure_file::open_private(path)?;
+        file.lock()?;
+        Ok(FileLock(file))
+    }
+}
 
 impl Drop for FileLock {
     fn drop(&mut self) {
@@ -45,16 +56,8 @@ impl Drop for FileLock {
     }
 }
 
-fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-}
-
 impl TokenFile {
+    /// The cache at `path`, its lock at `path.lock`.
     pub fn new(path: &Path) -> TokenFile {
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
@@ -70,10 +73,7 @@ impl TokenFile {
 
     /// Blocks until this process holds the lock shared by every process using the file.
     pub fn lock(&self) -> std::io::Result<FileLock> {
-        let file = owner_only(OpenOptions::new().create(true).truncate(false).write(true))
-            .open(&self.lock_path)?;
-        file.lock()?;
-        Ok(FileLock(file))
+        FileLock::acquire(&self.lock_path)
     }
 
     fn mac(owner: &Owner<'_>, token: &FileToken) -> String {
@@ -114,20 +114,7 @@ impl TokenFile {
             "expires": token.expires_ms,
             "mac": Self::mac(owner, token),
         });
-        let mut temp = self.path.as_os_str().to_owned();
-        temp.push(format!(".{}.tmp", std::process::id()));
-        let temp = PathBuf::from(temp);
-        let written = owner_only(OpenOptions::new().create(true).truncate(true).write(true))
-            .open(&temp)
-            .and_then(|mut file| {
-                file.write_all(content.to_string().as_bytes())?;
-                file.sync_all()
-            })
-            .and_then(|()| std::fs::rename(&temp, &self.path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written
+        secure_file::write_atomically(&self.path, content.to_string().as_bytes())
     }
 }
 
@@ -145,7 +132,9 @@ mod tests {
     }
 
     fn temp(name: &str) -> PathBuf {
-        std::env::temp_dir().join(format!("jdy-token-{}-{name}.json", std::process::id()))
+        let dir = std::env::temp_dir().join(format!("jdy-token-{}-{name}", std::process::id()));
+        secure_file::create_private_folder(&dir).unwrap();
+        dir.join("token.json")
     }
 
     #[test]

@@ -1,76 +1,47 @@
 //! Signed HTTP exchanges with the gateway, and what its answers mean.
 //!
 //! One `ureq` agent per client: a keep-alive connection pool shared by every thread, fixed
-//! timeouts, TLS verification always on (rustls with the webpki roots; there is no switch to
-//! turn it off). The body is read whatever the status, because the gateway reports its
-//! rejections as JSON under HTTP 519 and rate limits under 429.
+//! timeouts, TLS verification always on (see `tls`). The body is read whatever the status,
+//! because the gateway reports its rejections as JSON under HTTP 519 and rate limits under
+//! 429. Failures are classified by how far the request got (`Delivery`), which is what
+//! decides whether a save may be sent again.
 
+use crate::codes::{self, GatewayCode};
 use crate::config::{Config, LogLevel};
 use crate::error::{Delivery, Error, ErrorKind, Result};
 use crate::log::{mask_mobile, Logger};
+use crate::resolver::CachingResolver;
 use crate::signing::{self, Query};
+use crate::tls;
 use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
-
-/// How long a host's resolved addresses are reused.
-const RESOLVE_TTL: Duration = Duration::from_secs(60);
-
-/// ureq resolves the host before it looks in its connection pool, on every request, and
-/// with a timeout set it does so on a new thread each time (ureq 3.5 `resolve_async`). This
-/// reuses the last answer for `RESOLVE_TTL`: no thread and no DNS query per request.
-#[derive(Debug, Default)]
-struct CachingResolver {
-    inner: DefaultResolver,
-    last: Mutex<Option<(String, Instant, ResolvedSocketAddrs)>>,
-}
-
-impl Resolver for CachingResolver {
-    fn resolve(
-        &self,
-        uri: &ureq::http::Uri,
-        config: &ureq::config::Config,
-        timeout: NextTimeout,
-    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
-        let key = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or(""),
-            uri.authority().map_or("", |a| a.as_str())
-        );
-        {
-            let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((host, at, addrs)) = &*last {
-                if *host == key && at.elapsed() < RESOLVE_TTL {
-                    return Ok(addrs.clone());
-                }
-            }
-        }
-        let addrs = self.inner.resolve(uri, config, timeout)?;
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((key, Instant::now(), addrs.clone()));
-        Ok(addrs)
-    }
-}
+use ureq::unversioned::transport::DefaultConnector;
 
 /// The largest answer read into memory: far above any real member answer (a list page of
 /// 100 members is a few tens of KiB), low enough that a broken server cannot exhaust a till.
-pub const MAX_RESPONSE_BYTES: u64 = 8 << 20;
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 8 << 20;
 
+/// The `User-Agent` of every request.
 pub const USER_AGENT: &str = concat!("jdy-member/", env!("CARGO_PKG_VERSION"));
 
 /// A `Date` header has one-second resolution: smaller differences are noise.
 const CLOCK_NOISE_MS: i64 = 1_500;
+/// The longest `Retry-After` honoured; beyond it the caller's deadline decides anyway.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
+/// GET or POST: the only methods Kingdee's open API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Reads.
     Get,
+    /// Saves and other changes.
     Post,
 }
 
 impl Method {
+    /// `"GET"` or `"POST"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -80,13 +51,13 @@ impl Method {
 }
 
 /// The routing headers every business call carries.
-pub struct AppRoute<'a> {
+pub(crate) struct AppRoute<'a> {
     pub token: &'a str,
     pub domain: &'a str,
 }
 
 /// One request to make.
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: Method,
     pub path: &'a str,
     pub params: &'a [(String, String)],
@@ -118,12 +89,15 @@ impl<'a> Call<'a> {
 
 /// The JSON answer of the server, whatever its HTTP status.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `Retry-After` of a 429 or 503, when it gave one in seconds.
+    pub retry_after: Option<Duration>,
 }
 
-pub struct Transport {
+/// Signs and sends requests for one client. Shared by all its threads.
+pub(crate) struct Transport {
     agent: ureq::Agent,
     base_url: String,
     client_id: String,
@@ -144,16 +118,23 @@ pub fn system_now_ms() -> i64 {
 }
 
 impl Transport {
+    /// The agent for `config`: its timeouts, proxy and trusted roots.
     pub fn new(config: &Config, logger: Option<Arc<Logger>>) -> Result<Transport> {
         let proxy =
             match &config.proxy {
-                Some(url) => Some(ureq::Proxy::new(url).map_err(|e| {
-                    Error::config(format!("`proxy` is not a usable proxy URL ({e})"))
+                Some(url) => Some(ureq::Proxy::new(url).map_err(|_| {
+                    Error::config("`proxy` is not a usable proxy URL; give it like http://10.0.0.1:3128 or socks5://10.0.0.1:1080")
                 })?),
                 // Environment proxies are ignored on purpose: what a till talks to is set in
                 // one place, its configuration.
                 None => None,
             };
+        let tls_config = ureq::tls::TlsConfig::builder()
+            .root_certs(tls::root_certs(config.ca_file.as_deref())?)
+            .unversioned_rustls_crypto_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .build();
         let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .https_only(false)
@@ -161,6 +142,7 @@ impl Transport {
             .timeout_global(Some(config.timeout))
             .timeout_connect(Some(config.connect_timeout))
             .proxy(proxy)
+            .tls_config(tls_config)
             .max_redirects(0)
             .build();
         let agent = ureq::Agent::with_parts(
@@ -184,6 +166,12 @@ impl Transport {
         (system_now_ms() + self.clock_offset_ms.load(Ordering::Relaxed)).max(0) as u64
     }
 
+    /// The gateway's clock minus ours, as learned so far (ms).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Writes a line to the client's log, if it has one.
     pub fn log(&self, level: LogLevel, text: &str) {
         if let Some(logger) = &self.logger {
             logger.write(level, text);
@@ -284,6 +272,12 @@ impl Transport {
             self.learn_clock(date);
         }
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s).min(MAX_RETRY_AFTER));
         let bytes = response
             .body_mut()
             .with_config()
@@ -301,14 +295,18 @@ impl Transport {
                 }
             })?;
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(body @ Value::Object(_)) => Ok(Reply { status, body }),
+            Ok(body @ Value::Object(_)) => Ok(Reply {
+                status,
+                body,
+                retry_after,
+            }),
             _ => {
                 let kind = if status == 429 {
                     ErrorKind::RateLimited
                 } else {
                     ErrorKind::Server
                 };
-                Err(Error::new(
+                let mut error = Error::new(
                     kind,
                     format!(
                         "{} {} answered HTTP {status} with a body that is not a JSON object ({} bytes); the gateway or a proxy in between is failing, try again later",
@@ -318,7 +316,9 @@ impl Transport {
                     ),
                 )
                 .with_status(status)
-                .delivered(Delivery::Answered))
+                .delivered(Delivery::Answered);
+                error.retry_after = retry_after;
+                Err(error)
             }
         }
     }
@@ -345,9 +345,22 @@ impl Transport {
         }
     }
 
-    /// Describes a failed exchange without the URL (its query may carry a signature).
+    /// Describes a failed exchange without the URL (its query may carry a signature) and
+    /// without the proxy (its URL may carry a password).
     fn transport_error(&self, error: ureq::Error, path: &str, timeout: Duration) -> Error {
         let host = &self.base_url;
+        if let Some(why) = tls::tls_failure(&error) {
+            // The handshake comes before any byte of HTTP: nothing was sent, and sending
+            // again cannot help until the network or the configuration changes.
+            return Error::new(
+                ErrorKind::Network,
+                format!(
+                    "TLS with {host} failed ({why}): the gateway's certificate was not accepted and nothing was sent; if this network inspects TLS (a firewall with its own CA), give that CA's certificate in `ca_file`, otherwise check the network and the system clock"
+                ),
+            )
+            .retryable(false)
+            .delivered(Delivery::NotSent);
+        }
         let delivery = match &error {
             ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect)
             | ureq::Error::HostNotFound
@@ -355,9 +368,7 @@ impl Transport {
             | ureq::Error::ConnectProxyFailed(_)
             | ureq::Error::InvalidProxyUrl
             | ureq::Error::BadUri(_)
-            | ureq::Error::Http(_)
-            | ureq::Error::Tls(_)
-            | ureq::Error::Rustls(_) => Delivery::NotSent,
+            | ureq::Error::Http(_) => Delivery::NotSent,
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
                 Delivery::NotSent
             }
@@ -398,24 +409,13 @@ impl Transport {
                 ErrorKind::Server,
                 format!("the answer to {path} is larger than {limit} bytes, far more than any real answer; refused"),
             ),
-            ureq::Error::Tls(what) => Error::new(
-                ErrorKind::Network,
-                format!("TLS with {host} failed ({what}); the certificate could not be verified, check the network for interception"),
-            )
-            .retryable(false),
-            #[allow(unreachable_patterns)]
-            ureq::Error::Rustls(e) => Error::new(
-                ErrorKind::Network,
-                format!("TLS with {host} failed ({e}); the certificate could not be verified, check the network for interception"),
-            )
-            .retryable(false),
             ureq::Error::Protocol(e) => Error::new(
                 ErrorKind::Network,
                 format!("{host} answered with broken HTTP ({e}); try again"),
             ),
-            ureq::Error::ConnectProxyFailed(what) => Error::new(
+            ureq::Error::ConnectProxyFailed(_) => Error::new(
                 ErrorKind::Network,
-                format!("the proxy refused to connect ({what}); check `proxy`"),
+                "the proxy refused to connect to the gateway; check `proxy` and that the proxy is running",
             ),
             ureq::Error::InvalidProxyUrl => Error::config("`proxy` is not a usable proxy URL"),
             other => Error::new(
@@ -456,44 +456,29 @@ fn short_kind(error: &ureq::Error) -> &'static str {
     }
 }
 
-/// Error codes that a fresh app-token fixes.
-pub fn is_token_error(errcode: i64) -> bool {
-    matches!(errcode, 4009..=4011 | 1_000_202_001)
-}
-
-/// The code for "app secret check failed": Kingdee rotated the app secret.
-pub const APP_SECRET_ROTATED: i64 = 1_030_002_006;
-
 fn text_field(body: &Value, key: &str) -> Option<String> {
     body.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The `errcode` of an answer: a JSON integer, or (from hostile or broken servers) a
-/// numeric string.
+/// numeric string. Some of Kingdee's services answer `code`/`msg` instead (notes §6).
 fn errcode_of(body: &Value) -> Option<i64> {
-    match body.get("errcode")? {
+    match body.get("errcode").or_else(|| body.get("code"))? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-/// What the library tells the caller for a Kingdee error code.
-fn explain(errcode: i64) -> (ErrorKind, bool, &'static str) {
-    use ErrorKind::*;
-    match errcode {
-        4001..=4005 => (Auth, false, "the gateway rejected the client credentials; check `client_id` and `client_secret`"),
-        4006 => (Auth, false, "the gateway refused the request timestamp: this machine's clock is probably more than 5 minutes off; correct the clock"),
-        4007 => (Auth, false, "the gateway refused the signed-header list; this is a bug in jdy-member, please report it"),
-        4008 => (Auth, false, "the gateway rejected the request signature; check that `client_secret` belongs to `client_id`"),
-        4009..=4011 | 1_000_202_001 => (Auth, false, "the gateway refused the app-token even after a fresh one was fetched; check `app_key` and `app_secret`"),
-        4012 => (Auth, false, "this app has no permission for this API (or the routing domain is wrong); grant the API to the app in the Kingdee developer console and check `domain`"),
-        APP_SECRET_ROTATED => (Auth, false, "the app secret check failed: Kingdee has rotated the app secret; with `outer_instance_id` the library re-authorizes by itself, with a direct `app_secret` put the new one in the configuration"),
-        5000 | 5003..=5007 => (Server, true, "the gateway is unavailable or overloaded; try again later"),
-        5001 | 5002 => (Api, false, "the gateway does not know this API or method; check `base_url`, or upgrade jdy-member"),
-        2_000_002_000 => (Server, true, "Kingdee reported a system error; try again later, and if it persists report it on the Kingdee developer community"),
-        _ => (Api, false, "Kingdee refused the request; `description` says why"),
-    }
+/// Kingdee's text for an answer: `description`, or `msg` in the other shape.
+fn description_of(body: &Value) -> Option<String> {
+    text_field(body, "description").or_else(|| text_field(body, "msg"))
+}
+
+/// Whether Kingdee's own text says the request was rate limited (已被限流), whatever the
+/// status it came with.
+fn says_rate_limited(description: Option<&str>) -> bool {
+    description.is_some_and(|d| d.contains("限流"))
 }
 
 impl Reply {
@@ -501,7 +486,8 @@ impl Reply {
     pub fn into_data(self, what: &str) -> Result<Value> {
         let status = self.status;
         let errcode = errcode_of(&self.body);
-        let description = text_field(&self.body, "description");
+        let description = description_of(&self.body);
+        let rate_limited = status == 429 || says_rate_limited(description.as_deref());
         match errcode {
             Some(0) if (200..300).contains(&status) => {
                 let Value::Object(mut body) = self.body else {
@@ -510,24 +496,30 @@ impl Reply {
                 Ok(body.remove("data").unwrap_or(Value::Null))
             }
             Some(code) if code != 0 => {
-                let (mut kind, retryable, advice) = explain(code);
-                if status == 429 {
+                let (mut kind, advice) = match GatewayCode::from_number(code) {
+                    Some(known) => known.meaning(),
+                    None => (ErrorKind::Api, codes::BUSINESS_REFUSAL),
+                };
+                let advice = if rate_limited {
                     kind = ErrorKind::RateLimited;
-                }
+                    "the account's request budget is spent for now (rate limited); slow down and try again later"
+                } else {
+                    advice
+                };
                 let mut error = Error::new(
                     kind,
                     format!("{what} failed with errcode {code} (HTTP {status}): {advice}"),
                 )
-                .retryable(retryable || status == 429)
                 .with_errcode(code, description)
                 .with_status(status)
                 .delivered(Delivery::Answered);
                 error.description_cn = text_field(&self.body, "description_cn");
+                error.retry_after = self.retry_after;
                 Err(error)
             }
             _ => {
                 let (kind, advice) = match status {
-                    429 => (ErrorKind::RateLimited, "too many requests; slow down and try again later"),
+                    _ if rate_limited => (ErrorKind::RateLimited, "too many requests; slow down and try again later"),
                     500..=599 => (ErrorKind::Server, "the server failed; try again later"),
                     200..=299 => (ErrorKind::Server, "the answer carries no errcode; the gateway or a proxy is misbehaving, try again later"),
                     _ => (ErrorKind::Server, "the answer was not understood; try again later"),
@@ -536,6 +528,7 @@ impl Reply {
                     .with_status(status)
                     .delivered(Delivery::Answered);
                 error.description = description;
+                error.retry_after = self.retry_after;
                 Err(error)
             }
         }
@@ -548,7 +541,12 @@ mod tests {
     use serde_json::json;
 
     fn reply(status: u16, body: Value) -> Result<Value> {
-        Reply { status, body }.into_data("member save")
+        Reply {
+            status,
+            body,
+            retry_after: None,
+        }
+        .into_data("member save")
     }
 
     #[test]
@@ -585,6 +583,16 @@ mod tests {
             assert_eq!(e.description.as_deref(), Some("签名错误"));
             assert_eq!(e.http_status, Some(status));
         }
+    }
+
+    #[test]
+    fn rate_limits_are_recognised_in_every_form() {
+        let limited = reply(200, json!({"errcode": 1234, "description": "请求已被限流"})).unwrap_err();
+        assert_eq!((limited.kind, limited.retryable), (ErrorKind::RateLimited, true));
+        assert_eq!(limited.description.as_deref(), Some("请求已被限流"));
+        let other_shape = reply(200, json!({"code": 77, "msg": "参数错误"})).unwrap_err();
+        assert_eq!(other_shape.errcode, Some(77));
+        assert_eq!(other_shape.description.as_deref(), Some("参数错误"));
     }
 
     #[test]

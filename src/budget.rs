@@ -1,0 +1,317 @@
+//! The account's request budget: at most `requests` business calls per `window` (Kingdee:
+//! about 500 a minute per account, notes §6), shared by every thread and every client of the
+//! account in this process, and through a file by the processes of one machine.
+//!
+//! Requests are spaced evenly (`window / (allowance - 1)` apart, plus a small margin for the
+//! gateway's clock and the network's jitter), so no window of the gateway's, sliding or
+//! fixed, ever holds more than the allowance. The allowance starts at the configured budget;
+//! a 429 cuts it multiplicatively (once per spacing at most, so one burst of answers counts
+//! once) and honours `Retry-After`, and each success wins a little of it back. Processes on
+//! different machines that share one account, and cannot see each other's files, converge
+//! that way to sharing the gateway's budget without a coordinator.
+
+use crate::config::RequestBudget;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secure_file;
+use crate::token_file::FileLock;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// The spacing is stretched by this much, so that the gateway never sees one request too
+/// many in a window because of clock drift or network jitter.
+const MARGIN: f64 = 0.02;
+/// A 429 cuts the allowance to this share of itself.
+const DECREASE: f64 = 0.7;
+/// Each window of successes wins back this share of the configured budget.
+const INCREASE_PER_WINDOW: f64 = 0.05;
+/// The allowance never falls below this many requests per window.
+const MIN_ALLOWANCE: f64 = 2.0;
+/// The longest pause a `Retry-After` can impose.
+const MAX_PAUSE_MS: u64 = 120_000;
+
+/// The state shared by the processes of one machine (and the threads of one process).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Shared {
+    /// Requests per window currently allowed (at most the configured budget).
+    allowance: f64,
+    /// Epoch ms before which no further request may start.
+    next_ms: u64,
+    /// Epoch ms of the last cut, so that one burst of 429s cuts once.
+    last_cut_ms: u64,
+}
+
+/// The budget of one account.
+pub(crate) struct Budget {
+    budget: RequestBudget,
+    shared: Mutex<Shared>,
+    /// The file through which other processes share the budget, when there is one.
+    file: Option<BudgetFile>,
+}
+
+struct BudgetFile {
+    path: PathBuf,
+    lock_path: PathBuf,
+}
+
+fn now_ms() -> u64 {
+    crate::transport::system_now_ms().max(0) as u64
+}
+
+/// What the budgets of this process are, by account: clients of one account share one.
+fn registry() -> &'static Mutex<HashMap<String, Weak<Budget>>> {
+    static REGISTRY: std::sync::OnceLock<Mutex<HashMap<String, Weak<Budget>>>> =
+        std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+impl Budget {
+    /// The budget of `account` in this process, created on first use; `file` shares it with
+    /// the other processes of this machine.
+    pub fn shared(account: &str, budget: RequestBudget, file: Option<&Path>) -> Arc<Budget> {
+        let key = format!(
+            "{account}\n{}\n{}\n{}",
+            budget.requests,
+            budget.window.as_millis(),
+            file.map(|p| p.display().to_string()).unwrap_or_default()
+        );
+        let mut budgets = registry().lock().unwrap_or_else(|p| p.into_inner());
+        budgets.retain(|_, weak| weak.strong_count() > 0);
+        if let Some(existing) = budgets.get(&key).and_then(Weak::upgrade) {
+            return existing;
+        }
+        let created = Arc::new(Budget::new(budget, file));
+        budgets.insert(key, Arc::downgrade(&created));
+        created
+    }
+
+    fn new(budget: RequestBudget, file: Option<&Path>) -> Budget {
+        Budget {
+            budget,
+            shared: Mutex::new(Shared {
+                allowance: f64::from(budget.requests),
+                next_ms: 0,
+                last_cut_ms: 0,
+            }),
+            file: file.map(|path| {
+                let mut lock = path.as_os_str().to_owned();
+                lock.push(".lock");
+                BudgetFile {
+                    path: path.to_path_buf(),
+                    lock_path: lock.into(),
+                }
+            }),
+        }
+    }
+
+    /// The configured budget.
+    pub fn configured(&self) -> RequestBudget {
+        self.budget
+    }
+
+    /// Requests per second currently allowed.
+    pub fn rate_per_s(&self) -> f64 {
+        let allowance = self.with_shared(|s| s.allowance);
+        allowance / self.budget.window.as_secs_f64()
+    }
+
+    fn spacing_ms(&self, allowance: f64) -> f64 {
+        let window = self.budget.window.as_secs_f64() * 1000.0 * (1.0 + MARGIN);
+        window / (allowance - 1.0).max(1.0)
+    }
+
+    /// Runs `f` on the shared state: under the process's lock, and with a file under the
+    /// machine's lock, read before and written after.
+    fn with_shared<T>(&self, f: impl FnOnce(&mut Shared) -> T) -> T {
+        let mut local = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(file) = &self.file else {
+            return f(&mut local);
+        };
+        // Working without the machine-wide budget beats not working: on any file trouble
+        // this process keeps its own.
+        let Ok(_locked) = FileLock::acquire(&file.lock_path) else {
+            return f(&mut local);
+        };
+        let Ok(mut handle) = secure_file::open_private(&file.path) else {
+            return f(&mut local);
+        };
+        let mut text = String::new();
+        let stored = handle
+            .read_to_string(&mut text)
+            .ok()
+            .and_then(|_| serde_json::from_str::<Shared>(&text).ok())
+            .filter(|s| s.allowance.is_finite() && s.allowance >= MIN_ALLOWANCE);
+        if let Some(stored) = stored {
+            *local = Shared {
+                allowance: stored.allowance.min(f64::from(self.budget.requests)),
+                ..stored
+            };
+        }
+        let result = f(&mut local);
+        if let Ok(text) = serde_json::to_string(&*local) {
+            let _ = handle
+                .seek(SeekFrom::Start(0))
+                .and_then(|_| handle.set_len(0))
+                .and_then(|()| handle.write_all(text.as_bytes()));
+        }
+        result
+    }
+
+    /// Blocks until one more request may start, or fails (kind `rate_limited`, certainly not
+    /// sent) when that is not before `deadline`.
+    pub fn acquire(&self, deadline: Instant) -> Result<()> {
+        let now = now_ms();
+        let left_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64;
+        let slot = self.with_shared(|s| {
+            // A slot further ahead than any spacing or pause can put it comes from a clock
+            // that was set back: start afresh rather than wait for it.
+            if s.next_ms > now + self.budget.window.as_millis() as u64 + MAX_PAUSE_MS {
+                s.next_ms = now;
+            }
+            let slot = s.next_ms.max(now);
+            if slot.saturating_sub(now) >= left_ms {
+                return Err(slot - now);
+            }
+            s.next_ms = slot + self.spacing_ms(s.allowance).round() as u64;
+            Ok(slot)
+        });
+        match slot {
+            Ok(slot) => {
+                if slot > now {
+                    std::thread::sleep(Duration::from_millis(slot - now));
+                }
+                Ok(())
+            }
+            Err(wait_ms) => Err(Error::new(
+                ErrorKind::RateLimited,
+                format!(
+                    "the account's request budget ({} requests per {} s) has no room before the call's deadline (the next request may start in {:.1} s); the request was not sent, try again later or give a longer `deadline_ms`",
+                    self.budget.requests,
+                    self.budget.window.as_secs(),
+                    wait_ms as f64 / 1000.0
+                ),
+            )),
+        }
+    }
+
+    /// The gateway answered 429: cut the allowance (once per burst) and wait as asked.
+    pub fn rate_limited(&self, retry_after: Option<Duration>) {
+        let now = now_ms();
+        self.with_shared(|s| {
+            if now.saturating_sub(s.last_cut_ms) as f64 >= self.spacing_ms(s.allowance) {
+                s.allowance = (s.allowance * DECREASE).max(MIN_ALLOWANCE);
+                s.last_cut_ms = now;
+            }
+            let pause = retry_after.map_or(0, |d| (d.as_millis() as u64).min(MAX_PAUSE_MS));
+            s.next_ms = s.next_ms.max(now + pause);
+        });
+    }
+
+    /// A request went through: win back a little of the allowance.
+    pub fn succeeded(&self) {
+        let configured = f64::from(self.budget.requests);
+        self.with_shared(|s| {
+            if s.allowance < configured {
+                let step = configured * INCREASE_PER_WINDOW / s.allowance;
+                s.allowance = (s.allowance + step).min(configured);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(requests: u32, window_ms: u64) -> RequestBudget {
+        RequestBudget {
+            requests,
+            window: Duration::from_millis(window_ms),
+        }
+    }
+
+    #[test]
+    fn requests_are_spaced_so_no_window_exceeds_the_budget() {
+        let b = Budget::new(budget(11, 1000), None);
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(10);
+        let mut times = Vec::new();
+        for _ in 0..12 {
+            b.acquire(deadline).unwrap();
+            times.push(start.elapsed());
+        }
+        // 11 per second: 10 gaps of at least 100 ms (plus the margin).
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(100), "{times:?}");
+        }
+        assert!(times[11] < Duration::from_millis(1300), "{times:?}");
+    }
+
+    #[test]
+    fn no_room_before_the_deadline_is_a_rate_limit_that_sent_nothing() {
+        let b = Budget::new(budget(2, 60_000), None);
+        let deadline = Instant::now() + Duration::from_millis(200);
+        b.acquire(deadline).unwrap();
+        let e = b.acquire(deadline).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::RateLimited);
+        assert_eq!(e.delivery, crate::error::Delivery::NotSent);
+        assert!(e.message.contains("2 requests per 60 s"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_429_cuts_once_per_burst_and_successes_win_it_back() {
+        let b = Budget::new(budget(100, 60_000), None);
+        b.rate_limited(None);
+        b.rate_limited(None);
+        let cut = b.with_shared(|s| s.allowance);
+        assert!((cut - 70.0).abs() < 1e-9, "one cut for a burst: {cut}");
+        for _ in 0..200 {
+            b.succeeded();
+        }
+        assert!(b.with_shared(|s| s.allowance) > 90.0);
+        for _ in 0..10_000 {
+            b.succeeded();
+        }
+        assert_eq!(b.with_shared(|s| s.allowance), 100.0, "never above the budget");
+    }
+
+    #[test]
+    fn retry_after_pauses_everyone() {
+        let b = Budget::new(budget(1000, 1000), None);
+        b.rate_limited(Some(Duration::from_millis(300)));
+        let start = Instant::now();
+        b.acquire(start + Duration::from_secs(5)).unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(250));
+    }
+
+    #[test]
+    fn processes_share_through_the_file() {
+        let dir = std::env::temp_dir().join(format!("jdy-budget-{}", std::process::id()));
+        secure_file::create_private_folder(&dir).unwrap();
+        let path = dir.join("account.budget");
+        let _ = std::fs::remove_file(&path);
+        // Two budgets on one file behave as one: as two processes of one machine would.
+        let a = Budget::new(budget(3, 1000), Some(&path));
+        let b = Budget::new(budget(3, 1000), Some(&path));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let start = Instant::now();
+        a.acquire(deadline).unwrap();
+        b.acquire(deadline).unwrap();
+        a.acquire(deadline).unwrap();
+        // 3 per second: 500 ms apart, so the third start is a second after the first.
+        assert!(start.elapsed() >= Duration::from_millis(950), "{:?}", start.elapsed());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn clients_of_one_account_share_one_budget() {
+        let one = Budget::shared("acct-x", budget(5, 1000), None);
+        let two = Budget::shared("acct-x", budget(5, 1000), None);
+        let other = Budget::shared("acct-y", budget(5, 1000), None);
+        assert!(Arc::ptr_eq(&one, &two));
+        assert!(!Arc::ptr_eq(&one, &other));
+    }
+}

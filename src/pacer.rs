@@ -1,0 +1,55 @@
+//! The `rate` ceiling of a batch: consecutive requests start at least `1/rate` apart.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Spaces requests so that consecutive ones start at least `1/rate` apart: no one-second
+/// window ever holds more than `rate` of them.
+pub(crate) struct Pacer {
+    interval: Duration,
+    /// When the last request was let through.
+    last: Mutex<Option<Instant>>,
+}
+
+impl Pacer {
+    /// A pacer for `rate` requests per second (`BatchOptions` keeps it within 0.01-10,000).
+    pub fn new(rate: f64) -> Pacer {
+        Pacer {
+            interval: Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(100)),
+            last: Mutex::new(None),
+        }
+    }
+
+    /// Blocks until this caller may send its request. Waiters queue on the lock, so the
+    /// spacing holds between actual starts, however late a sleeper wakes.
+    pub fn wait(&self) {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(previous) = *last {
+            let due = previous + self.interval;
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
+        }
+        *last = Some(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_never_exceeds_its_rate() {
+        let pacer = Pacer::new(50.0);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..20 {
+            pacer.wait();
+            times.push(start.elapsed());
+        }
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(19), "{pair:?}");
+        }
+    }
+}
