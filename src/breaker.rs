@@ -64,11 +64,6 @@ impl Breaker {
             _ => self.in_a_row.store(0, Ordering::Relaxed),
         }
     }
-
-    /// Whether it has opened.
-    pub fn is_open(&self) -> bool {
-        self.open.load(Ordering::Relaxed)
-    }
 }
 
 #[cfg(test)]

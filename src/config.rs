@@ -648,7 +648,7 @@ mod tests {
     fn header_values_with_control_characters_are_refused() {
         for (key, value) in [
             ("client_id", "fake\r\nX-Evil: 1"),
-            ("domain", "https://tf.jdy.com\n"),
+            ("domain", "https://tf.jdy.com\nX-Evil: 1"),
             ("app_key", "a b"),
         ] {
             let e = with(key, value.into()).unwrap_err();

@@ -189,17 +189,6 @@ impl TokenCache {
             .cloned()
     }
 
-    /// The app credentials in use, if known yet.
-    pub fn app(&self) -> Option<Arc<AppCredentials>> {
-        self.read().app.clone()
-    }
-
-    /// When the cached token will be replaced, if there is one.
-    pub fn refresh_in(&self) -> Option<Duration> {
-        self.fresh_token()
-            .map(|t| t.refresh_at.saturating_duration_since(Instant::now()))
-    }
-
     /// A valid token, fetching one (and the app credentials) if needed.
     pub fn token(&self, transport: &Transport, deadline: Option<Instant>) -> Result<Arc<Token>> {
         if let Some(token) = self.fresh_token() {
@@ -348,28 +337,6 @@ impl TokenCache {
         self.write().app = Some(app.clone());
         Ok(app)
     }
-}
-
-/// One authorized account as the authorization answer lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AuthorizedAccount {
-    /// `accountId`.
-    pub account_id: String,
-    /// `accountName`.
-    pub account_name: String,
-    /// Whether its `status` is 1 (valid).
-    pub valid: bool,
-}
-
-/// The accounts of an authorization answer's rows.
-pub(crate) fn authorized_accounts(rows: &[Value]) -> Vec<AuthorizedAccount> {
-    rows.iter()
-        .map(|row| AuthorizedAccount {
-            account_id: text_of(row, "accountId").unwrap_or_default(),
-            account_name: text_of(row, "accountName").unwrap_or_default(),
-            valid: row_is_valid(row),
-        })
-        .collect()
 }
 
 /// A string or number field of a row, as text.

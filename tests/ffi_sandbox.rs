@@ -1,19 +1,15 @@
 //! The C ABI driven end to end against the sandbox gateway over real HTTP on loopback.
-#![cfg(feature = "sandbox")]
 
 mod common;
 
 use common::*;
 use jdy_member::ffi::*;
-use jdy_member::sandbox::*;
+use jdy_member_sandbox::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxOptions::default()).expect("sandbox starts on loopback")
-}
 
 /// Every secret the sandbox hands out; none may ever appear in an envelope.
 fn secrets() -> [&'static str; 2] {
@@ -30,7 +26,7 @@ fn assert_no_secret(envelope: &Value) {
 #[test]
 fn seed_member_is_saved_with_its_chinese_name_and_one_token() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let saved = expect_ok(&client.save(&seed_member()));
     assert_eq!(saved["name"], "会员A");
     assert_eq!(saved["mobile"], "13333333333");
@@ -56,7 +52,7 @@ fn seed_member_is_saved_with_its_chinese_name_and_one_token() {
 #[test]
 fn authorization_mode_fetches_app_credentials_once() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config_outer());
+    let client = CClient::new(&config_outer(&sandbox));
     for i in 0..5 {
         expect_ok(&client.save(&member(13_800_000_000 + i, "李四")));
     }
@@ -68,7 +64,7 @@ fn authorization_mode_fetches_app_credentials_once() {
 #[test]
 fn saved_member_reads_back_by_mobile_by_id_and_in_the_list() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let saved = expect_ok(&client.save(&seed_member()));
     let id = saved["id"].as_str().unwrap().to_string();
 
@@ -90,7 +86,7 @@ fn saved_member_reads_back_by_mobile_by_id_and_in_the_list() {
 #[test]
 fn an_invalid_member_is_refused_before_any_request_with_every_field_named() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let bad = json!({"mobile": "1234", "name": "  ", "sex_group": 3, "birthday": "2022-02-30",
         "referrer_mp": "1"});
     let error = expect_error(&client.save(&bad), "validation");
@@ -120,7 +116,7 @@ fn an_invalid_member_is_refused_before_any_request_with_every_field_named() {
 #[test]
 fn wrong_client_secret_is_auth_4008_without_leaking_it() {
     let sandbox = sandbox();
-    let mut config = sandbox.client_config();
+    let mut config = config(&sandbox);
     config["client_secret"] = "wrong-fake-secret-123".into();
     let client = CClient::new(&config);
     let envelope = client.save(&seed_member());
@@ -139,7 +135,7 @@ fn wrong_client_secret_is_auth_4008_without_leaking_it() {
 #[test]
 fn an_expired_token_is_replaced_and_the_call_retried_once() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     expect_ok(&client.save(&member(13_600_000_001, "赵六")));
     sandbox.expire_tokens();
     expect_ok(&client.save(&member(13_600_000_002, "赵六")));
@@ -156,7 +152,7 @@ fn a_token_near_its_expiry_is_refreshed_before_use() {
         ..SandboxOptions::default()
     };
     let sandbox = Sandbox::start(options).unwrap();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     expect_ok(&client.save(&member(13_600_000_011, "孙七")));
     std::thread::sleep(Duration::from_millis(1_600));
     expect_ok(&client.save(&member(13_600_000_012, "孙七")));
@@ -172,7 +168,7 @@ fn a_token_near_its_expiry_is_refreshed_before_use() {
 #[test]
 fn a_rotated_app_secret_is_re_authorized_in_authorization_mode() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config_outer());
+    let client = CClient::new(&config_outer(&sandbox));
     expect_ok(&client.save(&member(13_500_000_001, "周八")));
     sandbox.rotate_app_secret("rotated-fake-app-secret");
     expect_ok(&client.save(&member(13_500_000_002, "周八")));
@@ -185,7 +181,7 @@ fn a_rotated_app_secret_is_re_authorized_in_authorization_mode() {
 #[test]
 fn a_rotated_app_secret_in_direct_mode_is_an_auth_error_saying_what_to_do() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     expect_ok(&client.save(&member(13_500_000_011, "吴九")));
     sandbox.rotate_app_secret("rotated-fake-app-secret");
     let envelope = client.save(&member(13_500_000_012, "吴九"));
@@ -199,7 +195,7 @@ fn a_rotated_app_secret_in_direct_mode_is_an_auth_error_saying_what_to_do() {
 #[test]
 fn eight_threads_share_one_client_and_one_token() {
     let sandbox = sandbox();
-    let client = std::sync::Arc::new(CClient::new(&sandbox.client_config()));
+    let client = std::sync::Arc::new(CClient::new(&config(&sandbox)));
     let threads: Vec<_> = (0..8u64)
         .map(|t| {
             let client = client.clone();
@@ -226,7 +222,7 @@ fn eight_threads_share_one_client_and_one_token() {
 #[test]
 fn bad_arguments_are_invalid_argument_envelopes() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let null = std::ptr::null();
     unsafe {
         expect_error(
@@ -392,7 +388,7 @@ fn save_batch(client: &CClient, members: &Value, options: Option<&Value>) -> Val
 #[test]
 fn a_batch_saves_valid_members_refuses_invalid_ones_and_keeps_input_order() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let mut members: Vec<Value> = (0..50u64)
         .map(|i| member(13_200_000_000 + i, &format!("批量{i}")))
         .collect();
@@ -433,7 +429,7 @@ fn a_batch_saves_valid_members_refuses_invalid_ones_and_keeps_input_order() {
 #[test]
 fn batch_arguments_are_checked() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     expect_error(
         &save_batch(&client, &json!({"mobile": "1"}), None),
         "invalid_argument",
@@ -460,7 +456,7 @@ fn batch_arguments_are_checked() {
 #[test]
 fn a_batch_never_exceeds_its_rate() {
     let sandbox = sandbox();
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     let members: Vec<Value> = (0..10u64)
         .map(|i| member(13_210_000_000 + i, "限速"))
         .collect();

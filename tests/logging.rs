@@ -1,19 +1,18 @@
 //! The request log helps support without leaking: no secret, token or signature, no full
 //! mobile, no name.
-#![cfg(feature = "sandbox")]
 
 mod common;
 
 use common::*;
-use jdy_member::sandbox::*;
+use jdy_member_sandbox::*;
 use serde_json::json;
 
 #[test]
 fn the_log_has_a_line_per_request_and_nothing_it_must_not() {
-    let sandbox = Sandbox::start(SandboxOptions::default()).unwrap();
+    let sandbox = sandbox();
     let log = std::env::temp_dir().join(format!("jdy-log-test-{}.log", std::process::id()));
     let _ = std::fs::remove_file(&log);
-    let mut config = sandbox.client_config_outer();
+    let mut config = config_outer(&sandbox);
     config["log_path"] = log.display().to_string().into();
     config["log_level"] = "debug".into();
     config["retry_backoff_ms"] = 5.into();

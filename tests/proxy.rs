@@ -1,11 +1,9 @@
 //! The `proxy` setting: requests go through an HTTP CONNECT proxy, for http and https
 //! targets alike.
-#![cfg(feature = "sandbox")]
 
 mod common;
 
 use common::*;
-use jdy_member::sandbox::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -74,9 +72,9 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
 
 #[test]
 fn an_http_target_is_reached_through_the_proxy() {
-    let sandbox = Sandbox::start(SandboxOptions::default()).unwrap();
+    let sandbox = sandbox();
     let (port, seen) = start_proxy();
-    let mut config = sandbox.client_config();
+    let mut config = config(&sandbox);
     config["proxy"] = format!("http://127.0.0.1:{port}").into();
     let client = CClient::new(&config);
     let saved = expect_ok(&client.save(&seed_member()));

@@ -1,11 +1,10 @@
 //! Reliability: every fault the sandbox can inject, into save, get and list, ends with each
 //! member stored exactly once and the caller told the truth.
-#![cfg(feature = "sandbox")]
 
 mod common;
 
 use common::*;
-use jdy_member::sandbox::*;
+use jdy_member_sandbox::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -13,13 +12,10 @@ const SAVE: (&str, &str) = ("POST", "/jdy/v2/ls/member");
 const GET: (&str, &str) = ("GET", "/jdy/v2/ls/member_detail");
 const LIST: (&str, &str) = ("GET", "/jdy/v2/ls/member");
 
-fn sandbox() -> Sandbox {
-    Sandbox::start(SandboxOptions::default()).expect("sandbox starts")
-}
 
 /// A client that gives up on a silent gateway quickly and retries without long waits.
 fn fast_config(sandbox: &Sandbox) -> Value {
-    let mut config = sandbox.client_config();
+    let mut config = config(&sandbox);
     config["timeout_ms"] = 400.into();
     config["retry_backoff_ms"] = 10.into();
     config["max_retries"] = 3.into();
@@ -259,7 +255,7 @@ fn a_till_ten_minutes_fast_still_saves() {
     // The gateway is ten minutes behind this machine: as seen from the gateway, the till
     // is ten minutes fast.
     sandbox.set_clock_offset_ms(-600_000);
-    let client = CClient::new(&sandbox.client_config());
+    let client = CClient::new(&config(&sandbox));
     expect_ok(&client.save(&member(13_000_001_000, "快钟")));
     expect_ok(&client.save(&member(13_000_001_001, "快钟")));
     let stats = sandbox.stats();
@@ -275,7 +271,7 @@ fn a_till_ten_minutes_fast_still_saves() {
 fn a_till_ten_minutes_slow_still_saves() {
     let sandbox = sandbox();
     sandbox.set_clock_offset_ms(600_000);
-    let client = CClient::new(&sandbox.client_config_outer());
+    let client = CClient::new(&config_outer(&sandbox));
     expect_ok(&client.save(&member(13_000_001_010, "慢钟")));
     assert_each_saved_once(&sandbox, 1);
 }
@@ -324,7 +320,7 @@ fn hostile_server_answers_are_errors_never_crashes() {
 #[test]
 fn eight_threads_times_five_hundred_saves_share_one_token() {
     let sandbox = sandbox();
-    let client = std::sync::Arc::new(CClient::new(&sandbox.client_config()));
+    let client = std::sync::Arc::new(CClient::new(&config(&sandbox)));
     let started = Instant::now();
     let threads: Vec<_> = (0..8u64)
         .map(|t| {

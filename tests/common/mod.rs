@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use jdy_member::ffi::*;
+use jdy_member_sandbox::{Behaviour, Sandbox, SandboxOptions};
 use serde_json::Value;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
@@ -103,4 +104,49 @@ pub fn expect_error(envelope: &Value, kind: &str) -> Value {
 pub fn expect_ok(envelope: &Value) -> Value {
     assert_eq!(envelope["ok"], true, "expected success, got {envelope}");
     envelope["data"].clone()
+}
+
+/// A sandbox as documented, without the rate limits (tests that count other things must
+/// not wait for them); tests of the limits start their own.
+pub fn sandbox() -> Sandbox {
+    sandbox_with(Behaviour::unlimited())
+}
+
+/// A sandbox with these switches.
+pub fn sandbox_with(behaviour: Behaviour) -> Sandbox {
+    Sandbox::start(SandboxOptions {
+        behaviour,
+        ..SandboxOptions::default()
+    })
+    .expect("sandbox starts on loopback")
+}
+
+/// Direct mode for `sandbox`, without a token cache file (so that each test counts its own
+/// token calls) and without the client-side request budget (tests of the budget set it).
+pub fn config(sandbox: &Sandbox) -> Value {
+    for_tests(sandbox.client_config())
+}
+
+/// Authorization mode for `sandbox`, likewise.
+pub fn config_outer(sandbox: &Sandbox) -> Value {
+    for_tests(sandbox.client_config_outer())
+}
+
+fn for_tests(mut config: Value) -> Value {
+    config["token_cache_path"] = Value::Null;
+    config["request_budget"] = Value::Null;
+    config
+}
+
+/// A folder only this user can write to, fresh for `name`.
+pub fn private_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("jdy-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp folder");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    }
+    dir
 }

@@ -1,17 +1,19 @@
 //! `jdy-member import`: bulk saves with progress, a rejects file and a resumable journal.
 //!
 //! The journal (`<input>.journal.jsonl` beside the input) gets a `sending` line before each
-//! save request and a `saved` line after it succeeds. `--resume` skips rows already saved,
-//! and looks up the rows that were in flight when the last run stopped before sending them
-//! again, so an import cut off at any point saves nobody twice.
+//! save request, a `saved` line after it succeeds, and a `not_sent` line when it failed in a
+//! way that certainly saved nothing (a 429, an unreachable gateway, a refusal). `--resume`
+//! skips rows already saved, sends the `not_sent` ones again, and looks up the rows that
+//! were in flight when the last run stopped before sending them again, so an import cut off
+//! at any point saves nobody twice.
 
 use crate::output::{describe, Exit, Output};
+use crate::records::{self, Format, Record};
 use crate::{ReadArgs, Session};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use jdy_member::batch::{self, BatchOptions, Observer};
-use jdy_member::records::{self, Format, Record};
-use jdy_member::{member, Error, ErrorKind, Saved};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jdy_member::batch::{self, BatchOptions, Observer, Outcome};
+use jdy_member::{Error, Saved};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -31,8 +33,8 @@ pub struct ImportArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     concurrency: u64,
-    /// At most this many requests per second.
-    #[arg(long)]
+    /// At most this many requests per second (the account's request budget applies anyway).
+    #[arg(long, value_parser = parse_rate)]
     rate: Option<f64>,
     /// Where refused and failed rows go (default: beside the input, NAME.rejects.jsonl).
     #[arg(long, value_name = "FILE")]
@@ -43,6 +45,14 @@ pub struct ImportArgs {
     /// Discard the journal of an earlier import and import every row again.
     #[arg(long)]
     restart: bool,
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let (low, high) = batch::RATE_RANGE;
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
+        _ => Err(format!("give a number of requests per second from {low} to {high}")),
+    }
 }
 
 /// `dir/members.csv` → `dir/members.<suffix>`.
@@ -95,6 +105,10 @@ impl JournalState {
                 }
                 Some("sending") => {
                     state.sending.insert(key);
+                }
+                // Certainly not saved: sent again on resume, without a lookup.
+                Some("not_sent") => {
+                    state.sending.remove(&key);
                 }
                 _ => {}
             }
@@ -159,25 +173,20 @@ struct Progress {
     last_line: Mutex<Instant>,
     started: Instant,
     total: usize,
+    /// The fastest the account's request budget lets the import go (members per second).
+    ceiling: Option<f64>,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
+    fn new(total: usize, ceiling: Option<f64>) -> Progress {
         let plain = !std::io::stderr().is_terminal();
         let bar = if plain {
             ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden())
         } else {
             ProgressBar::new(total as u64)
         };
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} members · {rate} · ETA {eta} {msg}")
-        {
-            bar.set_style(style.with_key(
-                "rate",
-                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.1}/s", state.per_sec());
-                },
-            ));
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} members · {msg}") {
+            bar.set_style(style);
         }
         Progress {
             bar,
@@ -185,25 +194,38 @@ impl Progress {
             last_line: Mutex::new(Instant::now()),
             started: Instant::now(),
             total,
+            ceiling,
         }
+    }
+
+    /// The rate so far, and the time left at the rate the budget allows: a bulk import is
+    /// bounded by Kingdee's budget, so early fast saves do not promise a short import.
+    fn pace(&self, done: usize) -> (f64, f64) {
+        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = done as f64 / seconds;
+        let expected = match self.ceiling {
+            Some(ceiling) if rate > ceiling || done == 0 => ceiling,
+            _ => rate,
+        };
+        let eta = if expected > 0.0 {
+            (self.total - done.min(self.total)) as f64 / expected
+        } else {
+            0.0
+        };
+        (rate, eta)
     }
 
     fn step(&self, counters: &Counters) {
         self.bar.inc(1);
+        let done = self.bar.position() as usize;
+        let (rate, eta) = self.pace(done);
         if !self.plain {
+            self.bar.set_message(format!("{rate:.1}/s · ETA {eta:.0}s"));
             return;
         }
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
-        let done = self.bar.position() as usize;
         if last.elapsed() >= Duration::from_secs(2) || done == self.total {
             *last = Instant::now();
-            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
-            let rate = done as f64 / seconds;
-            let eta = if rate > 0.0 {
-                (self.total - done) as f64 / rate
-            } else {
-                0.0
-            };
             eprintln!(
                 "progress: {done}/{} sent, saved {}, refused {}, failed {}, {rate:.1}/s, ETA {eta:.0}s",
                 self.total,
@@ -242,6 +264,13 @@ impl ImportObserver<'_> {
 }
 
 impl Observer for ImportObserver<'_> {
+    fn label(&self, index: usize) -> String {
+        self.pending
+            .get(index)
+            .map(|p| p.record.location(self.format))
+            .unwrap_or_else(|| format!("member {}", index + 1))
+    }
+
     fn before_send(&self, index: usize) {
         self.journal(index, "sending", None);
     }
@@ -253,6 +282,11 @@ impl Observer for ImportObserver<'_> {
                 self.counters.saved.fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => {
+                // A failed save without `outcome_unknown` certainly saved nothing: never in
+                // doubt on resume.
+                if !error.outcome_unknown {
+                    self.journal(index, "not_sent", None);
+                }
                 if let Some(pending) = self.pending.get(index) {
                     let written = reject(
                         self.rejects,
@@ -287,11 +321,10 @@ fn reject(
     counters: &Counters,
 ) -> std::io::Result<()> {
     let exit = Exit::for_kind(error.kind);
-    if exit == Exit::Transport || error.kind == ErrorKind::Internal {
-        counters.failed.fetch_add(1, Ordering::Relaxed);
-    } else {
-        counters.refused.fetch_add(1, Ordering::Relaxed);
-    }
+    match Outcome::of_error(error) {
+        Outcome::Refused => counters.refused.fetch_add(1, Ordering::Relaxed),
+        _ => counters.failed.fetch_add(1, Ordering::Relaxed),
+    };
     {
         let mut worst = counters.worst.lock().unwrap_or_else(|p| p.into_inner());
         *worst = (*worst).max(exit);
@@ -353,11 +386,7 @@ pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, E
     let mut members = Vec::new();
     let mut skipped = 0usize;
     let mut in_doubt = Vec::new();
-    for record in &records.records {
-        let checked = match &record.member {
-            Ok(member) => member::validate(member),
-            Err(problem) => Err(Error::invalid_argument(problem.clone())),
-        };
+    for (record, checked) in records.records.iter().zip(records::check(&records)) {
         let normalised = match checked {
             Ok(normalised) => normalised,
             Err(error) => {
@@ -416,7 +445,19 @@ pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, E
         }
     }
 
-    let progress = Progress::new(members.len());
+    let budget_rate = session.client.budget_rate_per_s();
+    let rate_ceiling = match (budget_rate, args.rate) {
+        (Some(budget), Some(rate)) => Some(budget.min(rate)),
+        (budget, rate) => budget.or(rate),
+    };
+    if let (Some(budget), Some(left)) = (budget_rate, Some(members.len()).filter(|n| *n > 100)) {
+        out.note(&format!(
+            "the account's request budget allows about {:.0} saves a minute: {left} rows take at least {:.0} minutes",
+            budget * 60.0,
+            left as f64 / budget / 60.0
+        ));
+    }
+    let progress = Progress::new(members.len(), rate_ceiling);
     let observer = ImportObserver {
         pending: &pending,
         format: records.format,
@@ -429,7 +470,7 @@ pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, E
     };
     let options = BatchOptions {
         concurrency: args.concurrency as usize,
-        rate: args.rate.filter(|r| *r > 0.0 && r.is_finite()),
+        rate: args.rate,
     };
     batch::save_all(&session.client, &members, &options, &observer);
     progress.bar.finish_and_clear();

@@ -4,13 +4,15 @@
 mod import;
 mod output;
 
-use clap::{Args, Parser, Subcommand};
+mod records;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use jdy_member::batch::{self, BatchOptions};
 use jdy_member::config::CONFIG_KEYS;
-use jdy_member::records::{self, Format, TextEncoding};
-use jdy_member::sandbox::{Sandbox, SandboxOptions};
 use jdy_member::{Client, Error, ErrorKind};
+use jdy_member_sandbox::{Behaviour, Certificate, Sandbox, SandboxOptions};
 use output::{Exit, Output};
+use records::{Format, TextEncoding};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::PathBuf;
@@ -20,7 +22,8 @@ const AFTER_HELP: &str = "\
 Configuration comes from --config FILE (the library's JSON configuration), or from
 environment variables named JDY_ and the configuration key in capitals: JDY_CLIENT_ID,
 JDY_CLIENT_SECRET, JDY_APP_KEY, JDY_APP_SECRET, JDY_DOMAIN or JDY_OUTER_INSTANCE_ID,
-JDY_BASE_URL, JDY_TIMEOUT_MS, JDY_LOG_PATH, JDY_TOKEN_CACHE_PATH, ...
+JDY_BASE_URL, JDY_CA_FILE (else SSL_CERT_FILE), JDY_TIMEOUT_MS, JDY_LOG_PATH,
+JDY_TOKEN_CACHE_PATH (off: none), JDY_REQUEST_BUDGET (JSON such as {\"requests\":500,\"window_s\":60}, or off), ...
 --sandbox starts the local sandbox gateway in this process and uses it instead.
 
 Exit codes: 0 all good; 1 internal error; 2 bad command line; 3 configuration or input file
@@ -94,18 +97,39 @@ enum Command {
     )]
     Import(import::ImportArgs),
     /// Run the sandbox gateway in the foreground and print the configuration to use it.
-    #[command(after_help = "Example:\n  jdy-member sandbox --port 8790")]
-    Sandbox {
-        /// Loopback port; 0 picks a free one.
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Extra latency for every member call, in ms (to rehearse a slow network).
-        #[arg(long, default_value_t = 0)]
-        latency_ms: u64,
-        /// Run the gateway's clock this many ms off this machine's (negative: behind).
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-        clock_offset_ms: i64,
-    },
+    #[command(
+        after_help = "Example:\n  jdy-member sandbox --port 8790\n  jdy-member sandbox --tls valid --behaviour '{\"duplicate_mobile\": \"update\", \"account_budget\": null}'"
+    )]
+    Sandbox(SandboxArgs),
+}
+
+/// How `jdy-member sandbox` runs.
+#[derive(Args)]
+struct SandboxArgs {
+    /// Loopback port; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Extra latency for every member call, in ms (to rehearse a slow network).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Run the gateway's clock this many ms off this machine's (negative: behind).
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    clock_offset_ms: i64,
+    /// Serve HTTPS with a certificate from a CA generated at start (its file is printed as
+    /// `ca_file`); `wrong-host` and `expired` serve bad certificates on purpose.
+    #[arg(long, value_enum)]
+    tls: Option<TlsCertificate>,
+    /// Switches for Kingdee's undocumented behaviours, as JSON (see the README's sandbox
+    /// section), e.g. {"duplicate_mobile": "update", "detail_not_found": "errcode"}.
+    #[arg(long, value_name = "JSON")]
+    behaviour: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TlsCertificate {
+    Valid,
+    WrongHost,
+    Expired,
 }
 
 /// How input files are read.
@@ -115,28 +139,30 @@ pub struct ReadArgs {
     #[arg(long, default_value = "auto")]
     encoding: TextEncoding,
     /// csv, jsonl or json; by default from the file's extension.
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long)]
     format: Option<Format>,
-}
-
-fn parse_format(text: &str) -> Result<Format, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "csv" => Ok(Format::Csv),
-        "jsonl" | "ndjson" => Ok(Format::JsonLines),
-        "json" => Ok(Format::Json),
-        _ => Err("use csv, jsonl or json".into()),
-    }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
-    let exit = match run(&cli, &out) {
-        Ok(exit) => exit,
-        Err(error) => {
+    // The command line's own panic boundary: a bug ends the command with exit 1 and one
+    // line saying so, never a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: jdy-member hit a bug{at}; please report it with the command that caused it");
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &out)));
+    let exit = match outcome {
+        Ok(Ok(exit)) => exit,
+        Ok(Err(error)) => {
             out.error(&error);
             Exit::for_kind(error.kind)
         }
+        Err(_) => Exit::Internal,
     };
     ExitCode::from(exit as u8)
 }
@@ -175,7 +201,10 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
             sandbox.base_url()
         ));
         // Authorization mode, so a run shows the whole flow: authorization, token, call.
-        let client = Client::from_json(&sandbox.client_config_outer().to_string())?;
+        // The sandbox ends with this process, so its token is not worth a cache file.
+        let mut config = sandbox.client_config_outer();
+        config["token_cache_path"] = Value::Null;
+        let client = Client::from_json(&config.to_string())?;
         return Ok(Session {
             client,
             sandbox: Some(sandbox),
@@ -196,21 +225,38 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
     })
 }
 
+/// A `JDY_*` variable as the configuration value it stands for.
+fn env_value(key: &str, name: &str, text: &str) -> Result<Value, Error> {
+    let off = matches!(text.trim().to_ascii_lowercase().as_str(), "off" | "none" | "null");
+    match key {
+        _ if key.ends_with("_ms") || key == "max_retries" => text
+            .trim()
+            .parse::<u64>()
+            .map(Value::from)
+            .map_err(|_| Error::config(format!("{name} must be a whole number"))),
+        "request_budget" if off => Ok(Value::Null),
+        "request_budget" => serde_json::from_str(text).map_err(|_| {
+            Error::config(format!(
+                r#"{name} must be JSON like {{"requests": 500, "window_s": 60}}, or off"#
+            ))
+        }),
+        "token_cache_path" if off || text.trim().is_empty() => Ok(Value::Null),
+        _ => Ok(Value::from(text)),
+    }
+}
+
 fn config_from_env() -> Result<Value, Error> {
     let mut config = Map::new();
     for key in CONFIG_KEYS {
         let name = format!("JDY_{}", key.to_ascii_uppercase());
-        if let Ok(value) = std::env::var(&name) {
-            let value = if key.ends_with("_ms") || key == "max_retries" {
-                value
-                    .trim()
-                    .parse::<u64>()
-                    .map(Value::from)
-                    .map_err(|_| Error::config(format!("{name} must be a whole number")))?
-            } else {
-                Value::from(value)
-            };
-            config.insert(key.to_string(), value);
+        if let Ok(text) = std::env::var(&name) {
+            config.insert(key.to_string(), env_value(key, &name, &text)?);
+        }
+    }
+    // The usual variable of TLS tools, for a firewall's CA, when JDY_CA_FILE is not set.
+    if !config.is_empty() && !config.contains_key("ca_file") {
+        if let Ok(file) = std::env::var("SSL_CERT_FILE") {
+            config.insert("ca_file".into(), Value::from(file));
         }
     }
     if config.is_empty() {
@@ -224,19 +270,7 @@ fn config_from_env() -> Result<Value, Error> {
 fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
     let command = match &cli.command {
         Command::Validate { file, read } => return validate(file, read, out),
-        Command::Sandbox {
-            port,
-            latency_ms,
-            clock_offset_ms,
-        } => {
-            let options = SandboxOptions {
-                port: *port,
-                latency_ms: *latency_ms,
-                clock_offset_ms: *clock_offset_ms,
-                ..SandboxOptions::default()
-            };
-            return serve_sandbox(options, out);
-        }
+        Command::Sandbox(args) => return serve_sandbox(sandbox_options(args)?, out),
         other => other,
     };
     let session = session(cli, out)?;
@@ -251,7 +285,7 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
         } => list(&session, name, *page, *page_size, *all, out),
         Command::Import(args) => import::run(&session, args, out),
         // Both need no client and returned above.
-        Command::Validate { .. } | Command::Sandbox { .. } => Ok(Exit::Ok),
+        Command::Validate { .. } | Command::Sandbox(_) => Ok(Exit::Ok),
     };
     session.report(out);
     exit
@@ -271,7 +305,10 @@ fn get(
     };
     let data = session.client.get_member(&query)?;
     if data.is_null() {
-        out.error(&Error::new(ErrorKind::Api, "no member matches that query"));
+        out.error(&Error::new(
+            ErrorKind::Api,
+            "no member matches that query; check the mobile or id",
+        ));
         return Ok(Exit::NotFound);
     }
     out.data(&data);
@@ -289,41 +326,22 @@ fn read_input(file: &str) -> Result<String, Error> {
     Ok(text)
 }
 
-/// One member, a JSON array, or JSON lines.
-fn parse_members(text: &str) -> Result<(Vec<Value>, bool), Error> {
-    let text = text.trim_start_matches('\u{feff}');
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => Ok((items, true)),
-        Ok(one @ Value::Object(_)) => Ok((vec![one], false)),
-        _ => {
-            let mut items = Vec::new();
-            for (number, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let item = serde_json::from_str::<Value>(line).map_err(|e| {
-                    Error::invalid_argument(format!(
-                        "the input is not a JSON object, a JSON array or JSON lines (line {}: {e})",
-                        number + 1
-                    ))
-                })?;
-                items.push(item);
-            }
-            Ok((items, true))
-        }
-    }
-}
-
 fn save(session: &Session, file: &str, out: &Output) -> Result<Exit, Error> {
-    let (members, many) = parse_members(&read_input(file)?)?;
+    let (records, many) = records::read_json_text(&read_input(file)?)?;
     if !many {
-        let saved = match members.first() {
-            Some(Value::Object(member)) => session.client.save_member(member)?,
-            _ => return Err(Error::invalid_argument("the input holds no member")),
+        let saved = match records.records.first().map(|r| &r.member) {
+            Some(Ok(member)) => session.client.save_member(member)?,
+            Some(Err(problem)) => return Err(Error::invalid_argument(problem.clone())),
+            None => return Err(Error::invalid_argument("the input holds no member")),
         };
         out.saved(&saved);
         return Ok(Exit::Ok);
     }
+    let members: Vec<Value> = records
+        .records
+        .iter()
+        .map(|r| r.member.clone().map(Value::Object).unwrap_or_else(|_| r.source.clone()))
+        .collect();
     let results = batch::save_all(
         &session.client,
         &members,
@@ -342,7 +360,7 @@ fn save(session: &Session, file: &str, out: &Output) -> Result<Exit, Error> {
         }
     }
     if out.json {
-        out.data(&batch::summary(&results));
+        out.data(&serde_json::to_value(batch::summary(&results)).unwrap_or(Value::Null));
     } else {
         out.data(&Value::Array(saved));
     }
@@ -394,15 +412,12 @@ fn list(
 
 fn validate(file: &std::path::Path, read: &ReadArgs, out: &Output) -> Result<Exit, Error> {
     let records = records::read_file(file, read.format, read.encoding)?;
+    let checked = records::check(&records);
     let mut invalid = 0usize;
-    for record in &records.records {
-        let checked = match &record.member {
-            Ok(member) => jdy_member::member::validate(member).map(|_| ()),
-            Err(problem) => Err(Error::invalid_argument(problem.clone())),
-        };
-        if let Err(error) = checked {
+    for (record, result) in records.records.iter().zip(&checked) {
+        if let Err(error) = result {
             invalid += 1;
-            out.record_error(&record.location(records.format), &error);
+            out.record_error(&record.location(records.format), error);
         }
     }
     let total = records.records.len();
@@ -420,6 +435,36 @@ fn validate(file: &std::path::Path, read: &ReadArgs, out: &Output) -> Result<Exi
     Ok(if invalid > 0 { Exit::Refused } else { Exit::Ok })
 }
 
+fn sandbox_options(args: &SandboxArgs) -> Result<SandboxOptions, Error> {
+    let behaviour = match &args.behaviour {
+        None => Behaviour::default(),
+        Some(text) => {
+            let mut merged = serde_json::to_value(Behaviour::default()).unwrap_or(Value::Null);
+            let changes: Value = serde_json::from_str(text).map_err(|e| {
+                Error::invalid_argument(format!("--behaviour is not JSON ({e})"))
+            })?;
+            if let (Value::Object(merged), Value::Object(changes)) = (&mut merged, changes) {
+                merged.extend(changes);
+            }
+            serde_json::from_value(merged).map_err(|e| {
+                Error::invalid_argument(format!("--behaviour is not usable ({e}); see the README's sandbox section"))
+            })?
+        }
+    };
+    Ok(SandboxOptions {
+        port: args.port,
+        latency_ms: args.latency_ms,
+        clock_offset_ms: args.clock_offset_ms,
+        behaviour,
+        tls: args.tls.map(|tls| match tls {
+            TlsCertificate::Valid => Certificate::Valid,
+            TlsCertificate::WrongHost => Certificate::WrongHost,
+            TlsCertificate::Expired => Certificate::Expired,
+        }),
+        ..SandboxOptions::default()
+    })
+}
+
 fn serve_sandbox(options: SandboxOptions, out: &Output) -> Result<Exit, Error> {
     let port = options.port;
     let sandbox = Sandbox::start(options).map_err(|e| {
@@ -430,8 +475,10 @@ fn serve_sandbox(options: SandboxOptions, out: &Output) -> Result<Exit, Error> {
     // One JSON line on stdout, so scripts and tests in any language can read where it is.
     out.line(&serde_json::json!({
         "base_url": sandbox.base_url(),
+        "ca_file": sandbox.ca_file().map(|p| p.display().to_string()),
         "config": sandbox.client_config(),
         "config_outer": sandbox.client_config_outer(),
+        "behaviour": sandbox.behaviour(),
     }));
     out.note(&format!(
         "sandbox gateway listening at {} (fake credentials above; controls under /__sandbox/). Stop it with Ctrl-C.",

@@ -1,7 +1,7 @@
 //! Where the command line writes: results on stdout, messages on stderr; with `--json`,
 //! everything a program needs on stdout as JSON.
 
-use jdy_member::{envelope, Error, ErrorKind, Saved};
+use jdy_member::{batch, envelope, Error, ErrorKind, Saved};
 use serde_json::Value;
 use std::io::Write;
 
@@ -54,7 +54,7 @@ impl Output {
     /// A saved member; a recovered save is said so.
     pub fn saved(&self, saved: &Saved) {
         if self.json {
-            self.line(&envelope::saved(saved));
+            self.text(&batch::saved_envelope(saved).to_text());
             return;
         }
         if saved.recovered {

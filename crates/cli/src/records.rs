@@ -8,10 +8,10 @@
 //! Problems with the file as a whole (it cannot be decoded, its header row is unusable)
 //! are errors; a problem with one record is kept on that record so the rest still imports.
 
-use crate::error::Error;
-use crate::input::{json_type_name, nearest};
-use crate::member::MEMBER_FIELDS;
 use encoding_rs::{DecoderResult, GB18030, UTF_16BE, UTF_16LE};
+use jdy_member::fields::{self, Rule, MEMBER_FIELDS};
+use jdy_member::input::{json_type_name, nearest};
+use jdy_member::Error;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::path::Path;
@@ -31,16 +31,24 @@ pub enum Format {
 /// The extensions `Format::from_path` knows, for messages.
 const KNOWN_EXTENSIONS: &str = ".csv (CSV), .jsonl or .ndjson (JSON lines), .json (JSON)";
 
+impl FromStr for Format {
+    type Err = String;
+
+    /// `csv`, `jsonl` (or `ndjson`) or `json`, any case.
+    fn from_str(s: &str) -> Result<Format, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "jsonl" | "ndjson" => Ok(Format::JsonLines),
+            "json" => Ok(Format::Json),
+            _ => Err("use csv, jsonl or json".into()),
+        }
+    }
+}
+
 impl Format {
     /// The format a file's extension names (case-insensitive), if any.
     pub fn from_path(path: &Path) -> Option<Format> {
-        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-        match extension.as_str() {
-            "csv" => Some(Format::Csv),
-            "jsonl" | "ndjson" => Some(Format::JsonLines),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
+        path.extension()?.to_str()?.parse().ok()
     }
 }
 
@@ -139,50 +147,48 @@ pub fn read_bytes(bytes: &[u8], format: Format, encoding: TextEncoding) -> Resul
     })
 }
 
-/// Chinese column headers and the API field each one names: the seed's labels, then the
-/// variants common shop software exports.
-const LABELS: [(&str, &str); 26] = [
-    ("手机号", "mobile"),
-    ("姓名", "name"),
-    ("行政区域", "address"),
-    ("生日", "birthday"),
-    ("自定义卡号", "custom_no"),
-    ("关联客户", "customer"),
-    ("详细地址", "detail_address"),
-    ("状态", "enable"),
-    ("有效结束日期", "end_date"),
-    ("是否删除", "is_delete"),
-    ("入会方式", "join_way"),
-    ("标签", "label"),
-    ("会员级别", "level"),
-    ("入会推荐人会员卡", "mbcard_id"),
-    ("有效期管理", "period"),
-    ("入会业务员", "referrere_mp"),
-    ("备注", "remark"),
-    ("消费门店", "sale_shop"),
-    ("性别", "sex_group"),
-    ("开卡门店", "shop"),
-    ("会员来源", "source"),
-    ("有效开始日期", "start_date"),
-    ("手机", "mobile"),
-    ("手机号码", "mobile"),
-    ("会员名称", "name"),
-    ("会员姓名", "name"),
-];
-
-/// The API field a column header names: an API name (case-insensitive, trimmed) or its Chinese label.
+/// The API field a column header names: an API name (case-insensitive, trimmed), its
+/// Chinese label or one of the other headers shop software exports.
 pub fn header_field(header: &str) -> Option<&'static str> {
-    let header = header.trim();
-    MEMBER_FIELDS
+    fields::field_for_header(header).map(|f| f.name)
+}
+
+/// Every record checked offline, as it would be sent: a record that cannot be read, a
+/// member that breaks a field rule, and a later row with the mobile of an earlier one
+/// ("same mobile as line 6": the first is saved, whatever the concurrency) are errors.
+pub fn check(records: &Records) -> Vec<Result<Map<String, Value>, Error>> {
+    let checked: Vec<Result<Map<String, Value>, Error>> = records
+        .records
         .iter()
-        .find(|field| field.eq_ignore_ascii_case(header))
-        .copied()
-        .or_else(|| {
-            LABELS
-                .iter()
-                .find(|(label, _)| *label == header)
-                .map(|(_, field)| *field)
+        .map(|record| match &record.member {
+            Ok(member) => jdy_member::member::validate(member),
+            Err(problem) => Err(Error::invalid_argument(problem.clone())),
         })
+        .collect();
+    let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
+    let earlier = jdy_member::batch::earlier_same_mobile(&valid);
+    checked
+        .into_iter()
+        .zip(earlier)
+        .map(|(result, earlier)| match earlier {
+            Some(first) => Err(jdy_member::batch::duplicate_error(
+                &records.records[first].location(records.format),
+            )),
+            None => result,
+        })
+        .collect()
+}
+
+/// Reads JSON text that holds one member, an array of members, or JSON lines: what
+/// `jdy-member save` takes on stdin. Also says whether it held many.
+pub fn read_json_text(text: &str) -> Result<(Records, bool), Error> {
+    let text = text.trim_start_matches('\u{feff}');
+    let (format, many) = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(_)) => (Format::Json, true),
+        Ok(Value::Object(_)) => (Format::Json, false),
+        _ => (Format::JsonLines, true),
+    };
+    Ok((read_bytes(text.as_bytes(), format, TextEncoding::Utf8)?, many))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -517,23 +523,24 @@ fn map_header(header: &csv::StringRecord, rows: &[Row]) -> Result<Vec<Column>, E
 
 /// The likely intended header: an API field name, else a Chinese label.
 fn suggestion(unknown: &str) -> Option<&'static str> {
-    let labels: Vec<&'static str> = LABELS.iter().map(|(label, _)| *label).collect();
-    nearest(unknown, &MEMBER_FIELDS).or_else(|| nearest(unknown, &labels))
+    let labels: Vec<&'static str> = MEMBER_FIELDS
+        .iter()
+        .flat_map(|f| std::iter::once(f.label).chain(f.aliases.iter().copied()))
+        .collect();
+    nearest(unknown, &fields::member_field_names()).or_else(|| nearest(unknown, &labels))
 }
 
 fn labels_of(field: &str) -> Vec<&'static str> {
-    LABELS
-        .iter()
-        .filter(|(_, f)| *f == field)
-        .map(|(label, _)| *label)
-        .collect()
+    fields::member_field(field)
+        .map(|f| std::iter::once(f.label).chain(f.aliases.iter().copied()).collect())
+        .unwrap_or_default()
 }
 
 /// "mobile (手机号 / 手机 / 手机号码), name (姓名 / ...), ...", in the seed's order.
 fn accepted_headers() -> String {
     MEMBER_FIELDS
         .iter()
-        .map(|field| format!("{field} ({})", labels_of(field).join(" / ")))
+        .map(|field| format!("{} ({})", field.name, labels_of(field.name).join(" / ")))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -559,12 +566,13 @@ fn csv_member(columns: &[Column], cells: &csv::StringRecord) -> Result<Map<Strin
 /// A non-empty, trimmed cell as the value to send; None drops it (a label cell of only
 /// separators). Only reading problems are errors; the member rules are checked later.
 fn csv_value(field: &str, cell: &str) -> Result<Option<Value>, String> {
-    match field {
-        "mobile" if is_scientific(cell) => Err(
+    let rule = fields::member_field(field).map(|f| f.rule);
+    match (field, rule) {
+        ("mobile", _) if is_scientific(cell) => Err(
             "mobile was saved by Excel in scientific notation (like 1.38E+10), which loses digits; format the column as text in Excel and export again"
                 .to_string(),
         ),
-        "label" => {
+        (_, Some(Rule::Label)) => {
             let labels: Vec<Value> = cell
                 .split([',', ';', '，', '；', '、', '|'])
                 .map(str::trim)
@@ -573,34 +581,14 @@ fn csv_value(field: &str, cell: &str) -> Result<Option<Value>, String> {
                 .collect();
             Ok((!labels.is_empty()).then_some(Value::Array(labels)))
         }
-        "birthday" | "start_date" | "end_date" => {
-            Ok(Some(Value::from(padded_date(cell).unwrap_or_else(|| cell.to_string()))))
+        (_, Some(Rule::Date)) => Ok(Some(Value::from(
+            padded_date(cell).unwrap_or_else(|| cell.to_string()),
+        ))),
+        _ => {
+            let code = fields::member_field(field).and_then(|f| fields::code_for_word(f, cell));
+            Ok(Some(Value::from(code.unwrap_or(cell))))
         }
-        _ => Ok(Some(Value::from(code_of_meaning(field, cell).unwrap_or(cell)))),
     }
-}
-
-/// The code a Chinese meaning stands for in a code column, as shop exports write them.
-fn code_of_meaning(field: &str, cell: &str) -> Option<&'static str> {
-    let code = match (field, cell) {
-        ("sex_group", "男" | "男性") => "1",
-        ("sex_group", "女" | "女性") => "2",
-        ("enable", "有效") => "1",
-        ("enable", "失效" | "无效") => "0",
-        ("is_delete", "否" | "未删除") => "0",
-        ("is_delete", "是" | "已删除") => "1",
-        ("join_way", "营业员发展") => "1",
-        ("join_way", "会员推荐") => "2",
-        ("period", "长期有效") => "1",
-        ("period", "限期有效") => "2",
-        ("source", "门店") => "1",
-        ("source", "微信") => "2",
-        ("source", "电商") => "3",
-        ("source", "微商城") => "4",
-        ("source", "自建商城") => "5",
-        _ => return None,
-    };
-    Some(code)
 }
 
 /// `2001/5/7`, `2001-5-7` or `2001.5.7` as `2001-05-07`; None for anything else. The
@@ -706,7 +694,7 @@ fn json_record(number: usize, value: Value, advice: &str) -> Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use jdy_member::ErrorKind;
     use serde_json::json;
 
     fn csv(text: &str) -> Vec<Record> {
@@ -754,11 +742,12 @@ mod tests {
             json!({"mobile": "13800138000", "name": "王五", "level": "1",
                    "shop": "850693217107061760", "referrere_mp": "1"})
         );
-        for (label, field) in LABELS {
-            assert_eq!(header_field(label), Some(field));
-        }
         for field in MEMBER_FIELDS {
-            assert_eq!(header_field(&field.to_uppercase()), Some(field));
+            assert_eq!(header_field(field.label), Some(field.name));
+            for alias in field.aliases {
+                assert_eq!(header_field(alias), Some(field.name));
+            }
+            assert_eq!(header_field(&field.name.to_uppercase()), Some(field.name));
         }
         assert_eq!(header_field("手机"), Some("mobile"));
         assert_eq!(header_field("会员名称"), Some("name"));
@@ -1119,7 +1108,7 @@ mod tests {
     fn json_single_object_and_bad_files() {
         let seed = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/examples/seed-member.json"
+            "/../../examples/seed-member.json"
         ))
         .unwrap();
         let records = read_bytes(&seed, Format::Json, TextEncoding::Auto).unwrap();
@@ -1128,7 +1117,7 @@ mod tests {
         assert_eq!(m.len(), 22);
         assert_eq!(m["name"], "会员A");
         assert_eq!(m["label"], Value::Null);
-        assert!(crate::member::validate(m).is_ok());
+        assert!(jdy_member::member::validate(m).is_ok());
 
         for bad in ["42", "\"x\"", "", "{\"a\":1}\n{\"b\":2}"] {
             let e = read_bytes(bad.as_bytes(), Format::Json, TextEncoding::Auto).unwrap_err();
@@ -1138,7 +1127,7 @@ mod tests {
 
     #[test]
     fn example_members_csv() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/members.csv");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/members.csv");
         let records = read_file(&path, None, TextEncoding::Auto).unwrap();
         assert_eq!(records.format, Format::Csv);
         assert_eq!(records.encoding, "utf-8");
@@ -1155,7 +1144,7 @@ mod tests {
         let refused: Vec<Vec<String>> = records
             .records
             .iter()
-            .filter_map(|r| crate::member::validate(r.member.as_ref().unwrap()).err())
+            .filter_map(|r| jdy_member::member::validate(r.member.as_ref().unwrap()).err())
             .map(|e| e.fields.into_iter().map(|f| f.field).collect())
             .collect();
         assert_eq!(

@@ -1,5 +1,4 @@
 //! The `jdy-member` command line, run as a user runs it, against the sandbox gateway.
-#![cfg(feature = "cli")]
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -8,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jdy-member");
-const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 
 fn jdy(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
@@ -544,7 +543,8 @@ fn ten_processes_started_at_once_fetch_one_token_between_them() {
         "{\"format\":\"jdy-member app-token cache\",\"app_token\":\"forged\"}",
     )
     .unwrap();
-    let member = dir.join("m0.json");
+    let member = dir.join("m10.json");
+    std::fs::write(&member, json!({"mobile": "13300000010", "name": "进程10"}).to_string()).unwrap();
     let (code, _, stderr) = run(&mut jdy(&[
         "--config",
         config_path.to_str().unwrap(),
