@@ -110,7 +110,10 @@ pub extern "C" fn jdy_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// Creates a client from a JSON configuration object (see the README for its keys).
+/// Creates a client from a JSON configuration object (see the README for its keys). Every
+/// value is checked here (an http:// base_url other than loopback, a proxy scheme that is
+/// not supported, a header value with control characters are refused), so that a client
+/// that was created can work.
 ///
 /// Returns a new client, or NULL on failure. On failure, if `error_json` is not NULL,
 /// `*error_json` receives an error envelope (kind `invalid_argument` or `config`) that the
@@ -167,11 +170,14 @@ pub unsafe extern "C" fn jdy_client_free(client: *mut JdyClient) {
 ///
 /// `member_json` is a JSON object with the API's field names. An invalid member is refused
 /// with kind `validation` before anything is sent. On success `data` is Kingdee's answer
-/// (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`); `"recovered": true`
-/// beside it means the answer was lost and the member was found stored as sent. Failures
-/// that certainly left nothing saved are retried; a save is never sent twice blindly.
+/// (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`; the mobile decrypted);
+/// `"recovered": true` after it means the answer was lost and the member was found stored
+/// as sent. Failures that certainly left nothing saved are retried (a rate limit is waited
+/// out); a save is never sent twice blindly. A failed save without `"outcome_unknown":
+/// true` certainly did not save the member.
 /// Returns an envelope, never NULL; release it with jdy_string_free().
-/// Blocks on the network, retries included, for at most `deadline_ms` (default 60 s).
+/// Blocks on the network, retries, rate-limit waits and the account's request budget
+/// included, for at most `deadline_ms` (default 60 s).
 /// Thread-safe: many threads may call it on one client at once.
 ///
 /// # Safety
@@ -191,12 +197,18 @@ pub unsafe extern "C" fn jdy_member_save(
 /// object `{"concurrency": 1-64 (default 4), "rate": requests per second (default none)}`
 /// or NULL for the defaults.
 ///
-/// Each member is validated offline first; invalid ones are refused without being sent and
-/// the others still go, on worker threads sharing this client's connections and token.
+/// Each member is validated offline first; invalid ones, and a later member with the
+/// mobile of an earlier one, are refused without being sent, and the others still go, on
+/// worker threads sharing this client's connections, token and request budget. When the
+/// gateway cannot be reached at all (3 requests in a row refused, unresolvable or refused
+/// by TLS) the batch stops sending within about a second and reports the rest as not sent.
 /// On success `data` is `{"results": [one envelope per member, in input order], "saved": n,
-/// "refused": n, "failed": n}`; the call itself fails only for bad arguments.
-/// Input up to 64 MiB. Returns an envelope, never NULL; release it with jdy_string_free().
-/// Blocks until every member has its result. Thread-safe.
+/// "recovered": n, "refused": n, "failed": n}` (refused: fix the member; failed: send it
+/// again later); the call itself fails only for bad arguments.
+/// Input up to 64 MiB, each member under 1 MiB. Returns an envelope, never NULL; release it
+/// with jdy_string_free().
+/// Blocks until every member has its result: at most `deadline_ms` per member, and the
+/// whole batch paced by the account's request budget. Thread-safe.
 ///
 /// # Safety
 /// `client` is NULL or a live client; `members_json` and `options_json` are NULL or
@@ -225,7 +237,9 @@ pub unsafe extern "C" fn jdy_member_save_batch(
 
 /// Reads one member (GET /jdy/v2/ls/member_detail) by `{"id": ...}` or `{"mobile": ...}`.
 ///
-/// On success `data` is Kingdee's member object as received.
+/// On success `data` is Kingdee's member object as received (`id`, `mobile`, `name`,
+/// `card_no`, `card_id`, `level_name`, `usable`, `available`), personal fields decrypted;
+/// `data` is null when there is no such member, whichever way the gateway says so.
 /// Returns an envelope, never NULL; release it with jdy_string_free().
 /// Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
 ///
@@ -247,7 +261,9 @@ pub unsafe extern "C" fn jdy_member_get(
 /// `page_size` (1 to 100).
 ///
 /// On success `data` is Kingdee's page as received (`count`, `page`, `page_size`,
-/// `total_page`, `rows`). Returns an envelope, never NULL; release it with jdy_string_free().
+/// `total_page`, `rows`), personal fields decrypted; rows name fields as the list does
+/// (`shop_id`, `level_id`, ...). Returns an envelope, never NULL; release it with
+/// jdy_string_free().
 /// Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
 ///
 /// # Safety
