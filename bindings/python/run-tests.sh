@@ -15,8 +15,8 @@ started=$SECONDS
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "sandbox CLI (cargo build --features cli --bin jdy-member)"
-(cd "$repo" && cargo build --features cli --bin jdy-member)
+step "sandbox CLI (cargo build -p jdy-member-cli)"
+(cd "$repo" && cargo build -p jdy-member-cli)
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
 export JDY_MEMBER_CLI="$target_dir/debug/jdy-member"

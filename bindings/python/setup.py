@@ -52,8 +52,10 @@ def crate_version():
             "the package to a temporary directory first, away from the Rust sources: upgrade "
             "pip (python -m pip install --upgrade 'pip>=21.3').".format(manifest)
         )
-    package = text.split("[package]", 1)[-1]
-    found = re.search(r'^version\s*=\s*"([^"]+)"', package, re.MULTILINE)
+    # The version lives in [workspace.package]; [package] says `version.workspace = true`.
+    section = text.split("[workspace.package]", 1)[-1] if "[workspace.package]" in text \
+        else text.split("[package]", 1)[-1]
+    found = re.search(r'^version\s*=\s*"([^"]+)"', section, re.MULTILINE)
     if not found or 'name = "jdy-member"' not in text:
         raise SystemExit("jdy-member: {} is not the jdy-member crate".format(manifest))
     return found.group(1)
