@@ -2,9 +2,13 @@
 //! about 500 a minute per account, notes §6), shared by every thread and every client of the
 //! account in this process, and through a file by the processes of one machine.
 //!
-//! Requests are spaced evenly (`window / (allowance - 1)` apart, plus a small margin for the
-//! gateway's clock and the network's jitter), so no window of the gateway's, sliding or
-//! fixed, ever holds more than the allowance. The allowance starts at the configured budget;
+//! A request may start when fewer than the allowance started within the last window (a
+//! log of their start times), and not sooner than `window / allowance` after the one
+//! before (so the budget is spread over the window, not spent in a burst). The window is
+//! stretched by a small margin for the gateway's clock and the network's jitter, so no
+//! window of the gateway's, sliding or fixed, ever sees more than the allowance. Budgets
+//! larger than the log keeps are enforced by spacing alone (`window / (allowance - 1)`,
+//! which is just as strict). The allowance starts at the configured budget;
 //! a 429 cuts it multiplicatively (once per spacing at most, so one burst of answers counts
 //! once) and honours `Retry-After`, and each success wins a little of it back. Processes on
 //! different machines that share one account, and cannot see each other's files, converge
@@ -32,9 +36,11 @@ const INCREASE_PER_WINDOW: f64 = 0.05;
 const MIN_ALLOWANCE: f64 = 2.0;
 /// The longest pause a `Retry-After` can impose.
 const MAX_PAUSE_MS: u64 = 120_000;
+/// Budgets up to this many requests per window keep a log of start times.
+const MAX_LOG: usize = 1_000;
 
 /// The state shared by the processes of one machine (and the threads of one process).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Shared {
     /// Requests per window currently allowed (at most the configured budget).
     allowance: f64,
@@ -42,6 +48,9 @@ struct Shared {
     next_ms: u64,
     /// Epoch ms of the last cut, so that one burst of 429s cuts once.
     last_cut_ms: u64,
+    /// Start times (epoch ms) of the requests within the last window, oldest first.
+    #[serde(default)]
+    log: std::collections::VecDeque<u64>,
 }
 
 /// The budget of one account.
@@ -95,6 +104,7 @@ impl Budget {
                 allowance: f64::from(budget.requests),
                 next_ms: 0,
                 last_cut_ms: 0,
+                log: std::collections::VecDeque::new(),
             }),
             file: file.map(|path| {
                 let mut lock = path.as_os_str().to_owned();
@@ -118,9 +128,33 @@ impl Budget {
         allowance / self.budget.window.as_secs_f64()
     }
 
+    /// The window with its margin, in ms.
+    fn window_ms(&self) -> f64 {
+        self.budget.window.as_secs_f64() * 1000.0 * (1.0 + MARGIN)
+    }
+
+    /// The smallest gap between two starts.
     fn spacing_ms(&self, allowance: f64) -> f64 {
-        let window = self.budget.window.as_secs_f64() * 1000.0 * (1.0 + MARGIN);
-        window / (allowance - 1.0).max(1.0)
+        if (allowance as usize) <= MAX_LOG {
+            self.window_ms() / allowance.max(1.0)
+        } else {
+            self.window_ms() / (allowance - 1.0)
+        }
+    }
+
+    /// When the next request may start by the log (the oldest start leaves the window).
+    fn log_free_at(&self, s: &mut Shared, now: u64) -> u64 {
+        let window = self.window_ms().ceil() as u64;
+        while s.log.front().is_some_and(|t| now.saturating_sub(*t) >= window) {
+            s.log.pop_front();
+        }
+        let cap = (s.allowance as usize).max(1);
+        if cap > MAX_LOG || s.log.len() < cap {
+            return now;
+        }
+        // Allowance cut below what the log holds: the oldest surplus has to leave first.
+        let surplus = s.log.len() - cap;
+        s.log.get(surplus).map_or(now, |t| t + window)
     }
 
     /// Runs `f` on the shared state: under the process's lock, and with a file under the
@@ -171,11 +205,14 @@ impl Budget {
             if s.next_ms > now + self.budget.window.as_millis() as u64 + MAX_PAUSE_MS {
                 s.next_ms = now;
             }
-            let slot = s.next_ms.max(now);
+            let slot = s.next_ms.max(self.log_free_at(s, now)).max(now);
             if slot.saturating_sub(now) >= left_ms {
                 return Err(slot - now);
             }
             s.next_ms = slot + self.spacing_ms(s.allowance).round() as u64;
+            if (s.allowance as usize) <= MAX_LOG {
+                s.log.push_back(slot);
+            }
             Ok(slot)
         });
         match slot {
@@ -234,20 +271,35 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_spaced_so_no_window_exceeds_the_budget() {
-        let b = Budget::new(budget(11, 1000), None);
+    fn requests_are_spread_and_no_window_exceeds_the_budget() {
+        let b = Budget::new(budget(10, 1000), None);
         let start = Instant::now();
         let deadline = start + Duration::from_secs(10);
         let mut times = Vec::new();
-        for _ in 0..12 {
+        for _ in 0..21 {
             b.acquire(deadline).unwrap();
             times.push(start.elapsed());
         }
-        // 11 per second: 10 gaps of at least 100 ms (plus the margin).
+        // 10 per second: gaps of at least 100 ms, and never 11 within a second.
         for pair in times.windows(2) {
             assert!(pair[1] - pair[0] >= Duration::from_millis(100), "{times:?}");
         }
-        assert!(times[11] < Duration::from_millis(1300), "{times:?}");
+        for eleven in times.windows(11) {
+            assert!(eleven[10] - eleven[0] >= Duration::from_millis(1000), "{times:?}");
+        }
+        assert!(times[20] < Duration::from_millis(2300), "the budget is used: {times:?}");
+    }
+
+    #[test]
+    fn a_small_budget_is_not_halved() {
+        let b = Budget::new(budget(2, 60_000), None);
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let start = Instant::now();
+        b.acquire(deadline).unwrap();
+        // The second start waits the spacing (30.6 s), not the whole window.
+        let e = b.acquire(Instant::now() + Duration::from_millis(100)).unwrap_err();
+        assert!(e.message.contains("30.6 s") || e.message.contains("30.5 s"), "{}", e.message);
+        assert!(start.elapsed() < Duration::from_secs(1));
     }
 
     #[test]
@@ -256,6 +308,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_millis(200);
         b.acquire(deadline).unwrap();
         let e = b.acquire(deadline).unwrap_err();
+        assert!(e.message.contains("not sent"), "{}", e.message);
         assert_eq!(e.kind, ErrorKind::RateLimited);
         assert_eq!(e.delivery, crate::error::Delivery::NotSent);
         assert!(e.message.contains("2 requests per 60 s"), "{}", e.message);
@@ -302,8 +355,8 @@ mod tests {
         a.acquire(deadline).unwrap();
         b.acquire(deadline).unwrap();
         a.acquire(deadline).unwrap();
-        // 3 per second: 500 ms apart, so the third start is a second after the first.
-        assert!(start.elapsed() >= Duration::from_millis(950), "{:?}", start.elapsed());
+        // 3 per second: a third of a second apart, as one budget.
+        assert!(start.elapsed() >= Duration::from_millis(650), "{:?}", start.elapsed());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

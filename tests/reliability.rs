@@ -8,6 +8,7 @@ use jdy_member_sandbox::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
+
 const SAVE: (&str, &str) = ("POST", "/jdy/v2/ls/member");
 const GET: (&str, &str) = ("GET", "/jdy/v2/ls/member_detail");
 const LIST: (&str, &str) = ("GET", "/jdy/v2/ls/member");
@@ -136,42 +137,123 @@ fn faults() -> Vec<(&'static str, Fault, bool)> {
     ]
 }
 
-#[test]
-fn every_fault_into_save_ends_with_the_member_saved_once_and_the_truth_told() {
-    let sandbox = sandbox();
-    let client = CClient::new(&fast_config(&sandbox));
-    let faults = faults();
-    for (i, (name, fault, applied_by_fault)) in faults.iter().enumerate() {
-        sandbox.inject(rule(SAVE, fault.clone()));
-        let envelope = client.save(&member(13_000_000_100 + i as u64, "故障会员"));
-        let data = expect_ok(&envelope);
-        assert_eq!(data["name"], "故障会员", "{name}");
-        let recovered = envelope.get("recovered") == Some(&Value::Bool(true));
-        let answered_normally = matches!(fault, Fault::Delay { ms: 150, .. });
-        assert_eq!(
-            recovered,
-            *applied_by_fault && !answered_normally,
-            "{name}: recovered flag tells whether the answer was lost: {envelope}"
-        );
-        assert_each_saved_once(&sandbox, i + 1);
-    }
-    assert_eq!(sandbox.stats().faults_fired, faults.len() as u64);
+/// Runs `check` once per form of Kingdee's unknown behaviours (duplicates refused or
+/// updated, "not found" as null, errcode or {}, encryption on or off), each against its own
+/// sandbox, in parallel.
+fn under_every_form(check: impl Fn(&Sandbox, &Behaviour) + Sync) {
+    std::thread::scope(|scope| {
+        for behaviour in Behaviour::every_unknown(&Behaviour::unlimited()) {
+            let check = &check;
+            scope.spawn(move || {
+                let sandbox = sandbox_with(behaviour.clone());
+                check(&sandbox, &behaviour);
+            });
+        }
+    });
 }
 
 #[test]
-fn every_fault_into_get_and_list_is_retried_to_success() {
-    let sandbox = sandbox();
+fn every_fault_into_save_ends_with_the_member_saved_once_and_the_truth_told() {
+    under_every_form(|sandbox, behaviour| {
+        let client = CClient::new(&fast_config(sandbox));
+        let faults = faults();
+        for (i, (name, fault, applied_by_fault)) in faults.iter().enumerate() {
+            sandbox.inject(rule(SAVE, fault.clone()));
+            let mobile = 13_000_000_100 + i as u64;
+            let envelope = client.save(&member(mobile, "故障会员"));
+            let data = expect_ok(&envelope);
+            let context = format!("{name} under {behaviour:?}: {envelope}");
+            assert_eq!(data["name"], "故障会员", "{context}");
+            assert_eq!(data["mobile"], mobile.to_string(), "plaintext: {context}");
+            let recovered = envelope.get("recovered") == Some(&Value::Bool(true));
+            let answered_normally = matches!(fault, Fault::Delay { ms: 150, .. });
+            assert_eq!(
+                recovered,
+                *applied_by_fault && !answered_normally,
+                "the recovered flag tells whether the answer was lost: {context}"
+            );
+            assert_each_saved_once(sandbox, i + 1);
+        }
+        assert_eq!(sandbox.stats().faults_fired, faults.len() as u64);
+    });
+}
+
+#[test]
+fn every_fault_into_get_and_list_is_retried_to_success_in_plaintext() {
+    under_every_form(|sandbox, behaviour| {
+        let client = CClient::new(&fast_config(sandbox));
+        expect_ok(&client.save(&seed_member()));
+        for (name, fault, _) in faults() {
+            sandbox.inject(rule(GET, fault.clone()));
+            let got = expect_ok(&client.get(&json!({"mobile": "13333333333"})));
+            assert_eq!(got["name"], "会员A", "get under {name}, {behaviour:?}");
+            assert_eq!(got["mobile"], "13333333333", "get under {name}, {behaviour:?}");
+            sandbox.inject(rule(LIST, fault));
+            let page = expect_ok(&client.list(&json!({"page": 1})));
+            assert_eq!(page["count"], 1, "list under {name}, {behaviour:?}");
+            assert_eq!(page["rows"][0]["mobile"], "13333333333", "{behaviour:?}");
+            assert_eq!(page["rows"][0]["address"], "410", "{behaviour:?}");
+        }
+        let missing = expect_ok(&client.get(&json!({"mobile": "13900009999"})));
+        assert_eq!(missing, Value::Null, "not found is null under {behaviour:?}");
+        assert_each_saved_once(sandbox, 1);
+    });
+}
+
+#[test]
+fn a_refusal_after_an_ambiguous_attempt_is_checked_not_passed_on() {
+    // The save is applied but its answer lost; the first lookup is told "not found" (a
+    // lagging replica, say), so the save goes again and is refused as a duplicate: the
+    // library looks again, finds its own member, and reports it recovered.
+    let sandbox = sandbox_with(Behaviour {
+        duplicate_mobile: DuplicateMobile::Refuse,
+        ..Behaviour::unlimited()
+    });
+    let client = CClient::new(&fast_config(&sandbox));
+    sandbox.inject(rule(SAVE, Fault::DropAfterProcessing));
+    sandbox.inject(answer_with(GET, r#"{"errcode":0,"description":"success","data":null}"#));
+    let envelope = client.save(&seed_member());
+    assert_eq!(expect_ok(&envelope)["name"], "会员A");
+    assert_eq!(envelope["recovered"], true, "{envelope}");
+    let stats = sandbox.stats();
+    assert_eq!(stats.save_calls, 2);
+    assert_eq!(stats.rejections.get("1000000004"), Some(&1), "{stats:?}");
+    assert_each_saved_once(&sandbox, 1);
+
+    // A duplicate of someone else's member is passed on as the refusal it is.
+    let other = json!({"mobile": "13333333333", "name": "别人"});
+    let error = expect_error(&client.save(&other), "api");
+    assert!(error["description"].as_str().unwrap().contains("组合值与其他表单重复"), "{error}");
+    assert!(error.get("outcome_unknown").is_none());
+}
+
+#[test]
+fn a_stored_member_that_differs_from_what_was_sent_is_not_taken_for_it() {
+    // An update (same mobile, new birthday) whose answer is lost: detail shows only mobile
+    // and name, which match; the list row shows the old birthday, so it is sent again.
+    let sandbox = sandbox_with(Behaviour {
+        duplicate_mobile: DuplicateMobile::Update,
+        ..Behaviour::unlimited()
+    });
     let client = CClient::new(&fast_config(&sandbox));
     expect_ok(&client.save(&seed_member()));
-    for (name, fault, _) in faults() {
-        sandbox.inject(rule(GET, fault.clone()));
-        let got = expect_ok(&client.get(&json!({"mobile": "13333333333"})));
-        assert_eq!(got["name"], "会员A", "get under {name}");
-        sandbox.inject(rule(LIST, fault));
-        let page = expect_ok(&client.list(&json!({"page": 1})));
-        assert_eq!(page["count"], 1, "list under {name}");
-    }
-    assert_each_saved_once(&sandbox, 1);
+    let mut changed = seed_member();
+    changed["birthday"] = "1990-01-02".into();
+    sandbox.inject(rule(SAVE, Fault::DropBeforeProcessing));
+    sandbox.inject(rule(
+        SAVE,
+        Fault::Gateway {
+            errcode: 5000,
+            after_processing: false,
+        },
+    ));
+    let envelope = client.save(&changed);
+    expect_ok(&envelope);
+    assert!(envelope.get("recovered").is_none(), "{envelope}");
+    assert_eq!(sandbox.member_by_mobile("13333333333").unwrap()["birthday"], "1990-01-02");
+    let stats = sandbox.stats();
+    assert_eq!(stats.list_calls, 2, "the list row was consulted after each lost answer");
+    assert_eq!(stats.save_calls, 4);
 }
 
 #[test]

@@ -12,13 +12,21 @@ const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples");
 fn jdy(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
-    // A developer's own configuration must not leak into the tests.
+    // A developer's own configuration must not leak into the tests, nor the tests' token
+    // caches into the developer's cache folder.
     for (key, _) in std::env::vars() {
         if key.starts_with("JDY_") {
             command.env_remove(key);
         }
     }
+    command.env_remove("SSL_CERT_FILE");
+    command.env("XDG_CACHE_HOME", cache_home());
     command
+}
+
+/// The per-user cache folder of the CLI processes these tests start.
+fn cache_home() -> PathBuf {
+    std::env::temp_dir().join(format!("jdy-cli-{}-cache", std::process::id()))
 }
 
 fn run(command: &mut Command) -> (i32, String, String) {
@@ -49,8 +57,14 @@ struct SandboxProcess {
 }
 
 impl SandboxProcess {
+    /// The documented gateway without its rate limits (tests of the limits set them).
     fn start() -> SandboxProcess {
-        let mut child = jdy(&["sandbox", "--port", "0"])
+        SandboxProcess::start_with(r#"{"account_budget": null, "token_limit": null}"#)
+    }
+
+    /// With these behaviour switches.
+    fn start_with(behaviour: &str) -> SandboxProcess {
+        let mut child = jdy(&["sandbox", "--port", "0", "--behaviour", behaviour])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -67,10 +81,32 @@ impl SandboxProcess {
         }
     }
 
+    /// The sandbox's configuration without the client-side request budget.
     fn config_file(&self, dir: &Path) -> PathBuf {
+        let mut config = self.config.clone();
+        config["request_budget"] = Value::Null;
+        self.write_config(dir, &config)
+    }
+
+    fn write_config(&self, dir: &Path, config: &Value) -> PathBuf {
         let path = dir.join("config.json");
-        std::fs::write(&path, self.config.to_string()).unwrap();
+        std::fs::write(&path, config.to_string()).unwrap();
         path
+    }
+
+    /// The environment variables a shop would set instead of a configuration file.
+    fn env(&self, command: &mut Command) {
+        for (key, value) in self.config.as_object().unwrap() {
+            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            command.env(format!("JDY_{}", key.to_ascii_uppercase()), value);
+        }
+    }
+
+    fn post(&self, path: &str, body: &str) -> Value {
+        let mut response = ureq::post(&format!("{}/__sandbox/{path}", self.base_url))
+            .send(body)
+            .unwrap();
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
     }
 
     fn control(&self, path: &str) -> Value {
@@ -558,4 +594,206 @@ fn ten_processes_started_at_once_fetch_one_token_between_them() {
         stats["rejections"].get("4010").is_none(),
         "the forged token was never sent"
     );
+}
+
+#[test]
+fn three_commands_in_a_row_fetch_one_token() {
+    let sandbox = SandboxProcess::start_with("{}");
+    let dir = temp_dir("three");
+    let member = dir.join("m.json");
+    for (i, args) in [
+        vec!["save".to_string(), member.display().to_string()],
+        vec!["get".to_string(), "--mobile".to_string(), "13311110000".to_string()],
+        vec!["list".to_string()],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i == 0 {
+            std::fs::write(&member, json!({"mobile": "13311110000", "name": "三连"}).to_string()).unwrap();
+        }
+        let mut command = jdy(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        sandbox.env(&mut command);
+        let (code, stdout, stderr) = run(&mut command);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stdout.contains("13311110000"), "plaintext mobile: {stdout}");
+    }
+    // The documented token limit (2 a minute) is on: a third fetch would have been refused.
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["token_calls"], 1, "{stats}");
+    assert_eq!(stats["rate_limited"], 0);
+}
+
+#[test]
+fn get_of_a_missing_member_exits_7_whichever_way_the_gateway_says_so() {
+    for form in ["null", "errcode", "empty"] {
+        let sandbox = SandboxProcess::start_with(&format!(
+            r#"{{"account_budget": null, "token_limit": null, "detail_not_found": "{form}"}}"#
+        ));
+        let dir = temp_dir(&format!("missing-{form}"));
+        let config = sandbox.config_file(&dir);
+        let (code, stdout, stderr) = run(&mut jdy(&[
+            "--config",
+            config.to_str().unwrap(),
+            "get",
+            "--mobile",
+            "13900000404",
+        ]));
+        assert_eq!(code, 7, "{form}: {stdout} {stderr}");
+        assert!(stderr.contains("no member matches"), "{form}: {stderr}");
+    }
+}
+
+#[test]
+fn duplicate_mobiles_in_one_file_are_reported_with_both_lines_and_saved_once() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("dupes");
+    let config = sandbox.config_file(&dir);
+    let csv = dir.join("dupes.csv");
+    let mut text = String::from("手机号,姓名\n");
+    for i in 0..40u64 {
+        text.push_str(&format!("{},会员{i}\n", 13_800_000_000 + i));
+    }
+    // Lines 42 and 43 repeat lines 2 and 7.
+    text.push_str("13800000000,又一个\n13800000005,再一个\n");
+    std::fs::write(&csv, text).unwrap();
+
+    let (code, _, stderr) = run(&mut jdy(&["validate", csv.to_str().unwrap()]));
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("line 42: mobile: same mobile as line 2"), "{stderr}");
+    assert!(stderr.contains("line 43: mobile: same mobile as line 7"), "{stderr}");
+
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--concurrency",
+        "8",
+    ]));
+    assert_eq!(code, 4, "{stderr}");
+    let members = sandbox.control("members");
+    let first = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mobile"] == "13800000000")
+        .unwrap();
+    assert_eq!(first["name"], "会员0", "the first row is the one saved");
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 40);
+    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+    let rejects = std::fs::read_to_string(dir.join("dupes.rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 2);
+    assert!(rejects.contains("same mobile as line 2"), "{rejects}");
+}
+
+#[test]
+fn six_hundred_rows_import_within_a_budget_of_fifty_per_six_seconds() {
+    let sandbox = SandboxProcess::start_with(
+        r#"{"account_budget": {"requests": 50, "window_ms": 6000}, "token_limit": null}"#,
+    );
+    let dir = temp_dir("budget");
+    let mut config = sandbox.config.clone();
+    config["request_budget"] = json!({"requests": 50, "window_s": 6});
+    config["token_cache_path"] = Value::Null;
+    let config = sandbox.write_config(&dir, &config);
+    let csv = dir.join("six_hundred.csv");
+    let mut text = String::from("mobile,name\n");
+    for i in 0..600u64 {
+        text.push_str(&format!("{},预算{i}\n", 13_900_100_000 + i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let started = Instant::now();
+    let (code, stdout, stderr) = run(&mut jdy(&[
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+    ]));
+    let elapsed = started.elapsed();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("take at least"), "the ETA names the budget: {stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["data"]["saved"], 600, "{summary}");
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 600);
+    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+    assert!(stats["rate_limited"].as_u64().unwrap() <= 6, "{stats}");
+    assert!(elapsed < Duration::from_secs(85), "the budget was used: {elapsed:?}");
+}
+
+#[test]
+fn rows_refused_by_the_rate_limit_are_not_in_doubt_on_resume() {
+    // No client budget and a deadline shorter than the gateway's window: some rows fail
+    // with a 429, which certainly saved nothing.
+    let sandbox = SandboxProcess::start_with(
+        r#"{"account_budget": {"requests": 10, "window_ms": 60000}, "token_limit": null}"#,
+    );
+    let dir = temp_dir("429-resume");
+    let mut config = sandbox.config.clone();
+    config["request_budget"] = Value::Null;
+    config["token_cache_path"] = Value::Null;
+    config["deadline_ms"] = 1_500.into();
+    let config_path = sandbox.write_config(&dir, &config);
+    let csv = dir.join("rows.csv");
+    let mut text = String::from("mobile,name\n");
+    for i in 0..20u64 {
+        text.push_str(&format!("{},限流{i}\n", 13_900_200_000 + i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["--config", config_path.to_str().unwrap(), "import", csv.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run(&mut jdy(&args))
+    };
+    let (code, _, stderr) = import(&[]);
+    assert_eq!(code, 6, "rate-limited rows failed: {stderr}");
+    let saved = sandbox.control("members").as_array().unwrap().len();
+    assert_eq!(saved, 10, "{stderr}");
+    let journal = std::fs::read_to_string(dir.join("rows.journal.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"not_sent\"").count(), 10, "{journal}");
+
+    sandbox.post("behaviour", r#"{"account_budget": null}"#);
+    let (code, _, stderr) = import(&["--resume"]);
+    assert_eq!(code, 0, "{stderr}");
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["detail_calls"], 0, "nothing was in doubt: no lookup");
+    assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 20);
+    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+}
+
+#[test]
+fn two_processes_on_one_machine_share_the_budget() {
+    let sandbox = SandboxProcess::start_with(
+        r#"{"account_budget": {"requests": 20, "window_ms": 4000}, "token_limit": null}"#,
+    );
+    let dir = temp_dir("two-processes");
+    let mut config = sandbox.config.clone();
+    config["request_budget"] = json!({"requests": 20, "window_s": 4});
+    config["token_cache_path"] = Value::from(dir.join("token.json").display().to_string());
+    let config_path = sandbox.write_config(&dir, &config);
+    let children: Vec<_> = (0..2u64)
+        .map(|p| {
+            let csv = dir.join(format!("part{p}.csv"));
+            let mut text = String::from("mobile,name\n");
+            for i in 0..30u64 {
+                text.push_str(&format!("{},分享{i}\n", 13_900_300_000 + p * 100 + i));
+            }
+            std::fs::write(&csv, text).unwrap();
+            jdy(&["--config", config_path.to_str().unwrap(), "import", csv.to_str().unwrap()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["rate_limited"], 0, "one budget for both: {stats}");
+    assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 60);
 }
