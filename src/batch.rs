@@ -354,13 +354,19 @@ mod tests {
     #[test]
     fn later_members_with_an_earlier_mobile_are_found() {
         let m = |mobile: &str| {
-            serde_json::json!({"mobile": mobile}).as_object().unwrap().clone()
+            serde_json::json!({"mobile": mobile})
+                .as_object()
+                .unwrap()
+                .clone()
         };
         let (a, b, c) = (m("13800000001"), m("13800000002"), m("13800000001"));
         let found = earlier_same_mobile(&[Some(&a), None, Some(&b), Some(&c), Some(&a)]);
         assert_eq!(found, vec![None, None, None, Some(0), Some(0)]);
         let e = duplicate_error("line 6");
-        assert!(e.fields[0].message.starts_with("same mobile as line 6"), "{e:?}");
+        assert!(
+            e.fields[0].message.starts_with("same mobile as line 6"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -372,7 +378,11 @@ mod tests {
             (ErrorKind::RateLimited, Outcome::Failed),
             (ErrorKind::Network, Outcome::Failed),
         ] {
-            assert_eq!(Outcome::of_error(&Error::new(kind, "x")), outcome, "{kind:?}");
+            assert_eq!(
+                Outcome::of_error(&Error::new(kind, "x")),
+                outcome,
+                "{kind:?}"
+            );
         }
     }
 }

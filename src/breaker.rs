@@ -83,13 +83,21 @@ mod tests {
         b.record(&refused());
         b.record(&refused());
         assert!(b.check().is_ok(), "an answer in between resets the count");
-        let answered: Result<()> = Err(Error::new(ErrorKind::Server, "500").delivered(Delivery::Answered));
+        let answered: Result<()> =
+            Err(Error::new(ErrorKind::Server, "500").delivered(Delivery::Answered));
         b.record(&answered);
         for _ in 0..UNREACHABLE_IN_A_ROW {
             b.record(&refused());
         }
         let e = b.check().unwrap_err();
-        assert_eq!((e.kind, e.delivery), (ErrorKind::Network, Delivery::NotSent));
-        assert!(e.retryable && e.message.contains("refused"), "{}", e.message);
+        assert_eq!(
+            (e.kind, e.delivery),
+            (ErrorKind::Network, Delivery::NotSent)
+        );
+        assert!(
+            e.retryable && e.message.contains("refused"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -145,7 +145,11 @@ impl Budget {
     /// When the next request may start by the log (the oldest start leaves the window).
     fn log_free_at(&self, s: &mut Shared, now: u64) -> u64 {
         let window = self.window_ms().ceil() as u64;
-        while s.log.front().is_some_and(|t| now.saturating_sub(*t) >= window) {
+        while s
+            .log
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= window)
+        {
             s.log.pop_front();
         }
         let cap = (s.allowance as usize).max(1);
@@ -198,7 +202,9 @@ impl Budget {
     /// sent) when that is not before `deadline`.
     pub fn acquire(&self, deadline: Instant) -> Result<()> {
         let now = now_ms();
-        let left_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64;
+        let left_ms = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis() as u64;
         let slot = self.with_shared(|s| {
             // A slot further ahead than any spacing or pause can put it comes from a clock
             // that was set back: start afresh rather than wait for it.
@@ -285,9 +291,15 @@ mod tests {
             assert!(pair[1] - pair[0] >= Duration::from_millis(100), "{times:?}");
         }
         for eleven in times.windows(11) {
-            assert!(eleven[10] - eleven[0] >= Duration::from_millis(1000), "{times:?}");
+            assert!(
+                eleven[10] - eleven[0] >= Duration::from_millis(1000),
+                "{times:?}"
+            );
         }
-        assert!(times[20] < Duration::from_millis(2300), "the budget is used: {times:?}");
+        assert!(
+            times[20] < Duration::from_millis(2300),
+            "the budget is used: {times:?}"
+        );
     }
 
     #[test]
@@ -297,8 +309,14 @@ mod tests {
         let start = Instant::now();
         b.acquire(deadline).unwrap();
         // The second start waits the spacing (30.6 s), not the whole window.
-        let e = b.acquire(Instant::now() + Duration::from_millis(100)).unwrap_err();
-        assert!(e.message.contains("30.6 s") || e.message.contains("30.5 s"), "{}", e.message);
+        let e = b
+            .acquire(Instant::now() + Duration::from_millis(100))
+            .unwrap_err();
+        assert!(
+            e.message.contains("30.6 s") || e.message.contains("30.5 s"),
+            "{}",
+            e.message
+        );
         assert!(start.elapsed() < Duration::from_secs(1));
     }
 
@@ -329,7 +347,11 @@ mod tests {
         for _ in 0..10_000 {
             b.succeeded();
         }
-        assert_eq!(b.with_shared(|s| s.allowance), 100.0, "never above the budget");
+        assert_eq!(
+            b.with_shared(|s| s.allowance),
+            100.0,
+            "never above the budget"
+        );
     }
 
     #[test]
@@ -356,7 +378,11 @@ mod tests {
         b.acquire(deadline).unwrap();
         a.acquire(deadline).unwrap();
         // 3 per second: a third of a second apart, as one budget.
-        assert!(start.elapsed() >= Duration::from_millis(650), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(650),
+            "{:?}",
+            start.elapsed()
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

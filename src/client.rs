@@ -377,7 +377,7 @@ impl Client {
                 }
                 Err(e) if e.kind == ErrorKind::RateLimited => {
                     if let Some(budget) = &self.budget {
-                        budget.rate_limited(e.retry_after);
+                        budget.rate_limited(e.retry_after());
                     }
                     return Err(e);
                 }
@@ -404,8 +404,7 @@ impl Client {
 }
 
 fn is_token_error(errcode: i64) -> bool {
-    GatewayCode::from_number(errcode)
-        .is_some_and(|c| c.remedy() == crate::codes::Remedy::NewToken)
+    GatewayCode::from_number(errcode).is_some_and(|c| c.remedy() == crate::codes::Remedy::NewToken)
 }
 
 /// The truth when neither the save's answer nor the look-up afterwards came through.

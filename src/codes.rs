@@ -181,7 +181,10 @@ mod tests {
         for code in GatewayCode::ALL {
             assert_eq!(GatewayCode::from_number(code.number()), Some(code));
         }
-        assert_eq!(GatewayCode::from_number(4003), Some(GatewayCode::Credentials(4003)));
+        assert_eq!(
+            GatewayCode::from_number(4003),
+            Some(GatewayCode::Credentials(4003))
+        );
         assert_eq!(GatewayCode::from_number(123), None);
         assert_eq!(GatewayCode::TokenExpired.remedy(), Remedy::NewToken);
         assert_eq!(GatewayCode::JwtExpired.remedy(), Remedy::NewToken);

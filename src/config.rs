@@ -453,14 +453,16 @@ impl Config {
 }
 
 fn parse_budget(budget: &Map<String, Value>) -> std::result::Result<RequestBudget, String> {
-    const SHAPE: &str = "`request_budget` must be {\"requests\": 1 to 100000, \"window_s\": 1 to 3600}";
+    const SHAPE: &str =
+        "`request_budget` must be {\"requests\": 1 to 100000, \"window_s\": 1 to 3600}";
     if let Some(unknown) = budget.keys().find(|k| *k != "requests" && *k != "window_s") {
         return Err(format!("{SHAPE}; `{unknown}` is not one of its keys"));
     }
     let defaults = RequestBudget::default();
-    let number = |key: &str, max: u64| match budget.get(key) {
-        None => None,
-        Some(v) => Some(v.as_u64().filter(|n| (1..=max).contains(n))),
+    let number = |key: &str, max: u64| {
+        budget
+            .get(key)
+            .map(|v| v.as_u64().filter(|n| (1..=max).contains(n)))
     };
     let requests = match number("requests", 100_000) {
         None => defaults.requests,
@@ -545,9 +547,9 @@ fn check_proxy(text: &str) -> std::result::Result<(), String> {
     if url.host().is_none() {
         return Err("`proxy` has no host; give it like http://10.0.0.1:3128".into());
     }
-    ureq::Proxy::new(text)
-        .map(|_| ())
-        .map_err(|_| format!("`proxy` is not a proxy URL ureq can use; give it as {KNOWN}host:port"))
+    ureq::Proxy::new(text).map(|_| ()).map_err(|_| {
+        format!("`proxy` is not a proxy URL ureq can use; give it as {KNOWN}host:port")
+    })
 }
 
 #[cfg(test)]
@@ -590,11 +592,16 @@ mod tests {
         let c = parse(&v).unwrap();
         assert_eq!(c.base_url, "http://127.0.0.1:9");
         assert_eq!(c.timeout, Duration::from_millis(500));
-        assert!(matches!(&c.app_source, AppSource::Authorize { account_id: Some(a), .. } if a == "42"));
+        assert!(
+            matches!(&c.app_source, AppSource::Authorize { account_id: Some(a), .. } if a == "42")
+        );
         assert_eq!(c.token_cache, TokenCachePath::Off);
         assert_eq!(
             c.request_budget,
-            Some(RequestBudget { requests: 50, window: Duration::from_secs(6) })
+            Some(RequestBudget {
+                requests: 50,
+                window: Duration::from_secs(6)
+            })
         );
     }
 
@@ -611,7 +618,11 @@ mod tests {
             "must be given together",
             "base_url",
         ] {
-            assert!(e.message.contains(needle), "missing {needle:?} in {}", e.message);
+            assert!(
+                e.message.contains(needle),
+                "missing {needle:?} in {}",
+                e.message
+            );
         }
         assert!(!e.message.contains("top-secret-value"));
         assert!(!format!("{:?}", parse(&direct()).unwrap()).contains("fake-client-secret"));
@@ -621,7 +632,10 @@ mod tests {
     fn base_urls_are_parsed_strictly() {
         for (url, expected) in [
             ("https://api.kingdee.com", "https://api.kingdee.com"),
-            ("https://api.kingdee.com:8443/", "https://api.kingdee.com:8443"),
+            (
+                "https://api.kingdee.com:8443/",
+                "https://api.kingdee.com:8443",
+            ),
             ("http://127.0.0.1:8790", "http://127.0.0.1:8790"),
             ("http://localhost:1", "http://localhost:1"),
             ("http://[::1]:80", "http://[::1]"),
@@ -632,7 +646,10 @@ mod tests {
             ("http://[::1", "not a URL"),
             ("http://api.kingdee.com", "not this machine"),
             ("http://10.0.0.5:8080", "unencrypted"),
-            ("https://user:hunter2@api.kingdee.com", "user name or password"),
+            (
+                "https://user:hunter2@api.kingdee.com",
+                "user name or password",
+            ),
             ("https://api.kingdee.com/jdy", "must not have a path"),
             ("https://api.kingdee.com/?x=1", "query"),
             ("ftp://api.kingdee.com", "https://"),
@@ -652,7 +669,12 @@ mod tests {
             ("app_key", "a b"),
         ] {
             let e = with(key, value.into()).unwrap_err();
-            assert!(e.message.contains(&format!("`{key}` must be printable ASCII")), "{}", e.message);
+            assert!(
+                e.message
+                    .contains(&format!("`{key}` must be printable ASCII")),
+                "{}",
+                e.message
+            );
         }
     }
 
@@ -661,12 +683,27 @@ mod tests {
         assert!(with("proxy", "socks5://127.0.0.1:1080".into()).is_ok());
         assert!(with("proxy", "http://user:pw@10.0.0.1:3128".into()).is_ok());
         let e = with("proxy", "ftp://10.0.0.1:21".into()).unwrap_err();
-        assert!(e.message.contains("`proxy` must start with"), "{}", e.message);
-        assert_eq!(with("request_budget", Value::Null).unwrap().request_budget, None);
-        for bad in [serde_json::json!({"requests": 0}), serde_json::json!({"window_s": 1e9}), serde_json::json!(5), serde_json::json!({"rate": 1})] {
+        assert!(
+            e.message.contains("`proxy` must start with"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            with("request_budget", Value::Null).unwrap().request_budget,
+            None
+        );
+        for bad in [
+            serde_json::json!({"requests": 0}),
+            serde_json::json!({"window_s": 1e9}),
+            serde_json::json!(5),
+            serde_json::json!({"rate": 1}),
+        ] {
             assert!(with("request_budget", bad.clone()).is_err(), "{bad}");
         }
-        assert!(with("account_id", "1".into()).unwrap_err().message.contains("goes with `outer_instance_id`"));
+        assert!(with("account_id", "1".into())
+            .unwrap_err()
+            .message
+            .contains("goes with `outer_instance_id`"));
     }
 
     #[test]

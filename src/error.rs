@@ -102,7 +102,7 @@ pub struct Error {
     pub description: Option<String>,
     /// The Chinese text the gateway adds to its own rejections (HTTP 519), untouched.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description_cn: Option<String>,
+    pub description_cn: Option<Box<str>>,
     /// The HTTP status of the answer, when there was one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
@@ -116,9 +116,9 @@ pub struct Error {
     /// How far the failed request got (not part of the envelope).
     #[serde(skip)]
     pub delivery: Delivery,
-    /// How long the server asked to wait before trying again (`Retry-After`).
+    /// How long the server asked to wait before trying again (`Retry-After`), in ms.
     #[serde(skip)]
-    pub retry_after: Option<std::time::Duration>,
+    pub retry_after_ms: Option<u32>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -143,7 +143,7 @@ impl Error {
             http_status: None,
             outcome_unknown: false,
             delivery: Delivery::NotSent,
-            retry_after: None,
+            retry_after_ms: None,
         }
     }
 
@@ -198,6 +198,12 @@ impl Error {
     pub fn delivered(mut self, delivery: Delivery) -> Error {
         self.delivery = delivery;
         self
+    }
+
+    /// The wait the server asked for, if it asked.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after_ms
+            .map(|ms| std::time::Duration::from_millis(u64::from(ms)))
     }
 
     /// With `retryable` set.

@@ -308,4 +308,3 @@ pub unsafe extern "C" fn jdy_string_free(s: *mut c_char) {
         guard_unit(|| drop(CString::from_raw(s)));
     }
 }
-

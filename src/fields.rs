@@ -103,11 +103,7 @@ pub const MEMBER_FIELDS: [MemberField; 22] = [
     field("custom_no", "自定义卡号", TEXT),
     MemberField {
         list_name: Some("customer_id"),
-        ..field(
-            "customer",
-            "关联客户",
-            Rule::Reference(Reference::Customer),
-        )
+        ..field("customer", "关联客户", Rule::Reference(Reference::Customer))
     },
     MemberField {
         list_name: Some("detail_address"),
@@ -295,8 +291,14 @@ mod tests {
 
     #[test]
     fn headers_and_words() {
-        assert_eq!(field_for_header(" 手机号码 ").map(|f| f.name), Some("mobile"));
-        assert_eq!(field_for_header("Sex_Group").map(|f| f.name), Some("sex_group"));
+        assert_eq!(
+            field_for_header(" 手机号码 ").map(|f| f.name),
+            Some("mobile")
+        );
+        assert_eq!(
+            field_for_header("Sex_Group").map(|f| f.name),
+            Some("sex_group")
+        );
         assert_eq!(field_for_header("开卡门店").map(|f| f.name), Some("shop"));
         assert!(field_for_header("手机号2").is_none());
         let sex = member_field("sex_group").unwrap();

@@ -25,11 +25,11 @@ impl Logger {
     /// Opens `path` for appending (created 0600 when missing).
     pub fn open(path: &Path, level: LogLevel) -> Result<Logger> {
         let file = secure_file::open_append_private(path).map_err(|e| {
-                Error::config(format!(
-                    "`log_path` {} cannot be opened for appending: {e}",
-                    path.display()
-                ))
-            })?;
+            Error::config(format!(
+                "`log_path` {} cannot be opened for appending: {e}",
+                path.display()
+            ))
+        })?;
         Ok(Logger {
             level,
             file: Mutex::new(file),

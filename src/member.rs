@@ -38,7 +38,10 @@ fn is_bidi_control(c: char) -> bool {
 
 /// Characters with no width: a name of only these looks blank.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}') || is_bidi_control(c)
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    ) || is_bidi_control(c)
 }
 
 /// What is wrong with a text value that will be stored and shown, if anything. `multiline`
@@ -56,7 +59,8 @@ fn text_problem(text: &str, multiline: bool) -> Option<String> {
         return Some(if multiline {
             "contains control characters (other than line breaks and tabs); remove them".into()
         } else {
-            "contains control characters (such as tabs, line breaks or NUL); give it on one line".into()
+            "contains control characters (such as tabs, line breaks or NUL); give it on one line"
+                .into()
         });
     }
     if text.chars().any(is_bidi_control) {
@@ -244,7 +248,13 @@ pub fn list_query(query: &Map<String, Value>) -> Result<Vec<(String, String)>, E
         }
     }
     let paging = [
-        ("page", 1, 1_000_000_000, 1, "must be an integer from 1 to 1000000000"),
+        (
+            "page",
+            1,
+            1_000_000_000,
+            1,
+            "must be an integer from 1 to 1000000000",
+        ),
         (
             "page_size",
             1,
@@ -342,7 +352,10 @@ fn name_text(value: &Value) -> Result<String, String> {
     if let Some(problem) = text_problem(trimmed, false) {
         return Err(problem);
     }
-    if trimmed.chars().all(|c| is_invisible(c) || c.is_whitespace()) {
+    if trimmed
+        .chars()
+        .all(|c| is_invisible(c) || c.is_whitespace())
+    {
         return Err(
             "holds only invisible characters (zero-width spaces and the like); give the member's name"
                 .to_string(),
@@ -993,7 +1006,7 @@ mod tests {
     }
 
     #[test]
-    fn no_panic_on_odd_values_in_any_field() {
+    fn odd_values_in_any_field_are_normalised_or_named() {
         let odd = [
             json!(null),
             json!(true),
@@ -1010,13 +1023,44 @@ mod tests {
             json!([null, [], {}]),
             json!({"a": 1}),
         ];
-        for field in MEMBER_FIELDS.iter().map(|f| f.name).chain(["x", "", "标签"]) {
+        for field in MEMBER_FIELDS
+            .iter()
+            .map(|f| f.name)
+            .chain(["x", "", "标签"])
+        {
             for value in &odd {
                 let mut m = base(json!({}));
                 m.insert(field.to_string(), value.clone());
-                let _ = validate(&m);
-                let _ = detail_query(&m);
-                let _ = list_query(&m);
+                let context = format!("{field:?} = {value}");
+                match validate(&m) {
+                    // Accepted: sent as a string (a list or null for labels), or dropped.
+                    Ok(out) => {
+                        let sent = out.get(field);
+                        assert!(
+                            sent.is_none_or(|v| v.is_string()
+                                || (field == "label" && (v.is_array() || v.is_null()))),
+                            "{context}: {sent:?}"
+                        );
+                    }
+                    // Refused: naming this field (or one of its elements).
+                    Err(e) => {
+                        assert_eq!(e.kind, ErrorKind::Validation, "{context}");
+                        assert!(
+                            e.fields
+                                .iter()
+                                .any(|f| f.field == field
+                                    || f.field.starts_with(&format!("{field}["))),
+                            "{context}: {e:?}"
+                        );
+                    }
+                }
+                for query in [detail_query(&m).err(), list_query(&m).err()]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert_eq!(query.kind, ErrorKind::Validation, "{context}");
+                    assert!(!query.fields.is_empty(), "{context}");
+                }
             }
         }
     }

@@ -92,9 +92,43 @@ mod tests {
         let result: Result<()> = guard(|| panic!("deliberate test panic"));
         let error = result.unwrap_err();
         assert_eq!(error.kind, ErrorKind::Internal);
-        assert!(error.message.contains("deliberate test panic"), "{}", error.message);
+        assert!(
+            error.message.contains("deliberate test panic"),
+            "{}",
+            error.message
+        );
         assert!(error.message.contains("src/panic.rs:"), "{}", error.message);
         assert_eq!(DEPTH.with(Cell::get), 0, "the guard is left after a panic");
+    }
+
+    /// In a fresh process (this test binary run again, for this one test): a panic inside a
+    /// guard reaches no hook and prints nothing; a panic of the host's own code after ours
+    /// was installed still reaches the host's hook.
+    #[test]
+    fn a_guarded_panic_prints_nothing_on_the_hosts_stderr() {
+        const CHILD: &str = "JDY_MEMBER_PANIC_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            std::panic::set_hook(Box::new(|_| eprintln!("HOST-HOOK-CALLED")));
+            let _ = guard::<()>(|| panic!("SECRET-PANIC-TEXT"));
+            let _ = std::panic::catch_unwind(|| panic!("the host's own panic"));
+            return;
+        }
+        let exe = std::env::current_exe().expect("the test binary");
+        let output = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "panic::tests::a_guarded_panic_prints_nothing_on_the_hosts_stderr",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .expect("the child runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        assert!(!stderr.contains("SECRET-PANIC-TEXT"), "{stderr}");
+        assert!(!stderr.contains("panicked at src/panic.rs"), "{stderr}");
+        assert_eq!(stderr.matches("HOST-HOOK-CALLED").count(), 1, "{stderr}");
     }
 
     #[test]

@@ -36,13 +36,13 @@ type Encryptor = cbc::Encryptor<aes::Aes256>;
 pub fn decrypt(secret: &str, text: &str) -> Option<String> {
     let text = text.trim();
     // The shortest ciphertext is one block: 24 Base64 characters.
-    if text.len() < 24 || text.len() % 4 != 0 {
+    if text.len() < 24 || !text.len().is_multiple_of(4) {
         return None;
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()?;
-    if bytes.is_empty() || bytes.len() % 16 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(16) {
         return None;
     }
     let plain = Decryptor::new_from_slices(secret.as_bytes(), IV)
@@ -101,12 +101,21 @@ mod tests {
             decrypt(KEY, "bsiV0ZrykeIH/5ZZ65lX5A==").as_deref(),
             Some("18599999999")
         );
-        assert_eq!(encrypt(KEY, "18599999999").as_deref(), Some("bsiV0ZrykeIH/5ZZ65lX5A=="));
+        assert_eq!(
+            encrypt(KEY, "18599999999").as_deref(),
+            Some("bsiV0ZrykeIH/5ZZ65lX5A==")
+        );
     }
 
     #[test]
     fn plaintext_and_foreign_ciphertext_stay_as_they_are() {
-        for text in ["13333333333", "410", "", "XXXXXXXXXXXXXXXXXXXXXXXX", "南京西路"] {
+        for text in [
+            "13333333333",
+            "410",
+            "",
+            "XXXXXXXXXXXXXXXXXXXXXXXX",
+            "南京西路",
+        ] {
             assert_eq!(decrypt(KEY, text), None, "{text:?}");
         }
         let other_key = "00000000000000000000000000000000";
@@ -127,6 +136,9 @@ mod tests {
         let row = &answer["rows"][0];
         assert_eq!(row["mobile"], "13333333333");
         assert_eq!(row["address"], "南京西路1号");
-        assert_eq!(row["name"], cipher, "not a personal field: kept as received");
+        assert_eq!(
+            row["name"], cipher,
+            "not a personal field: kept as received"
+        );
     }
 }

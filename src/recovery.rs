@@ -164,7 +164,13 @@ mod tests {
 
     #[test]
     fn not_found_in_every_form() {
-        for answer in [json!(null), json!({}), json!([]), json!({"id": ""}), json!({"name": "x"})] {
+        for answer in [
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({"id": ""}),
+            json!({"name": "x"}),
+        ] {
             assert_eq!(found_member(Ok(answer.clone())).unwrap(), None, "{answer}");
         }
         let refusal = Error::new(ErrorKind::Api, "x")
@@ -174,9 +180,16 @@ mod tests {
         assert_eq!(found_member(Err(refusal)).unwrap(), None);
         let member = json!({"id": "1", "name": "会员A"});
         assert_eq!(found_member(Ok(member.clone())).unwrap(), Some(member));
-        let down = Error::new(ErrorKind::Server, "502").with_status(502).delivered(Delivery::Answered);
-        assert!(found_member(Err(down)).is_err(), "a failed lookup is not 'not found'");
-        let denied = Error::new(ErrorKind::Auth, "4012").with_status(519).delivered(Delivery::Answered);
+        let down = Error::new(ErrorKind::Server, "502")
+            .with_status(502)
+            .delivered(Delivery::Answered);
+        assert!(
+            found_member(Err(down)).is_err(),
+            "a failed lookup is not 'not found'"
+        );
+        let denied = Error::new(ErrorKind::Auth, "4012")
+            .with_status(519)
+            .delivered(Delivery::Answered);
         assert!(found_member(Err(denied)).is_err());
     }
 
@@ -184,9 +197,21 @@ mod tests {
     fn values_compare_across_shapes() {
         assert!(same(&json!("1"), &json!(1), Rule::Code));
         assert!(same(&json!("1"), &json!(true), Rule::Code));
-        assert!(same(&json!("2022-08-01"), &json!("2022-08-01 00:00:00"), Rule::Date));
-        assert!(!same(&json!("2022-08-01"), &json!("2022-08-02"), Rule::Date));
-        assert!(!same(&json!("备注"), &json!(""), Rule::Text { trim: false }));
+        assert!(same(
+            &json!("2022-08-01"),
+            &json!("2022-08-01 00:00:00"),
+            Rule::Date
+        ));
+        assert!(!same(
+            &json!("2022-08-01"),
+            &json!("2022-08-02"),
+            Rule::Date
+        ));
+        assert!(!same(
+            &json!("备注"),
+            &json!(""),
+            Rule::Text { trim: false }
+        ));
         assert!(!same(&json!("x"), &json!(null), Rule::Text { trim: true }));
     }
 }

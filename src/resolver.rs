@@ -43,4 +43,3 @@ impl Resolver for CachingResolver {
         Ok(addrs)
     }
 }
-

@@ -63,7 +63,7 @@ pub(crate) fn verdict(op: Op, error: &Error) -> Verdict {
 pub(crate) fn backoff(base: Duration, retry: u32, error: &Error) -> Duration {
     // Between half and all of the wait; a little over what the server asked.
     let jitter = fastrand::f64() * 0.5 + 0.5;
-    if let Some(asked) = error.retry_after {
+    if let Some(asked) = error.retry_after() {
         return asked + Duration::from_millis(50).mul_f64(jitter);
     }
     let doubled = base.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
@@ -124,8 +124,11 @@ mod tests {
         let limited = Error::new(ErrorKind::RateLimited, "x");
         assert!(backoff(base, 1, &limited) >= Duration::from_secs(1));
         let mut asked = limited.clone();
-        asked.retry_after = Some(Duration::from_secs(3));
+        asked.retry_after_ms = Some(3_000);
         let wait = backoff(base, 1, &asked);
-        assert!(wait >= Duration::from_secs(3) && wait < Duration::from_millis(3100), "{wait:?}");
+        assert!(
+            wait >= Duration::from_secs(3) && wait < Duration::from_millis(3100),
+            "{wait:?}"
+        );
     }
 }

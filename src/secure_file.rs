@@ -36,7 +36,14 @@ fn private(options: &mut OpenOptions) -> &mut OpenOptions {
 /// Opens `path` for reading and writing, creating it owner-only when missing; a symlink at
 /// `path` is refused.
 pub fn open_private(path: &Path) -> io::Result<File> {
-    private(OpenOptions::new().read(true).write(true).create(true).truncate(false)).open(path)
+    private(
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+    )
+    .open(path)
 }
 
 /// Opens `path` for appending, creating it owner-only when missing; a symlink is refused.
@@ -55,7 +62,12 @@ pub fn unsafe_folder(path: &Path) -> Option<String> {
     let folder = folder_of(path);
     let metadata = match std::fs::metadata(&folder) {
         Ok(metadata) => metadata,
-        Err(e) => return Some(format!("its folder {} cannot be read ({e})", folder.display())),
+        Err(e) => {
+            return Some(format!(
+                "its folder {} cannot be read ({e})",
+                folder.display()
+            ))
+        }
     };
     #[cfg(unix)]
     {
@@ -161,7 +173,11 @@ mod tests {
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
     }
 
     #[test]
@@ -191,11 +207,20 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o644)).unwrap();
         let old = SystemTime::now() - Duration::from_secs(3600);
-        File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         write_atomically(&path, b"fresh").unwrap();
         assert!(!stale.exists(), "the stale temporary file is removed");
         assert_eq!(mode(&path), 0o600, "never the stale file's 0644");
-        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -210,7 +235,10 @@ mod tests {
         let why = unsafe_folder(&dir.join("x")).unwrap();
         assert!(why.contains("can be written by other users"), "{why}");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o770)).unwrap();
-        assert!(unsafe_folder(&dir.join("x")).is_some(), "group-writable too");
+        assert!(
+            unsafe_folder(&dir.join("x")).is_some(),
+            "group-writable too"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

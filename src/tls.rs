@@ -43,7 +43,9 @@ fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>> {
         .map_err(|e| unusable(format!("it cannot be read ({e})")))?
         .len();
     if size > MAX_CA_FILE_BYTES {
-        return Err(unusable(format!("it is {size} bytes, far more than any CA bundle")));
+        return Err(unusable(format!(
+            "it is {size} bytes, far more than any CA bundle"
+        )));
     }
     let pem = std::fs::read(path).map_err(|e| unusable(format!("it cannot be read ({e})")))?;
     let mut certs = Vec::new();
@@ -103,7 +105,10 @@ mod tests {
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
         let why = tls_failure(&ureq::Error::Io(io)).unwrap();
-        assert!(why.contains("UnknownIssuer") || why.contains("unknown issuer"), "{why}");
+        assert!(
+            why.contains("UnknownIssuer") || why.contains("unknown issuer"),
+            "{why}"
+        );
         let plain = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
         assert_eq!(tls_failure(&ureq::Error::Io(plain)), None);
     }

@@ -103,13 +103,22 @@ pub(crate) fn cache_file(config: &Config) -> std::result::Result<Option<PathBuf>
                 return Err("this system has no per-user cache folder".into());
             };
             secure_file::create_private_folder(&folder).map_err(|e| {
-                format!("the cache folder {} cannot be created ({e})", folder.display())
+                format!(
+                    "the cache folder {} cannot be created ({e})",
+                    folder.display()
+                )
             })?;
-            folder.join(format!("{}.token.json", account_file_stem(&config.account_key())))
+            folder.join(format!(
+                "{}.token.json",
+                account_file_stem(&config.account_key())
+            ))
         }
     };
     match secure_file::unsafe_folder(&path) {
-        Some(why) => Err(format!("the token cache {} is not used: {why}", path.display())),
+        Some(why) => Err(format!(
+            "the token cache {} is not used: {why}",
+            path.display()
+        )),
         None => Ok(Some(path)),
     }
 }
@@ -132,7 +141,9 @@ impl TokenCache {
             "{}\n{}\n{}",
             config.account_key(),
             account_file_stem(&secrets),
-            file.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            file.as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
         );
         let mut caches = registry().lock().unwrap_or_else(|p| p.into_inner());
         caches.retain(|_, weak| weak.strong_count() > 0);

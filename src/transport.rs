@@ -131,9 +131,7 @@ impl Transport {
             };
         let tls_config = ureq::tls::TlsConfig::builder()
             .root_certs(tls::root_certs(config.ca_file.as_deref())?)
-            .unversioned_rustls_crypto_provider(Arc::new(
-                rustls::crypto::ring::default_provider(),
-            ))
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .build();
         let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -312,7 +310,7 @@ impl Transport {
                 )
                 .with_status(status)
                 .delivered(Delivery::Answered);
-                error.retry_after = retry_after;
+                error.retry_after_ms = retry_after.map(|d| d.as_millis() as u32);
                 Err(error)
             }
         }
@@ -508,8 +506,9 @@ impl Reply {
                 .with_errcode(code, description)
                 .with_status(status)
                 .delivered(Delivery::Answered);
-                error.description_cn = text_field(&self.body, "description_cn");
-                error.retry_after = self.retry_after;
+                error.description_cn =
+                    text_field(&self.body, "description_cn").map(String::into_boxed_str);
+                error.retry_after_ms = self.retry_after.map(|d| d.as_millis() as u32);
                 Err(error)
             }
             _ => {
@@ -523,7 +522,7 @@ impl Reply {
                     .with_status(status)
                     .delivered(Delivery::Answered);
                 error.description = description;
-                error.retry_after = self.retry_after;
+                error.retry_after_ms = self.retry_after.map(|d| d.as_millis() as u32);
                 Err(error)
             }
         }
@@ -582,8 +581,12 @@ mod tests {
 
     #[test]
     fn rate_limits_are_recognised_in_every_form() {
-        let limited = reply(200, json!({"errcode": 1234, "description": "请求已被限流"})).unwrap_err();
-        assert_eq!((limited.kind, limited.retryable), (ErrorKind::RateLimited, true));
+        let limited =
+            reply(200, json!({"errcode": 1234, "description": "请求已被限流"})).unwrap_err();
+        assert_eq!(
+            (limited.kind, limited.retryable),
+            (ErrorKind::RateLimited, true)
+        );
         assert_eq!(limited.description.as_deref(), Some("请求已被限流"));
         let other_shape = reply(200, json!({"code": 77, "msg": "参数错误"})).unwrap_err();
         assert_eq!(other_shape.errcode, Some(77));

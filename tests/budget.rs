@@ -8,7 +8,6 @@ use common::*;
 use jdy_member_sandbox::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 fn budgeted(window: Window, retry_after: bool) -> Sandbox {
@@ -24,21 +23,12 @@ fn budgeted(window: Window, retry_after: bool) -> Sandbox {
 }
 
 fn members(count: u64, first: u64) -> Value {
-    Value::Array(
-        (0..count)
-            .map(|i| member(first + i, "预算会员"))
-            .collect(),
-    )
+    Value::Array((0..count).map(|i| member(first + i, "预算会员")).collect())
 }
 
 /// Saves `members` through jdy_member_save_batch with 4 workers; the batch summary.
-fn batch(client: &CClient, members: &Value) -> Value {
-    let members = CString::new(members.to_string()).unwrap();
-    let options = CString::new(r#"{"concurrency": 4}"#).unwrap();
-    let envelope = take(unsafe {
-        jdy_member::ffi::jdy_member_save_batch(client.0, members.as_ptr(), options.as_ptr())
-    });
-    expect_ok(&envelope)
+fn batch4(client: &CClient, members: &Value) -> Value {
+    batch(client, members, r#"{"concurrency": 4}"#)
 }
 
 /// 429s per second of the sandbox's clock.
@@ -52,10 +42,16 @@ fn rate_limited_per_second(sandbox: &Sandbox) -> BTreeMap<u64, usize> {
 
 fn assert_all_saved_once(sandbox: &Sandbox, summary: &Value, count: usize) {
     assert_eq!(summary["saved"], count, "{}", summary["results"][0]);
-    assert_eq!((summary["refused"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (summary["refused"].as_u64(), summary["failed"].as_u64()),
+        (Some(0), Some(0))
+    );
     let stats = sandbox.stats();
     assert_eq!(stats.saves_by_mobile.len(), count);
-    assert!(stats.saves_by_mobile.values().all(|n| *n == 1), "saved twice");
+    assert!(
+        stats.saves_by_mobile.values().all(|n| *n == 1),
+        "saved twice"
+    );
 }
 
 #[test]
@@ -65,14 +61,20 @@ fn six_hundred_members_fit_a_budget_the_client_knows_with_no_429() {
     config["request_budget"] = json!({"requests": 50, "window_s": 6});
     let client = CClient::new(&config);
     let started = Instant::now();
-    let summary = batch(&client, &members(600, 13_100_000_000));
+    let summary = batch4(&client, &members(600, 13_100_000_000));
     let elapsed = started.elapsed();
     assert_all_saved_once(&sandbox, &summary, 600);
     let stats = sandbox.stats();
-    assert!(stats.rate_limited <= 6, "at most 1% of the requests answered 429: {stats:?}");
+    assert!(
+        stats.rate_limited <= 6,
+        "at most 1% of the requests answered 429: {stats:?}"
+    );
     // 600 requests at 50 per 6 s cannot take less than 66 s; using the budget, not much more.
     assert!(elapsed >= Duration::from_secs(65), "{elapsed:?}");
-    assert!(elapsed <= Duration::from_secs(80), "the budget was not used: {elapsed:?}");
+    assert!(
+        elapsed <= Duration::from_secs(80),
+        "the budget was not used: {elapsed:?}"
+    );
 }
 
 #[test]
@@ -81,12 +83,15 @@ fn a_client_that_does_not_know_the_budget_waits_out_each_429_and_loses_nobody() 
     // and no Retry-After, the harder forms.
     let sandbox = budgeted(Window::Fixed, false);
     let client = CClient::new(&config(&sandbox));
-    let summary = batch(&client, &members(600, 13_200_000_000));
+    let summary = batch4(&client, &members(600, 13_200_000_000));
     assert_all_saved_once(&sandbox, &summary, 600);
     let per_second = rate_limited_per_second(&sandbox);
     assert!(!per_second.is_empty(), "the gateway's budget was reached");
     for (second, count) in &per_second {
-        assert!(*count <= 4, "{count} 429s in second {second}: more than one per worker");
+        assert!(
+            *count <= 4,
+            "{count} 429s in second {second}: more than one per worker"
+        );
     }
 }
 
@@ -97,11 +102,14 @@ fn a_429_with_retry_after_is_honoured_and_cuts_the_clients_pace() {
     // The client believes in twice the gateway's budget: the 429s must teach it.
     config["request_budget"] = json!({"requests": 100, "window_s": 6});
     let client = CClient::new(&config);
-    let summary = batch(&client, &members(200, 13_300_000_000));
+    let summary = batch4(&client, &members(200, 13_300_000_000));
     assert_all_saved_once(&sandbox, &summary, 200);
     let stats = sandbox.stats();
     assert!(stats.rate_limited >= 1, "{stats:?}");
-    assert!(stats.rate_limited <= 20, "backs off instead of hammering: {stats:?}");
+    assert!(
+        stats.rate_limited <= 20,
+        "backs off instead of hammering: {stats:?}"
+    );
 }
 
 #[test]
@@ -128,7 +136,11 @@ fn clients_of_one_account_share_one_token_and_one_budget() {
     let stats = sandbox.stats();
     assert_eq!(stats.token_calls, 1, "one token for both clients");
     // Twenty requests at 10 per 2 s: the two clients were paced as one.
-    assert!(started.elapsed() >= Duration::from_millis(3_500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(3_500),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -163,7 +175,13 @@ fn a_budget_spent_until_after_the_deadline_says_nothing_was_sent() {
     expect_ok(&client.save(&member(13_600_000_001, "一")));
     let error = expect_error(&client.save(&member(13_600_000_002, "二")), "rate_limited");
     assert_eq!(error["retryable"], true);
-    assert!(error.get("outcome_unknown").is_none(), "certainly not sent: {error}");
-    assert!(error["message"].as_str().unwrap().contains("not sent"), "{error}");
+    assert!(
+        error.get("outcome_unknown").is_none(),
+        "certainly not sent: {error}"
+    );
+    assert!(
+        error["message"].as_str().unwrap().contains("not sent"),
+        "{error}"
+    );
     assert_eq!(sandbox.stats().save_calls, 1);
 }

@@ -10,7 +10,6 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-
 /// Every secret the sandbox hands out; none may ever appear in an envelope.
 fn secrets() -> [&'static str; 2] {
     [SANDBOX_CLIENT_SECRET, SANDBOX_APP_SECRET]

@@ -8,15 +8,13 @@ use jdy_member_sandbox::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-
 const SAVE: (&str, &str) = ("POST", "/jdy/v2/ls/member");
 const GET: (&str, &str) = ("GET", "/jdy/v2/ls/member_detail");
 const LIST: (&str, &str) = ("GET", "/jdy/v2/ls/member");
 
-
 /// A client that gives up on a silent gateway quickly and retries without long waits.
 fn fast_config(sandbox: &Sandbox) -> Value {
-    let mut config = config(&sandbox);
+    let mut config = config(sandbox);
     config["timeout_ms"] = 400.into();
     config["retry_backoff_ms"] = 10.into();
     config["max_retries"] = 3.into();
@@ -187,7 +185,10 @@ fn every_fault_into_get_and_list_is_retried_to_success_in_plaintext() {
             sandbox.inject(rule(GET, fault.clone()));
             let got = expect_ok(&client.get(&json!({"mobile": "13333333333"})));
             assert_eq!(got["name"], "会员A", "get under {name}, {behaviour:?}");
-            assert_eq!(got["mobile"], "13333333333", "get under {name}, {behaviour:?}");
+            assert_eq!(
+                got["mobile"], "13333333333",
+                "get under {name}, {behaviour:?}"
+            );
             sandbox.inject(rule(LIST, fault));
             let page = expect_ok(&client.list(&json!({"page": 1})));
             assert_eq!(page["count"], 1, "list under {name}, {behaviour:?}");
@@ -195,7 +196,11 @@ fn every_fault_into_get_and_list_is_retried_to_success_in_plaintext() {
             assert_eq!(page["rows"][0]["address"], "410", "{behaviour:?}");
         }
         let missing = expect_ok(&client.get(&json!({"mobile": "13900009999"})));
-        assert_eq!(missing, Value::Null, "not found is null under {behaviour:?}");
+        assert_eq!(
+            missing,
+            Value::Null,
+            "not found is null under {behaviour:?}"
+        );
         assert_each_saved_once(sandbox, 1);
     });
 }
@@ -211,7 +216,10 @@ fn a_refusal_after_an_ambiguous_attempt_is_checked_not_passed_on() {
     });
     let client = CClient::new(&fast_config(&sandbox));
     sandbox.inject(rule(SAVE, Fault::DropAfterProcessing));
-    sandbox.inject(answer_with(GET, r#"{"errcode":0,"description":"success","data":null}"#));
+    sandbox.inject(answer_with(
+        GET,
+        r#"{"errcode":0,"description":"success","data":null}"#,
+    ));
     let envelope = client.save(&seed_member());
     assert_eq!(expect_ok(&envelope)["name"], "会员A");
     assert_eq!(envelope["recovered"], true, "{envelope}");
@@ -223,7 +231,13 @@ fn a_refusal_after_an_ambiguous_attempt_is_checked_not_passed_on() {
     // A duplicate of someone else's member is passed on as the refusal it is.
     let other = json!({"mobile": "13333333333", "name": "别人"});
     let error = expect_error(&client.save(&other), "api");
-    assert!(error["description"].as_str().unwrap().contains("组合值与其他表单重复"), "{error}");
+    assert!(
+        error["description"]
+            .as_str()
+            .unwrap()
+            .contains("组合值与其他表单重复"),
+        "{error}"
+    );
     assert!(error.get("outcome_unknown").is_none());
 }
 
@@ -250,9 +264,15 @@ fn a_stored_member_that_differs_from_what_was_sent_is_not_taken_for_it() {
     let envelope = client.save(&changed);
     expect_ok(&envelope);
     assert!(envelope.get("recovered").is_none(), "{envelope}");
-    assert_eq!(sandbox.member_by_mobile("13333333333").unwrap()["birthday"], "1990-01-02");
+    assert_eq!(
+        sandbox.member_by_mobile("13333333333").unwrap()["birthday"],
+        "1990-01-02"
+    );
     let stats = sandbox.stats();
-    assert_eq!(stats.list_calls, 2, "the list row was consulted after each lost answer");
+    assert_eq!(
+        stats.list_calls, 2,
+        "the list row was consulted after each lost answer"
+    );
     assert_eq!(stats.save_calls, 4);
 }
 

@@ -64,6 +64,22 @@ impl CClient {
     }
 }
 
+impl CClient {
+    /// jdy_member_save_batch with `options` (JSON text); the envelope's `data`.
+    pub fn batch_data(&self, members: &Value, options: &str) -> Value {
+        let members = c(&members.to_string());
+        let options = c(options);
+        expect_ok(&take(unsafe {
+            jdy_member_save_batch(self.0, members.as_ptr(), options.as_ptr())
+        }))
+    }
+}
+
+/// jdy_member_save_batch through `client`; the summary (`data`).
+pub fn batch(client: &CClient, members: &Value, options: &str) -> Value {
+    client.batch_data(members, options)
+}
+
 impl Drop for CClient {
     fn drop(&mut self) {
         unsafe { jdy_client_free(self.0) };

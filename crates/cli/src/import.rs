@@ -51,7 +51,9 @@ fn parse_rate(text: &str) -> Result<f64, String> {
     let (low, high) = batch::RATE_RANGE;
     match text.trim().parse::<f64>() {
         Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
-        _ => Err(format!("give a number of requests per second from {low} to {high}")),
+        _ => Err(format!(
+            "give a number of requests per second from {low} to {high}"
+        )),
     }
 }
 

@@ -153,7 +153,9 @@ fn main() -> ExitCode {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("error: jdy-member hit a bug{at}; please report it with the command that caused it");
+        eprintln!(
+            "error: jdy-member hit a bug{at}; please report it with the command that caused it"
+        );
     }));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&cli, &out)));
     let exit = match outcome {
@@ -227,7 +229,10 @@ fn session(cli: &Cli, out: &Output) -> Result<Session, Error> {
 
 /// A `JDY_*` variable as the configuration value it stands for.
 fn env_value(key: &str, name: &str, text: &str) -> Result<Value, Error> {
-    let off = matches!(text.trim().to_ascii_lowercase().as_str(), "off" | "none" | "null");
+    let off = matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "off" | "none" | "null"
+    );
     match key {
         _ if key.ends_with("_ms") || key == "max_retries" => text
             .trim()
@@ -340,7 +345,12 @@ fn save(session: &Session, file: &str, out: &Output) -> Result<Exit, Error> {
     let members: Vec<Value> = records
         .records
         .iter()
-        .map(|r| r.member.clone().map(Value::Object).unwrap_or_else(|_| r.source.clone()))
+        .map(|r| {
+            r.member
+                .clone()
+                .map(Value::Object)
+                .unwrap_or_else(|_| r.source.clone())
+        })
         .collect();
     let results = batch::save_all(
         &session.client,
@@ -440,14 +450,15 @@ fn sandbox_options(args: &SandboxArgs) -> Result<SandboxOptions, Error> {
         None => Behaviour::default(),
         Some(text) => {
             let mut merged = serde_json::to_value(Behaviour::default()).unwrap_or(Value::Null);
-            let changes: Value = serde_json::from_str(text).map_err(|e| {
-                Error::invalid_argument(format!("--behaviour is not JSON ({e})"))
-            })?;
+            let changes: Value = serde_json::from_str(text)
+                .map_err(|e| Error::invalid_argument(format!("--behaviour is not JSON ({e})")))?;
             if let (Value::Object(merged), Value::Object(changes)) = (&mut merged, changes) {
                 merged.extend(changes);
             }
             serde_json::from_value(merged).map_err(|e| {
-                Error::invalid_argument(format!("--behaviour is not usable ({e}); see the README's sandbox section"))
+                Error::invalid_argument(format!(
+                    "--behaviour is not usable ({e}); see the README's sandbox section"
+                ))
             })?
         }
     };

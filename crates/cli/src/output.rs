@@ -105,7 +105,7 @@ impl Output {
 
 /// The message, with Kingdee's own description after it when there is one.
 pub fn describe(error: &Error) -> String {
-    match (&error.description, &error.description_cn) {
+    match (&error.description, error.description_cn.as_deref()) {
         (Some(d), Some(cn)) if d != cn => format!("{} [{d} / {cn}]", error.message),
         (Some(d), _) => format!("{} [{d}]", error.message),
         (None, Some(cn)) => format!("{} [{cn}]", error.message),

@@ -188,7 +188,10 @@ pub fn read_json_text(text: &str) -> Result<(Records, bool), Error> {
         Ok(Value::Object(_)) => (Format::Json, false),
         _ => (Format::JsonLines, true),
     };
-    Ok((read_bytes(text.as_bytes(), format, TextEncoding::Utf8)?, many))
+    Ok((
+        read_bytes(text.as_bytes(), format, TextEncoding::Utf8)?,
+        many,
+    ))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -532,7 +535,11 @@ fn suggestion(unknown: &str) -> Option<&'static str> {
 
 fn labels_of(field: &str) -> Vec<&'static str> {
     fields::member_field(field)
-        .map(|f| std::iter::once(f.label).chain(f.aliases.iter().copied()).collect())
+        .map(|f| {
+            std::iter::once(f.label)
+                .chain(f.aliases.iter().copied())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

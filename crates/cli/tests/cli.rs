@@ -97,7 +97,9 @@ impl SandboxProcess {
     /// The environment variables a shop would set instead of a configuration file.
     fn env(&self, command: &mut Command) {
         for (key, value) in self.config.as_object().unwrap() {
-            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
             command.env(format!("JDY_{}", key.to_ascii_uppercase()), value);
         }
     }
@@ -580,7 +582,11 @@ fn ten_processes_started_at_once_fetch_one_token_between_them() {
     )
     .unwrap();
     let member = dir.join("m10.json");
-    std::fs::write(&member, json!({"mobile": "13300000010", "name": "进程10"}).to_string()).unwrap();
+    std::fs::write(
+        &member,
+        json!({"mobile": "13300000010", "name": "进程10"}).to_string(),
+    )
+    .unwrap();
     let (code, _, stderr) = run(&mut jdy(&[
         "--config",
         config_path.to_str().unwrap(),
@@ -603,14 +609,22 @@ fn three_commands_in_a_row_fetch_one_token() {
     let member = dir.join("m.json");
     for (i, args) in [
         vec!["save".to_string(), member.display().to_string()],
-        vec!["get".to_string(), "--mobile".to_string(), "13311110000".to_string()],
+        vec![
+            "get".to_string(),
+            "--mobile".to_string(),
+            "13311110000".to_string(),
+        ],
         vec!["list".to_string()],
     ]
     .into_iter()
     .enumerate()
     {
         if i == 0 {
-            std::fs::write(&member, json!({"mobile": "13311110000", "name": "三连"}).to_string()).unwrap();
+            std::fs::write(
+                &member,
+                json!({"mobile": "13311110000", "name": "三连"}).to_string(),
+            )
+            .unwrap();
         }
         let mut command = jdy(&args.iter().map(String::as_str).collect::<Vec<_>>());
         sandbox.env(&mut command);
@@ -660,8 +674,14 @@ fn duplicate_mobiles_in_one_file_are_reported_with_both_lines_and_saved_once() {
 
     let (code, _, stderr) = run(&mut jdy(&["validate", csv.to_str().unwrap()]));
     assert_eq!(code, 4, "{stderr}");
-    assert!(stderr.contains("line 42: mobile: same mobile as line 2"), "{stderr}");
-    assert!(stderr.contains("line 43: mobile: same mobile as line 7"), "{stderr}");
+    assert!(
+        stderr.contains("line 42: mobile: same mobile as line 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("line 43: mobile: same mobile as line 7"),
+        "{stderr}"
+    );
 
     let (code, _, stderr) = run(&mut jdy(&[
         "--config",
@@ -682,7 +702,11 @@ fn duplicate_mobiles_in_one_file_are_reported_with_both_lines_and_saved_once() {
     assert_eq!(first["name"], "会员0", "the first row is the one saved");
     let stats = sandbox.control("stats");
     assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 40);
-    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+    assert!(stats["saves_by_mobile"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|n| n == 1));
     let rejects = std::fs::read_to_string(dir.join("dupes.rejects.jsonl")).unwrap();
     assert_eq!(rejects.lines().count(), 2);
     assert!(rejects.contains("same mobile as line 2"), "{rejects}");
@@ -714,14 +738,24 @@ fn six_hundred_rows_import_within_a_budget_of_fifty_per_six_seconds() {
     ]));
     let elapsed = started.elapsed();
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("take at least"), "the ETA names the budget: {stderr}");
+    assert!(
+        stderr.contains("take at least"),
+        "the ETA names the budget: {stderr}"
+    );
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(summary["data"]["saved"], 600, "{summary}");
     let stats = sandbox.control("stats");
     assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 600);
-    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+    assert!(stats["saves_by_mobile"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|n| n == 1));
     assert!(stats["rate_limited"].as_u64().unwrap() <= 6, "{stats}");
-    assert!(elapsed < Duration::from_secs(85), "the budget was used: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(85),
+        "the budget was used: {elapsed:?}"
+    );
 }
 
 #[test]
@@ -744,7 +778,12 @@ fn rows_refused_by_the_rate_limit_are_not_in_doubt_on_resume() {
     }
     std::fs::write(&csv, text).unwrap();
     let import = |extra: &[&str]| {
-        let mut args = vec!["--config", config_path.to_str().unwrap(), "import", csv.to_str().unwrap()];
+        let mut args = vec![
+            "--config",
+            config_path.to_str().unwrap(),
+            "import",
+            csv.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         run(&mut jdy(&args))
     };
@@ -761,7 +800,11 @@ fn rows_refused_by_the_rate_limit_are_not_in_doubt_on_resume() {
     let stats = sandbox.control("stats");
     assert_eq!(stats["detail_calls"], 0, "nothing was in doubt: no lookup");
     assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 20);
-    assert!(stats["saves_by_mobile"].as_object().unwrap().values().all(|n| n == 1));
+    assert!(stats["saves_by_mobile"]
+        .as_object()
+        .unwrap()
+        .values()
+        .all(|n| n == 1));
 }
 
 #[test]
@@ -782,18 +825,154 @@ fn two_processes_on_one_machine_share_the_budget() {
                 text.push_str(&format!("{},分享{i}\n", 13_900_300_000 + p * 100 + i));
             }
             std::fs::write(&csv, text).unwrap();
-            jdy(&["--config", config_path.to_str().unwrap(), "import", csv.to_str().unwrap()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+            jdy(&[
+                "--config",
+                config_path.to_str().unwrap(),
+                "import",
+                csv.to_str().unwrap(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     for child in children {
         let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stats = sandbox.control("stats");
     assert_eq!(stats["rate_limited"], 0, "one budget for both: {stats}");
     assert_eq!(stats["saves_by_mobile"].as_object().unwrap().len(), 60);
+}
+
+#[test]
+fn an_import_while_the_gateway_is_down_stops_fast_and_resumes_later() {
+    // The port is free now; the sandbox starts on it later, as a gateway comes back.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp_dir("down");
+    let config = json!({
+        "client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret-not-real32",
+        "app_key": "sandbox-app-key", "app_secret": "sandbox-app-secret-not-real",
+        "domain": "https://sandbox.jdy.invalid", "base_url": format!("http://127.0.0.1:{port}"),
+        "token_cache_path": null, "request_budget": null,
+    });
+    let config_path = dir.join("config.json");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let csv = dir.join("rows.csv");
+    let mut text = String::from("mobile,name\n");
+    for i in 0..500u64 {
+        text.push_str(&format!("{},断网{i}\n", 13_900_400_000 + i));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "--config",
+            config_path.to_str().unwrap(),
+            "import",
+            csv.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&mut jdy(&args))
+    };
+    let started = Instant::now();
+    let (code, stdout, stderr) = import(&[]);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "fails fast: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 6, "{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["data"]["failed"], 500, "{summary}");
+    let journal = std::fs::read_to_string(dir.join("rows.journal.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"not_sent\"").count(), 500);
+
+    let sandbox = jdy_member_sandbox::Sandbox::start(jdy_member_sandbox::SandboxOptions {
+        port,
+        behaviour: jdy_member_sandbox::Behaviour::unlimited(),
+        ..jdy_member_sandbox::SandboxOptions::default()
+    })
+    .unwrap();
+    let (code, _, stderr) = import(&["--resume"]);
+    assert_eq!(code, 0, "{stderr}");
+    let stats = sandbox.stats();
+    assert_eq!(stats.detail_calls, 0, "nothing was in doubt");
+    assert_eq!(stats.saves_by_mobile.len(), 500);
+    assert!(stats.saves_by_mobile.values().all(|n| *n == 1));
+}
+
+#[test]
+fn the_command_line_trusts_the_ca_named_by_jdy_ca_file() {
+    let mut child = jdy(&[
+        "sandbox",
+        "--port",
+        "0",
+        "--tls",
+        "valid",
+        "--behaviour",
+        r#"{"token_limit": null}"#,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let announced: Value = serde_json::from_str(&line).unwrap();
+    let ca_file = announced["ca_file"].as_str().unwrap().to_string();
+    assert!(announced["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let config = &announced["config"];
+    let member = temp_dir("tls").join("m.json");
+    std::fs::write(
+        &member,
+        json!({"mobile": "13900500001", "name": "加密"}).to_string(),
+    )
+    .unwrap();
+    let with = |ca: Option<(&str, &str)>| {
+        let mut command = jdy(&["save", member.to_str().unwrap()]);
+        for (key, value) in config.as_object().unwrap() {
+            if key != "ca_file" {
+                command.env(
+                    format!("JDY_{}", key.to_ascii_uppercase()),
+                    value.as_str().unwrap(),
+                );
+            }
+        }
+        command.env("JDY_TOKEN_CACHE_PATH", "off");
+        if let Some((name, value)) = ca {
+            command.env(name, value);
+        }
+        run(&mut command)
+    };
+    let (code, _, stderr) = with(None);
+    assert_eq!(code, 6, "an unknown CA is refused: {stderr}");
+    assert!(
+        stderr.contains("TLS") && stderr.contains("ca_file"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = with(Some(("JDY_CA_FILE", &ca_file)));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("13900500001"), "{stdout}");
+    let (code, _, stderr) = with(Some(("SSL_CERT_FILE", &ca_file)));
+    assert!(
+        code == 0 || stderr.contains("组合值与其他表单重复"),
+        "SSL_CERT_FILE is honoured too: {stderr}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -74,7 +74,9 @@ impl Shared {
         let name = req.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
         let ok = |body: Value| Response::json(200, &body);
         match (req.method.as_str(), name) {
-            ("GET", "stats") => ok(serde_json::to_value(self.lock().stats.clone()).unwrap_or(Value::Null)),
+            ("GET", "stats") => {
+                ok(serde_json::to_value(self.lock().stats.clone()).unwrap_or(Value::Null))
+            }
             ("GET", "members") => ok(Value::Array(self.lock().store.records())),
             ("GET", "config") => ok(json!({
                 "direct": self.client_config(),
@@ -106,12 +108,15 @@ impl Shared {
                 }
                 Err(why) => bad_body(&why),
             },
-            ("GET", "faults") => ok(serde_json::to_value(self.lock().faults.list()).unwrap_or(Value::Null)),
+            ("GET", "faults") => {
+                ok(serde_json::to_value(self.lock().faults.list()).unwrap_or(Value::Null))
+            }
             ("DELETE", "faults") => {
                 let cleared = self.lock().faults.clear();
                 ok(json!({"ok": true, "cleared": cleared}))
             }
-            ("POST", "clock") => match parse::<ClockBody>(&req.body, r#"{"offset_ms": <integer>}"#) {
+            ("POST", "clock") => match parse::<ClockBody>(&req.body, r#"{"offset_ms": <integer>}"#)
+            {
                 Ok(ClockBody { offset_ms }) => {
                     self.clock.set_offset_ms(offset_ms);
                     ok(json!({"ok": true, "offset_ms": offset_ms}))
@@ -127,7 +132,9 @@ impl Shared {
                     Err(why) => bad_body(&why),
                 }
             }
-            ("GET", "behaviour") => ok(serde_json::to_value(&self.lock().behaviour).unwrap_or(Value::Null)),
+            ("GET", "behaviour") => {
+                ok(serde_json::to_value(&self.lock().behaviour).unwrap_or(Value::Null))
+            }
             ("POST", "behaviour") => {
                 let mut state = self.lock();
                 match merged_behaviour(&state.behaviour, &req.body) {
@@ -140,13 +147,18 @@ impl Shared {
                     Err(why) => bad_body(&why),
                 }
             }
-            ("GET", "arrivals") => ok(serde_json::to_value(&self.lock().arrivals).unwrap_or(Value::Null)),
+            ("GET", "arrivals") => {
+                ok(serde_json::to_value(&self.lock().arrivals).unwrap_or(Value::Null))
+            }
             ("GET", "tokens") => ok(json!(self.lock().tokens.list())),
             (_, name) if NAMES.contains(&name) => Response::json(
                 405,
                 &json!({"ok": false, "error": "method not allowed on this control path"}),
             ),
-            _ => Response::json(404, &json!({"ok": false, "error": "unknown sandbox control path"})),
+            _ => Response::json(
+                404,
+                &json!({"ok": false, "error": "unknown sandbox control path"}),
+            ),
         }
     }
 }
@@ -173,7 +185,10 @@ mod tests {
 
         let members = c.send(&Req::unsigned("GET", "/__sandbox/members"));
         assert_eq!(members.json[0]["name"], "会员A");
-        assert_eq!(members.json[0]["mobile"], "13333333333", "the store's view is plaintext");
+        assert_eq!(
+            members.json[0]["mobile"], "13333333333",
+            "the store's view is plaintext"
+        );
 
         let config = c.send(&Req::unsigned("GET", "/__sandbox/config"));
         assert_eq!(config.json["direct"], sb.client_config());
@@ -181,9 +196,13 @@ mod tests {
 
         let expired = c.send(&Req::unsigned("POST", "/__sandbox/expire_tokens"));
         assert_eq!(expired.json["ok"], true);
-        c.send(&Req::business("GET", api::MEMBER, &[], &token)).assert_gateway(4011);
+        c.send(&Req::business("GET", api::MEMBER, &[], &token))
+            .assert_gateway(4011);
 
-        assert_eq!(control_post(&mut c, "rotate_app_secret", r#"{"app_secret": "via-http"}"#).json["ok"], true);
+        assert_eq!(
+            control_post(&mut c, "rotate_app_secret", r#"{"app_secret": "via-http"}"#).json["ok"],
+            true
+        );
         assert_eq!(sb.client_config()["app_secret"], "via-http");
         assert_eq!(control_post(&mut c, "rotate_app_secret", "{}").status, 400);
 
@@ -192,8 +211,14 @@ mod tests {
         assert!(sb.members().is_empty());
         assert_eq!(sb.client_config()["app_secret"], SANDBOX_APP_SECRET);
 
-        assert_eq!(c.send(&Req::unsigned("POST", "/__sandbox/stats")).status, 405);
-        assert_eq!(c.send(&Req::unsigned("GET", "/__sandbox/nothing")).status, 404);
+        assert_eq!(
+            c.send(&Req::unsigned("POST", "/__sandbox/stats")).status,
+            405
+        );
+        assert_eq!(
+            c.send(&Req::unsigned("GET", "/__sandbox/nothing")).status,
+            404
+        );
         // Control calls are not counted.
         assert_eq!(sb.stats(), SandboxStats::default());
     }
@@ -202,11 +227,21 @@ mod tests {
     fn behaviour_switches_over_http() {
         let sb = sandbox();
         let mut c = Conn::new(&sb);
-        let set = control_post(&mut c, "behaviour", r#"{"duplicate_mobile": "update", "encryption": false}"#);
+        let set = control_post(
+            &mut c,
+            "behaviour",
+            r#"{"duplicate_mobile": "update", "encryption": false}"#,
+        );
         assert_eq!(set.status, 200, "{set:?}");
         assert_eq!(set.json["behaviour"]["duplicate_mobile"], "update");
-        assert_eq!(set.json["behaviour"]["detail_not_found"], "null", "others kept");
-        assert_eq!(sb.behaviour().duplicate_mobile, crate::DuplicateMobile::Update);
+        assert_eq!(
+            set.json["behaviour"]["detail_not_found"], "null",
+            "others kept"
+        );
+        assert_eq!(
+            sb.behaviour().duplicate_mobile,
+            crate::DuplicateMobile::Update
+        );
         for (body, word) in [
             (r#"{"duplicate_mobile": "sometimes"}"#, "sometimes"),
             (r#"{"dupes": 1}"#, "dupes"),
@@ -214,12 +249,18 @@ mod tests {
         ] {
             let reply = control_post(&mut c, "behaviour", body);
             assert_eq!(reply.status, 400, "{body}");
-            assert!(reply.json["error"].as_str().unwrap().contains(word), "{body}: {reply:?}");
+            assert!(
+                reply.json["error"].as_str().unwrap().contains(word),
+                "{body}: {reply:?}"
+            );
         }
         let got = c.send(&Req::unsigned("GET", "/__sandbox/behaviour"));
         assert_eq!(got.json["encryption"], false);
         sb.reset();
-        assert!(sb.behaviour().encryption, "reset restores the options' switches");
+        assert!(
+            sb.behaviour().encryption,
+            "reset restores the options' switches"
+        );
     }
 
     #[test]
@@ -233,7 +274,14 @@ mod tests {
         assert_eq!(added.json, json!({"ok": true, "added": 1, "pending": 1}));
         assert_eq!(
             sb.faults(),
-            [FaultRule::on("POST", api::MEMBER, Fault::Gateway { errcode: 5000, after_processing: false })]
+            [FaultRule::on(
+                "POST",
+                api::MEMBER,
+                Fault::Gateway {
+                    errcode: 5000,
+                    after_processing: false
+                }
+            )]
         );
         let all = r#"[
             {"fault": {"kind": "status", "status": 503, "body": "down", "after_processing": true}},
@@ -257,10 +305,17 @@ mod tests {
         let cleared = c.send(&Req::unsigned("DELETE", "/__sandbox/faults"));
         assert_eq!(cleared.json, json!({"ok": true, "cleared": 7}));
         assert!(sb.faults().is_empty());
-        let bad = control_post(&mut c, "faults", r#"[{"fault": {"kind": "rate_limited"}}, {"fault": {"kind": "delay"}}]"#);
+        let bad = control_post(
+            &mut c,
+            "faults",
+            r#"[{"fault": {"kind": "rate_limited"}}, {"fault": {"kind": "delay"}}]"#,
+        );
         assert_eq!(bad.status, 400);
         assert!(bad.json["error"].as_str().unwrap().contains("fault rule 1"));
         assert!(sb.faults().is_empty(), "all or nothing");
-        assert_eq!(c.send(&Req::unsigned("PUT", "/__sandbox/faults")).status, 405);
+        assert_eq!(
+            c.send(&Req::unsigned("PUT", "/__sandbox/faults")).status,
+            405
+        );
     }
 }

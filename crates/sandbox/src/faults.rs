@@ -153,7 +153,6 @@ impl FaultRule {
     }
 }
 
-
 /// The body of `POST /__sandbox/faults`: one rule or an array, every rule checked.
 pub(crate) fn parse_rules(body: &[u8]) -> Result<Vec<FaultRule>, String> {
     const SHAPE: &str = r#"a rule {"fault": {"kind": "status", "status": 503}, "path": "/jdy/v2/ls/member", "method": "POST", "times": 1} or an array of rules"#;
@@ -220,20 +219,39 @@ mod tests {
     fn bad_rules_are_refused_with_the_reason() {
         let bad = [
             (FaultRule::new(Fault::RateLimited).repeat(0), "times"),
-            (FaultRule::on("POST", "/__sandbox/stats", Fault::RateLimited), "control"),
-            (FaultRule::on("POST", "member", Fault::RateLimited), "path"),
-            (FaultRule::on("POST", "/jdy/v2/ls/member?x=1", Fault::RateLimited), "query"),
-            (FaultRule::on("PO ST", "/jdy/v2/ls/member", Fault::RateLimited), "method"),
             (
-                FaultRule::new(Fault::Status { status: 100, body: None, after_processing: false }),
+                FaultRule::on("POST", "/__sandbox/stats", Fault::RateLimited),
+                "control",
+            ),
+            (FaultRule::on("POST", "member", Fault::RateLimited), "path"),
+            (
+                FaultRule::on("POST", "/jdy/v2/ls/member?x=1", Fault::RateLimited),
+                "query",
+            ),
+            (
+                FaultRule::on("PO ST", "/jdy/v2/ls/member", Fault::RateLimited),
+                "method",
+            ),
+            (
+                FaultRule::new(Fault::Status {
+                    status: 100,
+                    body: None,
+                    after_processing: false,
+                }),
                 "status",
             ),
             (
-                FaultRule::new(Fault::NotJson { status: Some(204), after_processing: false }),
+                FaultRule::new(Fault::NotJson {
+                    status: Some(204),
+                    after_processing: false,
+                }),
                 "204",
             ),
             (
-                FaultRule::new(Fault::Gateway { errcode: 0, after_processing: false }),
+                FaultRule::new(Fault::Gateway {
+                    errcode: 0,
+                    after_processing: false,
+                }),
                 "errcode",
             ),
         ];
@@ -248,14 +266,29 @@ mod tests {
     fn rules_from_json_are_all_or_nothing() {
         let rules = parse_rules(br#"[{"fault": {"kind": "rate_limited"}, "times": 3}, {"fault": {"kind": "delay", "ms": 5}}]"#).unwrap();
         assert_eq!(rules[0].times, 3);
-        assert_eq!(rules[1].fault, Fault::Delay { ms: 5, after_processing: false });
+        assert_eq!(
+            rules[1].fault,
+            Fault::Delay {
+                ms: 5,
+                after_processing: false
+            }
+        );
         for (body, word) in [
             ("not json", "not JSON"),
             (r#"{"fault": {"kind": "explode"}}"#, "explode"),
             (r#"{"path": "/x"}"#, "fault"),
-            (r#"{"fault": {"kind": "delay", "ms": 5, "after": true}}"#, "after"),
-            (r#"{"fault": {"kind": "rate_limited"}, "tiems": 2}"#, "tiems"),
-            (r#"[{"fault": {"kind": "rate_limited"}}, {"fault": {"kind": "delay"}}]"#, "fault rule 1"),
+            (
+                r#"{"fault": {"kind": "delay", "ms": 5, "after": true}}"#,
+                "after",
+            ),
+            (
+                r#"{"fault": {"kind": "rate_limited"}, "tiems": 2}"#,
+                "tiems",
+            ),
+            (
+                r#"[{"fault": {"kind": "rate_limited"}}, {"fault": {"kind": "delay"}}]"#,
+                "fault rule 1",
+            ),
         ] {
             let why = parse_rules(body.as_bytes()).unwrap_err();
             assert!(why.contains(word), "{body}: {why}");

@@ -116,8 +116,12 @@ pub(crate) fn check_signature(req: &Request, now: u64, window_ms: u64) -> Result
 /// The three-key body of a gateway rejection.
 pub(crate) fn gateway_body(code: i64) -> Value {
     let (english, chinese) = match GatewayCode::from_number(code) {
-        Some(GatewayCode::Credentials(4001)) => ("auth version invalid, expected 2.0", "认证版本无效"),
-        Some(GatewayCode::Credentials(4002)) => ("client id missing or invalid", "ClientID缺失或无效"),
+        Some(GatewayCode::Credentials(4001)) => {
+            ("auth version invalid, expected 2.0", "认证版本无效")
+        }
+        Some(GatewayCode::Credentials(4002)) => {
+            ("client id missing or invalid", "ClientID缺失或无效")
+        }
         Some(GatewayCode::Credentials(_)) => ("client credentials invalid", "客户端凭证无效"),
         Some(GatewayCode::Timestamp) => ("timestamp invalid or expired", "时间戳无效或已过期"),
         Some(GatewayCode::SignHeaders) => ("sign headers invalid", "签名头无效"),
@@ -152,31 +156,58 @@ mod tests {
         let mut c = Conn::new(&sb);
         let token = || token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET);
 
-        c.send(&token().remove("X-Api-Auth-Version")).assert_gateway(4001);
-        c.send(&token().set("X-Api-Auth-Version", "1.0")).assert_gateway(4001);
-        c.send(&token().remove("X-Api-ClientID")).assert_gateway(4002);
-        c.send(&token().set("X-Api-ClientID", "205022")).assert_gateway(4002);
-        c.send(&token().set("X-Api-SignHeaders", "X-Api-TimeStamp")).assert_gateway(4007);
-        c.send(&token().set("X-Api-SignHeaders", "X-Api-TimeStamp,X-Api-Nonce,X-Api-ClientID"))
+        c.send(&token().remove("X-Api-Auth-Version"))
+            .assert_gateway(4001);
+        c.send(&token().set("X-Api-Auth-Version", "1.0"))
+            .assert_gateway(4001);
+        c.send(&token().remove("X-Api-ClientID"))
+            .assert_gateway(4002);
+        c.send(&token().set("X-Api-ClientID", "205022"))
+            .assert_gateway(4002);
+        c.send(&token().set("X-Api-SignHeaders", "X-Api-TimeStamp"))
             .assert_gateway(4007);
-        c.send(&token().remove("X-Api-SignHeaders")).assert_gateway(4007);
+        c.send(&token().set(
+            "X-Api-SignHeaders",
+            "X-Api-TimeStamp,X-Api-Nonce,X-Api-ClientID",
+        ))
+        .assert_gateway(4007);
+        c.send(&token().remove("X-Api-SignHeaders"))
+            .assert_gateway(4007);
         // Order and case of the list do not matter.
         let ok = c.send(&token().set("x-api-signheaders", "x-api-nonce , X-API-TIMESTAMP"));
         assert_eq!(ok.status, 200, "{ok:?}");
 
         let sig = signing::app_signature(SANDBOX_APP_KEY, SANDBOX_APP_SECRET);
-        let params = [("app_key", SANDBOX_APP_KEY), ("app_signature", sig.as_str())];
-        c.send(&Req::signed_at("GET", api::TOKEN, &params, now_ms() - 301_000))
+        let params = [
+            ("app_key", SANDBOX_APP_KEY),
+            ("app_signature", sig.as_str()),
+        ];
+        c.send(&Req::signed_at(
+            "GET",
+            api::TOKEN,
+            &params,
+            now_ms() - 301_000,
+        ))
+        .assert_gateway(4006);
+        c.send(&Req::signed_at(
+            "GET",
+            api::TOKEN,
+            &params,
+            now_ms() + 301_000,
+        ))
+        .assert_gateway(4006);
+        c.send(&token().set("X-Api-TimeStamp", "soon"))
             .assert_gateway(4006);
-        c.send(&Req::signed_at("GET", api::TOKEN, &params, now_ms() + 301_000))
+        c.send(&token().remove("X-Api-TimeStamp"))
             .assert_gateway(4006);
-        c.send(&token().set("X-Api-TimeStamp", "soon")).assert_gateway(4006);
-        c.send(&token().remove("X-Api-TimeStamp")).assert_gateway(4006);
 
-        c.send(&token().set("X-Api-Nonce", "0")).assert_gateway(4008);
-        c.send(&token().set("X-Api-Nonce", "-5")).assert_gateway(4008);
+        c.send(&token().set("X-Api-Nonce", "0"))
+            .assert_gateway(4008);
+        c.send(&token().set("X-Api-Nonce", "-5"))
+            .assert_gateway(4008);
         let bad_sig = signing::signature("not-the-secret", "anything");
-        c.send(&token().set("X-Api-Signature", &bad_sig)).assert_gateway(4008);
+        c.send(&token().set("X-Api-Signature", &bad_sig))
+            .assert_gateway(4008);
         // The signature covers the query...
         let mut tampered = token();
         tampered.query = tampered.query.replace("app_key=", "app_key=x");
@@ -218,7 +249,10 @@ mod tests {
             }
             req
         };
-        for (from, code) in [4001, 4002, 4007, 4006, 4008, 4010, 4012].into_iter().enumerate() {
+        for (from, code) in [4001, 4002, 4007, 4006, 4008, 4010, 4012]
+            .into_iter()
+            .enumerate()
+        {
             c.send(&broken(from)).assert_gateway(code);
         }
         assert_eq!(c.send(&broken(7)).errcode(), 0);
@@ -236,10 +270,18 @@ mod tests {
         })
         .unwrap();
         let sig = signing::app_signature(SANDBOX_APP_KEY, SANDBOX_APP_SECRET);
-        let params = [("app_key", SANDBOX_APP_KEY), ("app_signature", sig.as_str())];
+        let params = [
+            ("app_key", SANDBOX_APP_KEY),
+            ("app_signature", sig.as_str()),
+        ];
         let mut c = Conn::new(&sb);
-        c.send(&Req::signed_at("GET", api::TOKEN, &params, now_ms() - 5_000))
-            .assert_gateway(4006);
+        c.send(&Req::signed_at(
+            "GET",
+            api::TOKEN,
+            &params,
+            now_ms() - 5_000,
+        ))
+        .assert_gateway(4006);
         let fine = c.send(&Req::signed_at("GET", api::TOKEN, &params, now_ms()));
         assert_eq!(fine.errcode(), 0);
     }
@@ -248,11 +290,15 @@ mod tests {
     fn unknown_path_and_wrong_method() {
         let sb = sandbox();
         let mut c = Conn::new(&sb);
-        c.send(&Req::signed("GET", "/jdy/v2/ls/nothing", &[])).assert_gateway(5001);
+        c.send(&Req::signed("GET", "/jdy/v2/ls/nothing", &[]))
+            .assert_gateway(5001);
         c.send(&Req::unsigned("GET", "/")).assert_gateway(5001);
-        c.send(&Req::signed("DELETE", api::MEMBER, &[])).assert_gateway(5002);
-        c.send(&Req::signed("POST", api::TOKEN, &[])).assert_gateway(5002);
-        c.send(&Req::signed("GET", api::AUTHORIZE, &[])).assert_gateway(5002);
+        c.send(&Req::signed("DELETE", api::MEMBER, &[]))
+            .assert_gateway(5002);
+        c.send(&Req::signed("POST", api::TOKEN, &[]))
+            .assert_gateway(5002);
+        c.send(&Req::signed("GET", api::AUTHORIZE, &[]))
+            .assert_gateway(5002);
         let stats = sb.stats();
         assert_eq!(stats.rejections["5001"], 2);
         assert_eq!(stats.rejections["5002"], 3);
@@ -269,7 +315,8 @@ mod tests {
                 .set("X-GW-Router-Addr", domain)
         };
         c.send(&detail("https://tf.jdy.com")).assert_gateway(4012);
-        c.send(&detail(&format!("{SANDBOX_DOMAIN}/"))).assert_gateway(4012);
+        c.send(&detail(&format!("{SANDBOX_DOMAIN}/")))
+            .assert_gateway(4012);
         assert_eq!(c.send(&detail(SANDBOX_DOMAIN)).errcode(), 0);
     }
 }

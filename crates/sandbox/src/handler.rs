@@ -49,11 +49,19 @@ fn reply(state: &mut State, status: u16, body: Value) -> Response {
 }
 
 fn success(state: &mut State, data: Value) -> Response {
-    reply(state, 200, json!({"errcode": 0, "description": "success", "data": data}))
+    reply(
+        state,
+        200,
+        json!({"errcode": 0, "description": "success", "data": data}),
+    )
 }
 
 fn business_error(state: &mut State, code: i64, description: &str) -> Response {
-    reply(state, 200, json!({"errcode": code, "description": description, "data": null}))
+    reply(
+        state,
+        200,
+        json!({"errcode": code, "description": description, "data": null}),
+    )
 }
 
 fn gateway_reject(state: &mut State, code: i64) -> Response {
@@ -214,7 +222,12 @@ impl Shared {
 
     /// The normal handling, after the latency of business calls; None when the client left
     /// or the sandbox stops during that wait (the request is then not processed).
-    fn process(&self, req: &Request, route: Result<Route, i64>, conn: Option<&TcpStream>) -> Option<Response> {
+    fn process(
+        &self,
+        req: &Request,
+        route: Result<Route, i64>,
+        conn: Option<&TcpStream>,
+    ) -> Option<Response> {
         let latency = self.latency_ms();
         if latency > 0 && route.is_ok_and(Route::is_business) && !self.wait(latency, conn) {
             return None;
@@ -258,7 +271,11 @@ impl Shared {
         match route {
             Route::Authorize => match state.tokens.authorization_rows(req) {
                 Some(rows) => success(state, rows),
-                None => business_error(state, ERR_NOT_AUTHORIZED, "外部实例未授权或不存在(outerInstanceId)"),
+                None => business_error(
+                    state,
+                    ERR_NOT_AUTHORIZED,
+                    "外部实例未授权或不存在(outerInstanceId)",
+                ),
             },
             Route::Token => {
                 let refused = limited(
@@ -295,7 +312,12 @@ impl Shared {
             },
             Route::List => {
                 let params = req.params();
-                let given = |key: &str| params.get(key).map(String::as_str).filter(|v| !v.is_empty());
+                let given = |key: &str| {
+                    params
+                        .get(key)
+                        .map(String::as_str)
+                        .filter(|v| !v.is_empty())
+                };
                 // Unknown upstream: non-positive paging is errcode 2000002000; a page size
                 // above 100 is cut to 100 and the answer says so.
                 let positive = |key: &str, default: u64| match given(key) {
@@ -305,7 +327,10 @@ impl Shared {
                         _ => Err(format!("{key}必须是正整数")),
                     },
                 };
-                match (positive("page", 1), positive("page_size", DEFAULT_PAGE_SIZE)) {
+                match (
+                    positive("page", 1),
+                    positive("page_size", DEFAULT_PAGE_SIZE),
+                ) {
                     (Ok(page), Ok(size)) => {
                         let page = state.store.list(
                             &Filter::from_params(&params),

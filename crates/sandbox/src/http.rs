@@ -76,7 +76,10 @@ impl Response {
     pub fn http_error(status: u16, message: &str) -> Response {
         Response {
             close: true,
-            ..Response::json(status, &serde_json::json!({"status": status, "error": message}))
+            ..Response::json(
+                status,
+                &serde_json::json!({"status": status, "error": message}),
+            )
         }
     }
 

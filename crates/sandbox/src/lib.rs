@@ -95,7 +95,9 @@ mod tokens;
 
 pub use clock::{china_datetime, http_date};
 pub use faults::{Fault, FaultRule};
-pub use options::{Behaviour, Certificate, DuplicateMobile, Limit, NotFound, SandboxOptions, Window};
+pub use options::{
+    Behaviour, Certificate, DuplicateMobile, Limit, NotFound, SandboxOptions, Window,
+};
 pub use state::{Arrival, SandboxStats};
 pub use store::{ERR_DUPLICATE, ERR_NOT_FOUND, FIRST_MEMBER_ID};
 pub use tokens::{ERR_APP_KEY, ERR_NOT_AUTHORIZED};

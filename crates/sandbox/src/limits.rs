@@ -16,7 +16,11 @@ impl Counter {
         let length = limit.window_ms.max(1);
         match window {
             Window::Sliding => {
-                while self.times.front().is_some_and(|t| now.saturating_sub(*t) >= length) {
+                while self
+                    .times
+                    .front()
+                    .is_some_and(|t| now.saturating_sub(*t) >= length)
+                {
                     self.times.pop_front();
                 }
             }

@@ -174,12 +174,26 @@ mod tests {
     #[test]
     fn defaults_model_the_notes_and_every_unknown_is_enumerated() {
         let b = Behaviour::default();
-        assert_eq!(b.account_budget, Some(Limit { requests: 500, window_ms: 60_000 }));
-        assert_eq!(b.token_limit, Some(Limit { requests: 2, window_ms: 60_000 }));
+        assert_eq!(
+            b.account_budget,
+            Some(Limit {
+                requests: 500,
+                window_ms: 60_000
+            })
+        );
+        assert_eq!(
+            b.token_limit,
+            Some(Limit {
+                requests: 2,
+                window_ms: 60_000
+            })
+        );
         assert!(b.encryption);
         let all = Behaviour::every_unknown(&b);
         assert_eq!(all.len(), 12);
-        let parsed: Behaviour = serde_json::from_str(r#"{"duplicate_mobile": "update", "account_budget": null}"#).unwrap();
+        let parsed: Behaviour =
+            serde_json::from_str(r#"{"duplicate_mobile": "update", "account_budget": null}"#)
+                .unwrap();
         assert_eq!(parsed.duplicate_mobile, DuplicateMobile::Update);
         assert_eq!(parsed.account_budget, None);
         assert!(parsed.encryption, "unnamed switches keep their defaults");

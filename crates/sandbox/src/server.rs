@@ -151,11 +151,12 @@ fn serve_connection(shared: Arc<Shared>, mut stream: Conn) {
             }
             ReadOutcome::Request(req) => {
                 // A panic in a handler must not kill the connection thread silently.
-                let outcome =
-                    panic::catch_unwind(AssertUnwindSafe(|| shared.handle(&req, Some(stream.socket()))))
-                        .unwrap_or_else(|_| {
-                            Outcome::Respond(Response::http_error(500, "sandbox internal error"))
-                        });
+                let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+                    shared.handle(&req, Some(stream.socket()))
+                }))
+                .unwrap_or_else(|_| {
+                    Outcome::Respond(Response::http_error(500, "sandbox internal error"))
+                });
                 let head_only = req.method == "HEAD";
                 match outcome {
                     Outcome::Close => return,
@@ -441,7 +442,6 @@ fn linger_close(shared: &Shared, stream: &mut Conn) {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -96,7 +96,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(options: SandboxOptions, base_url: String, ca_file: Option<std::path::PathBuf>) -> Shared {
+    pub fn new(
+        options: SandboxOptions,
+        base_url: String,
+        ca_file: Option<std::path::PathBuf>,
+    ) -> Shared {
         Shared {
             clock: Clock::new(options.clock_offset_ms),
             latency_ms: AtomicU64::new(options.latency_ms),

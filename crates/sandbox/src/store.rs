@@ -73,7 +73,9 @@ fn validate(body: &[u8]) -> Result<Map<String, Value>, String> {
             (Rule::Label, Some(value @ Value::Null)) => {
                 fields.insert(name.to_string(), value.clone());
             }
-            (Rule::Label, Some(value @ Value::Array(items))) if items.iter().all(Value::is_string) => {
+            (Rule::Label, Some(value @ Value::Array(items)))
+                if items.iter().all(Value::is_string) =>
+            {
                 fields.insert(name.to_string(), value.clone());
             }
             (Rule::Label, Some(_)) => return Err(format!("{label}({name})必须是字符串数组或null")),
@@ -107,7 +109,12 @@ impl Store {
     }
 
     /// Saves a member; Ok(answer data, the mobile) or the refusal.
-    pub fn save(&mut self, body: &[u8], now: u64, behaviour: &Behaviour) -> Result<(Value, String), Refusal> {
+    pub fn save(
+        &mut self,
+        body: &[u8],
+        now: u64,
+        behaviour: &Behaviour,
+    ) -> Result<(Value, String), Refusal> {
         let fields = validate(body).map_err(|d| (ERR_SYSTEM, d))?;
         let mobile = fields
             .get("mobile")
@@ -163,7 +170,11 @@ impl Store {
     /// The member an `id` or `mobile` names, as detail answers it (None: not found), or the
     /// refusal of a query without either. Unknown upstream: `id` wins over `mobile`; an
     /// empty value counts as absent.
-    pub fn detail(&self, params: &HashMap<String, String>, behaviour: &Behaviour) -> Result<Option<Value>, Refusal> {
+    pub fn detail(
+        &self,
+        params: &HashMap<String, String>,
+        behaviour: &Behaviour,
+    ) -> Result<Option<Value>, Refusal> {
         let given = |key: &str| params.get(key).filter(|v| !v.is_empty());
         let id = if let Some(id) = given("id") {
             id.parse::<u64>().ok()
@@ -228,13 +239,7 @@ impl Store {
     }
 
     /// A page of the list; `filter` decides which members match.
-    pub fn list(
-        &self,
-        filter: &Filter,
-        page: u64,
-        page_size: u64,
-        behaviour: &Behaviour,
-    ) -> Value {
+    pub fn list(&self, filter: &Filter, page: u64, page_size: u64, behaviour: &Behaviour) -> Value {
         let matches: Vec<&Member> = self.members.values().filter(|m| filter.allows(m)).collect();
         let count = matches.len() as u64;
         let skip = usize::try_from((page - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
@@ -255,12 +260,17 @@ impl Store {
 
     /// Every member as stored (save field names, plaintext), id order: the test's view.
     pub fn records(&self) -> Vec<Value> {
-        self.members.values().map(|m| Value::Object(m.record.clone())).collect()
+        self.members
+            .values()
+            .map(|m| Value::Object(m.record.clone()))
+            .collect()
     }
 
     pub fn record_by_mobile(&self, mobile: &str) -> Option<Value> {
         let id = self.by_mobile.get(mobile)?;
-        self.members.get(id).map(|m| Value::Object(m.record.clone()))
+        self.members
+            .get(id)
+            .map(|m| Value::Object(m.record.clone()))
     }
 }
 
@@ -336,8 +346,14 @@ impl Filter {
 
     fn allows(&self, m: &Member) -> bool {
         self.id.as_ref().is_none_or(|id| m.text("id") == id)
-            && self.number.as_ref().is_none_or(|n| m.text("custom_no") == n)
-            && self.name.as_ref().is_none_or(|n| m.text("name").contains(n.as_str()))
+            && self
+                .number
+                .as_ref()
+                .is_none_or(|n| m.text("custom_no") == n)
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| m.text("name").contains(n.as_str()))
             && self.enable.as_ref().is_none_or(|e| m.text("enable") == e)
             && self.start.as_ref().is_none_or(|b| b.allows(m, false))
             && self.end.as_ref().is_none_or(|b| b.allows(m, true))

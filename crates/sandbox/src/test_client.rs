@@ -74,7 +74,9 @@ impl Reply {
 impl Conn {
     pub fn new(sb: &Sandbox) -> Conn {
         let stream = TcpStream::connect(("127.0.0.1", sb.port())).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         Conn {
             stream,
             buf: Vec::new(),
@@ -106,7 +108,12 @@ impl Conn {
                 let headers: Vec<(String, String)> = response
                     .headers
                     .iter()
-                    .map(|h| (h.name.to_string(), String::from_utf8(h.value.to_vec()).unwrap()))
+                    .map(|h| {
+                        (
+                            h.name.to_string(),
+                            String::from_utf8(h.value.to_vec()).unwrap(),
+                        )
+                    })
                     .collect();
                 let length: usize = headers
                     .iter()
@@ -173,7 +180,10 @@ impl Req {
         );
         Req {
             query: query.wire,
-            headers: headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect(),
             ..Req::unsigned(method, path)
         }
     }
@@ -224,14 +234,21 @@ impl Req {
 
 pub fn token_request(app_key: &str, secret: &str) -> Req {
     let sig = signing::app_signature(app_key, secret);
-    Req::signed("GET", api::TOKEN, &[("app_key", app_key), ("app_signature", &sig)])
+    Req::signed(
+        "GET",
+        api::TOKEN,
+        &[("app_key", app_key), ("app_signature", &sig)],
+    )
 }
 
 pub fn fetch_token(sb: &Sandbox) -> String {
     let reply = Conn::new(sb).send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET));
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.errcode(), 0, "{reply:?}");
-    reply.json["data"]["app-token"].as_str().unwrap().to_string()
+    reply.json["data"]["app-token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// The member of the API spec's own example.

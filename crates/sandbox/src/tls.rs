@@ -27,7 +27,8 @@ pub(crate) fn setup(kind: Certificate) -> io::Result<Tls> {
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(invalid)?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    ca.distinguished_name.push(DnType::CommonName, "jdy-member sandbox CA (not real)");
+    ca.distinguished_name
+        .push(DnType::CommonName, "jdy-member sandbox CA (not real)");
     let ca_cert = ca.self_signed(&ca_key).map_err(invalid)?;
 
     let names = match kind {
@@ -52,7 +53,8 @@ pub(crate) fn setup(kind: Certificate) -> io::Result<Tls> {
     let issuer = Issuer::from_params(&ca, &ca_key);
     let server_cert = server.signed_by(&server_key, &issuer).map_err(invalid)?;
 
-    let chain: Vec<CertificateDer<'static>> = vec![server_cert.der().clone(), ca_cert.der().clone()];
+    let chain: Vec<CertificateDer<'static>> =
+        vec![server_cert.der().clone(), ca_cert.der().clone()];
     let key = PrivateKeyDer::try_from(server_key.serialize_der()).map_err(invalid)?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),

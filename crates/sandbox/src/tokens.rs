@@ -128,7 +128,12 @@ impl Tokens {
 
     /// The token endpoint: a token for the right app key and signature, or the business
     /// error (errcode, description) saying why not.
-    pub fn issue(&mut self, req: &Request, now: u64, ttl_ms: u64) -> Result<Value, (i64, &'static str)> {
+    pub fn issue(
+        &mut self,
+        req: &Request,
+        now: u64,
+        ttl_ms: u64,
+    ) -> Result<Value, (i64, &'static str)> {
         let params = req.params();
         if params.get("app_key").map(String::as_str) != Some(SANDBOX_APP_KEY) {
             return Err((ERR_APP_KEY, "app_key不存在或未授权"));
@@ -136,7 +141,10 @@ impl Tokens {
         let given = params.get("app_signature").map_or("", String::as_str);
         let expected = signing::app_signature(SANDBOX_APP_KEY, &self.app_secret);
         if !crate::gateway::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            return Err((GatewayCode::AppSecretRotated.number(), "app secret check failed"));
+            return Err((
+                GatewayCode::AppSecretRotated.number(),
+                "app secret check failed",
+            ));
         }
         let token = random_token();
         let expires = now.saturating_add(ttl_ms);
@@ -229,7 +237,10 @@ mod tests {
         let reply = c.send(&authorize(SANDBOX_OUTER_INSTANCE_ID));
         assert_eq!(reply.json["data"][1]["appSecret"], "rotated-secret");
         let wrong = c.send(&authorize("someone-else"));
-        assert_eq!((wrong.status, wrong.errcode()), (200, ERR_NOT_AUTHORIZED as u64));
+        assert_eq!(
+            (wrong.status, wrong.errcode()),
+            (200, ERR_NOT_AUTHORIZED as u64)
+        );
         assert_eq!(wrong.json["data"], Value::Null);
         let missing = c.send(&Req::signed("POST", api::AUTHORIZE, &[]));
         assert_eq!(missing.errcode(), ERR_NOT_AUTHORIZED as u64);
@@ -240,7 +251,10 @@ mod tests {
         let sb = sandbox();
         let mut c = Conn::new(&sb);
         let unknown = c.send(&token_request("other-key", SANDBOX_APP_SECRET));
-        assert_eq!((unknown.status, unknown.errcode()), (200, ERR_APP_KEY as u64));
+        assert_eq!(
+            (unknown.status, unknown.errcode()),
+            (200, ERR_APP_KEY as u64)
+        );
         let wrong = c.send(&token_request(SANDBOX_APP_KEY, "wrong-secret"));
         assert_eq!((wrong.status, wrong.errcode()), (200, 1_030_002_006));
         assert_eq!(wrong.json["description"], "app secret check failed");
@@ -254,10 +268,12 @@ mod tests {
         let mut c = Conn::new(&sb);
         let detail = |token: &str| Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], token);
 
-        c.send(&detail(&token).remove("app-token")).assert_gateway(4009);
+        c.send(&detail(&token).remove("app-token"))
+            .assert_gateway(4009);
         c.send(&detail("")).assert_gateway(4009);
         c.send(&detail("not-a-token")).assert_gateway(4010);
-        c.send(&detail(&token).remove("X-GW-Router-Addr")).assert_gateway(4012);
+        c.send(&detail(&token).remove("X-GW-Router-Addr"))
+            .assert_gateway(4012);
         assert_eq!(c.send(&detail(&token)).errcode(), 0);
 
         sb.expire_tokens();
@@ -271,7 +287,10 @@ mod tests {
         let old = c.send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET));
         assert_eq!(old.errcode(), 1_030_002_006);
         let renewed = c.send(&token_request(SANDBOX_APP_KEY, "the-new-secret"));
-        let renewed = renewed.json["data"]["app-token"].as_str().unwrap().to_string();
+        let renewed = renewed.json["data"]["app-token"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(c.send(&detail(&renewed)).errcode(), 0);
         assert_eq!(sb.client_config()["app_secret"], "the-new-secret");
 
@@ -291,7 +310,12 @@ mod tests {
         let token = fetch_token(&sb);
         std::thread::sleep(std::time::Duration::from_millis(5));
         Conn::new(&sb)
-            .send(&Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token))
+            .send(&Req::business(
+                "GET",
+                api::MEMBER_DETAIL,
+                &[("id", "1")],
+                &token,
+            ))
             .assert_gateway(4011);
     }
 
@@ -299,7 +323,10 @@ mod tests {
     fn the_token_endpoint_allows_two_calls_a_minute() {
         let sb = Sandbox::start(SandboxOptions {
             behaviour: Behaviour {
-                token_limit: Some(Limit { requests: 2, window_ms: 60_000 }),
+                token_limit: Some(Limit {
+                    requests: 2,
+                    window_ms: 60_000,
+                }),
                 ..Behaviour::unlimited()
             },
             ..SandboxOptions::default()
@@ -307,11 +334,21 @@ mod tests {
         .unwrap();
         let mut c = Conn::new(&sb);
         for _ in 0..2 {
-            assert_eq!(c.send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET)).errcode(), 0);
+            assert_eq!(
+                c.send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET))
+                    .errcode(),
+                0
+            );
         }
         let third = c.send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET));
         assert_eq!(third.status, 429);
-        assert!(third.json["description"].as_str().unwrap().contains("已被限流"), "{third:?}");
+        assert!(
+            third.json["description"]
+                .as_str()
+                .unwrap()
+                .contains("已被限流"),
+            "{third:?}"
+        );
         let wait: u64 = third.header("Retry-After").unwrap().parse().unwrap();
         assert!((55..=60).contains(&wait), "{wait}");
         assert_eq!(sb.issued_tokens().len(), 2, "a refused call issues nothing");

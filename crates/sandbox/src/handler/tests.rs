@@ -34,7 +34,11 @@ fn expect_no_answer(client: &mut Conn, req: &Req) {
     client.stream.write_all(&req.bytes()).unwrap();
     let mut rest = Vec::new();
     let _ = client.stream.read_to_end(&mut rest);
-    assert!(rest.is_empty(), "expected a closed connection, got {:?}", String::from_utf8_lossy(&rest));
+    assert!(
+        rest.is_empty(),
+        "expected a closed connection, got {:?}",
+        String::from_utf8_lossy(&rest)
+    );
 }
 
 #[test]
@@ -319,7 +323,10 @@ fn not_json_fault_answers_html() {
     assert!(serde_json::from_slice::<Value>(&reply.raw).is_err());
     assert_eq!(saves_of(&sb, "13333333333"), 1);
     // Processed: the next save of that member is a duplicate.
-    assert_eq!(save_member(&mut c, &token, &member_a()).errcode(), crate::ERR_DUPLICATE as u64);
+    assert_eq!(
+        save_member(&mut c, &token, &member_a()).errcode(),
+        crate::ERR_DUPLICATE as u64
+    );
 }
 
 #[test]
@@ -367,7 +374,12 @@ fn rules_match_by_path_and_method_in_insertion_order() {
     let list = c.send(&Req::business("GET", api::MEMBER, &[], &token));
     assert_eq!(list.errcode(), 0);
     assert_eq!(sb.faults().len(), 1);
-    let detail = c.send(&Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token));
+    let detail = c.send(&Req::business(
+        "GET",
+        api::MEMBER_DETAIL,
+        &[("id", "1")],
+        &token,
+    ));
     assert_eq!(detail.status, 503);
     assert!(sb.faults().is_empty());
 
@@ -436,9 +448,14 @@ fn clock_offset_moves_the_timestamp_window_the_date_and_modify_times() {
     // Over HTTP: a day and an hour ahead, the token has expired.
     let moved = control_post(&mut c, "clock", r#"{"offset_ms": 90000000}"#);
     assert_eq!(moved.json, json!({"ok": true, "offset_ms": 90_000_000}));
-    let late = Req::signed_at("GET", api::MEMBER_DETAIL, &[("id", "1")], now_ms() + 90_000_000)
-        .set("app-token", &token)
-        .set("X-GW-Router-Addr", SANDBOX_DOMAIN);
+    let late = Req::signed_at(
+        "GET",
+        api::MEMBER_DETAIL,
+        &[("id", "1")],
+        now_ms() + 90_000_000,
+    )
+    .set("app-token", &token)
+    .set("X-GW-Router-Addr", SANDBOX_DOMAIN);
     c.send(&late).assert_gateway(4011);
     for body in [r#"{"offset": 1}"#, r#"{"offset_ms": "soon"}"#, ""] {
         let reply = control_post(&mut c, "clock", body);
@@ -534,7 +551,12 @@ fn stats_count_every_kind_of_call() {
     let token = fetch_token(&sb);
     save_member(&mut c, &token, &member_a());
     save_member(&mut c, &token, &json!({"mobile": "2"}));
-    c.send(&Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token));
+    c.send(&Req::business(
+        "GET",
+        api::MEMBER_DETAIL,
+        &[("id", "1")],
+        &token,
+    ));
     c.send(&Req::business("GET", api::MEMBER, &[], &token));
     c.send(&Req::business("GET", api::MEMBER, &[], "bad"));
     let stats = sb.stats();
@@ -574,7 +596,10 @@ fn the_account_budget_answers_429_with_a_retry_after_and_counts_what_it_refused(
     for window in [Window::Sliding, Window::Fixed] {
         let sb = Sandbox::start(SandboxOptions {
             behaviour: Behaviour {
-                account_budget: Some(Limit { requests: 3, window_ms: 60_000 }),
+                account_budget: Some(Limit {
+                    requests: 3,
+                    window_ms: 60_000,
+                }),
                 window,
                 ..Behaviour::unlimited()
             },
@@ -584,16 +609,30 @@ fn the_account_budget_answers_429_with_a_retry_after_and_counts_what_it_refused(
         let token = fetch_token(&sb);
         let mut c = Conn::new(&sb);
         for i in 0..3 {
-            assert_eq!(save_member(&mut c, &token, &member(&format!("1390000000{i}"))).errcode(), 0);
+            assert_eq!(
+                save_member(&mut c, &token, &member(&format!("1390000000{i}"))).errcode(),
+                0
+            );
         }
         let refused = save_member(&mut c, &token, &member("13900000009"));
         assert_eq!(refused.status, 429, "{window:?}");
-        assert!(refused.json["description"].as_str().unwrap().contains("已被限流"));
+        assert!(refused.json["description"]
+            .as_str()
+            .unwrap()
+            .contains("已被限流"));
         let wait: u64 = refused.header("Retry-After").unwrap().parse().unwrap();
         assert!((1..=60).contains(&wait), "{wait}");
-        assert!(sb.member_by_mobile("13900000009").is_none(), "a 429 saves nothing");
+        assert!(
+            sb.member_by_mobile("13900000009").is_none(),
+            "a 429 saves nothing"
+        );
         // The token endpoint has its own limit.
-        assert_eq!(Conn::new(&sb).send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET)).errcode(), 0);
+        assert_eq!(
+            Conn::new(&sb)
+                .send(&token_request(SANDBOX_APP_KEY, SANDBOX_APP_SECRET))
+                .errcode(),
+            0
+        );
         let stats = sb.stats();
         assert_eq!(stats.rate_limited, 1);
         let arrivals = sb.arrivals();
@@ -606,7 +645,10 @@ fn the_account_budget_answers_429_with_a_retry_after_and_counts_what_it_refused(
 fn a_429_without_retry_after_when_switched() {
     let sb = Sandbox::start(SandboxOptions {
         behaviour: Behaviour {
-            account_budget: Some(Limit { requests: 1, window_ms: 60_000 }),
+            account_budget: Some(Limit {
+                requests: 1,
+                window_ms: 60_000,
+            }),
             retry_after: false,
             ..Behaviour::unlimited()
         },
@@ -615,7 +657,10 @@ fn a_429_without_retry_after_when_switched() {
     .unwrap();
     let token = fetch_token(&sb);
     let mut c = Conn::new(&sb);
-    assert_eq!(save_member(&mut c, &token, &member("13900000001")).errcode(), 0);
+    assert_eq!(
+        save_member(&mut c, &token, &member("13900000001")).errcode(),
+        0
+    );
     let refused = save_member(&mut c, &token, &member("13900000002"));
     assert_eq!(refused.status, 429);
     assert_eq!(refused.header("Retry-After"), None);
@@ -627,7 +672,10 @@ fn every_answer_has_json_type_length_and_date() {
     let mut c = Conn::new(&sb);
     let reply = c.send(&Req::unsigned("GET", "/missing"));
     assert_eq!(reply.header("Content-Type"), Some(JSON_TYPE));
-    assert_eq!(reply.header("Content-Length"), Some(reply.raw.len().to_string().as_str()));
+    assert_eq!(
+        reply.header("Content-Length"),
+        Some(reply.raw.len().to_string().as_str())
+    );
     let date = reply.header("Date").unwrap();
     assert_eq!(date.len(), 29, "{date}");
     assert!(date.ends_with(" GMT"));

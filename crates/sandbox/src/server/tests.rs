@@ -1,7 +1,10 @@
 use super::MAX_REQUEST_BYTES;
 use crate::test_client::*;
 use crate::{Certificate, Sandbox, SandboxOptions};
-use crate::{SANDBOX_APP_KEY, SANDBOX_APP_SECRET, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_DOMAIN, SANDBOX_OUTER_INSTANCE_ID};
+use crate::{
+    SANDBOX_APP_KEY, SANDBOX_APP_SECRET, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_DOMAIN,
+    SANDBOX_OUTER_INSTANCE_ID,
+};
 use jdy_member::api;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -18,7 +21,12 @@ fn keep_alive_serves_several_requests_on_one_connection() {
         .as_str()
         .unwrap()
         .to_string();
-    let second = c.send(&Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token));
+    let second = c.send(&Req::business(
+        "GET",
+        api::MEMBER_DETAIL,
+        &[("id", "1")],
+        &token,
+    ));
     assert_eq!(second.errcode(), 0);
 
     // Two pipelined requests in one write.
@@ -31,7 +39,8 @@ fn keep_alive_serves_several_requests_on_one_connection() {
 
     // `Connection: close` is honoured.
     let last = c.send(
-        &Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token).set("Connection", "close"),
+        &Req::business("GET", api::MEMBER_DETAIL, &[("id", "1")], &token)
+            .set("Connection", "close"),
     );
     assert_eq!(last.header("Connection"), Some("close"));
     assert!(c.closed());
@@ -43,9 +52,8 @@ fn oversized_request_gets_413() {
     let sb = sandbox();
     // Declared too large: answered from the head alone.
     let mut c = Conn::new(&sb);
-    let reply = c.send_raw(
-        b"POST /jdy/v2/ls/member HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n",
-    );
+    let reply = c
+        .send_raw(b"POST /jdy/v2/ls/member HTTP/1.1\r\nHost: x\r\nContent-Length: 3000000\r\n\r\n");
     assert_eq!(reply.status, 413);
     assert_eq!(reply.header("Connection"), Some("close"));
 
@@ -161,11 +169,7 @@ fn shutdown_frees_the_port() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(idle.closed());
     assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
-    let again = Sandbox::start(SandboxOptions {
-        port,
-        ..options()
-    })
-    .unwrap();
+    let again = Sandbox::start(SandboxOptions { port, ..options() }).unwrap();
     assert_eq!(again.port(), port);
     drop(again);
     TcpListener::bind(("127.0.0.1", port)).unwrap();
@@ -178,9 +182,15 @@ fn https_is_served_with_a_ca_file_the_library_can_trust() {
         ..options()
     })
     .unwrap();
-    assert!(sb.base_url().starts_with("https://127.0.0.1:"), "{}", sb.base_url());
+    assert!(
+        sb.base_url().starts_with("https://127.0.0.1:"),
+        "{}",
+        sb.base_url()
+    );
     let ca = sb.ca_file().unwrap().to_path_buf();
-    assert!(std::fs::read_to_string(&ca).unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    assert!(std::fs::read_to_string(&ca)
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
     let config = sb.client_config();
     assert_eq!(config["ca_file"], ca.display().to_string());
     let mut config = config;
