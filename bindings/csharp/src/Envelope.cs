@@ -50,9 +50,9 @@ namespace Jdy.Member
                 {
                     throw NotUnderstood(envelopeJson, "it does not end with }");
                 }
-                // DATA is one complete JSON value, which can never itself end with either mark
-                // (a value ending in `true` inside a container ends with `]` or `}`), so
-                // stripping a mark off the end cannot eat into DATA.
+                // DATA is one complete JSON value: it ends with } ] " a digit or a literal, and
+                // the only value that ends with `true` is the bare literal, which has no comma.
+                // So DATA never ends with a mark, and taking one off the end cannot cut into it.
                 string data = envelopeJson.Substring(OkPrefix.Length, envelopeJson.Length - OkPrefix.Length - 1);
                 if (data.EndsWith(RecoveredMark, StringComparison.Ordinal))
                 {
