@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Tests of the C# wrapper (Jdy.Member) on Mono with NUnit 2.6, against the sandbox gateway.
 #
-# Installs what is missing (Debian 12: mono-mcs, nunit-console, the NUnit framework), builds
-# the native library and the jdy-member CLI with cargo, compiles the wrapper and the tests with
-# mcs, starts `jdy-member sandbox --port 0`, runs nunit-console, and stops the sandbox.
+# Installs what is missing (Debian 12: mono-runtime, mono-mcs, nunit-console, the NUnit
+# framework, System.Runtime.Serialization for the wrapper, System.Web.Extensions for the tests),
+# builds the native library and the jdy-member CLI (package jdy-member-cli) with cargo, compiles
+# the wrapper and the tests with mcs, starts `jdy-member sandbox --port 0` without its rate
+# limits (a test of a limit sets it itself), runs nunit-console, and stops the sandbox.
 # Exits non-zero on any failure. Outputs go to bindings/csharp/build/ (TestResult.xml there).
 #
 # The native library is placed only under build/runtimes/<rid>/native/ and LD_LIBRARY_PATH is
@@ -48,24 +50,32 @@ find_nunit_framework() {
     return 1
 }
 
+# A framework assembly of Mono's 4.5 profile (installed by its own Debian package).
+have_assembly() { [ -f "/usr/lib/mono/4.5/$1.dll" ]; }
+
 step "tools (mono, mcs, nunit-console)"
 missing=()
 have mono || missing+=(mono-runtime)
 have mcs || missing+=(mono-mcs)
 have nunit-console || missing+=(nunit-console)
 find_nunit_framework >/dev/null || missing+=(libnunit-framework2.6.3-cil)
+have_assembly System.Runtime.Serialization || missing+=(libmono-system-runtime-serialization4.0-cil)
+have_assembly System.Web.Extensions || missing+=(libmono-system-web-extensions4.0-cil)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     apt_install "${missing[@]}"
 fi
 nunit_framework="$(find_nunit_framework)" || { echo "nunit.framework.dll (NUnit 2.6) not found after installing" >&2; exit 1; }
+for assembly in System.Runtime.Serialization System.Web.Extensions; do
+    have_assembly "$assembly" || { echo "$assembly.dll (Mono 4.5 profile) not found after installing" >&2; exit 1; }
+done
 mono --version | head -n 1
 mcs --version
 
 step "native library and sandbox CLI (cargo)"
 cd "$root"
 cargo build --release --lib
-cargo build --features cli --bin jdy-member
+cargo build -p jdy-member-cli --bin jdy-member
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 native="$target_dir/release/libjdy_member.so"
@@ -86,7 +96,7 @@ rm -rf "$build"
 mkdir -p "$build/probe" "$build/runtimes/$rid/native"
 cp "$native" "$build/runtimes/$rid/native/libjdy_member.so"
 # Warnings are errors for the wrapper itself.
-mcs -nologo -langversion:7 -target:library -debug -warn:4 -warnaserror+ \
+mcs -nologo -langversion:7 -target:library -debug -warn:4 -warnaserror+ -r:System.Runtime.Serialization.dll \
     -out:"$build/Jdy.Member.dll" -doc:"$build/Jdy.Member.xml" "$here"/src/*.cs
 test_sources=()
 for f in "$here"/tests/*.cs; do
@@ -94,7 +104,7 @@ for f in "$here"/tests/*.cs; do
 done
 cp "$nunit_framework" "$build/"
 mcs -nologo -langversion:7 -target:library -debug \
-    -r:"$build/Jdy.Member.dll" -r:"$build/nunit.framework.dll" -r:System.dll \
+    -r:"$build/Jdy.Member.dll" -r:"$build/nunit.framework.dll" -r:System.dll -r:System.Web.Extensions.dll \
     -out:"$build/Jdy.Member.Tests.dll" "${test_sources[@]}"
 mcs -nologo -langversion:7 -target:exe -debug -r:"$build/Jdy.Member.dll" \
     -out:"$build/probe/LoaderProbe.exe" "$here/tests/LoaderProbe.cs"
@@ -113,7 +123,8 @@ stop_sandbox() {
 }
 trap stop_sandbox EXIT
 trap 'stop_sandbox; exit 130' INT TERM
-"$cli" sandbox --port 0 >"$build/sandbox.json" 2>"$build/sandbox.log" &
+# No rate limits: ordinary tests are not slowed; a test of a limit sets it itself.
+"$cli" sandbox --port 0 --behaviour '{"account_budget":null,"token_limit":null}' >"$build/sandbox.json" 2>"$build/sandbox.log" &
 sandbox_pid=$!
 for _ in $(seq 1 100); do
     if grep -q '"base_url"' "$build/sandbox.json" 2>/dev/null && [ "$(wc -l <"$build/sandbox.json")" -ge 1 ]; then

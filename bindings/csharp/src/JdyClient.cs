@@ -52,7 +52,7 @@ namespace Jdy.Member
             handle = created;
         }
 
-        /// <summary>The native library's version, e.g. <c>0.1.0</c>.</summary>
+        /// <summary>The native library's version, e.g. <c>0.2.0</c>.</summary>
         public static string Version
         {
             get
@@ -64,8 +64,10 @@ namespace Jdy.Member
 
         /// <summary>
         /// Validates the member offline, then saves it. Returns Kingdee's answer (<c>id</c>,
-        /// <c>custom_no</c>, <c>db_modify_time</c>, <c>enable</c>, <c>mobile</c>, <c>name</c>) as JSON.
-        /// Blocks on the network, at most until the configured <c>deadline_ms</c> (retries included).
+        /// <c>custom_no</c>, <c>db_modify_time</c>, <c>enable</c>, <c>mobile</c>, <c>name</c>; the
+        /// mobile decrypted) as JSON. A mobile that is already stored is refused by Kingdee (kind
+        /// <c>api</c>, <see cref="JdyException.Description"/> says so). Blocks on the network, at
+        /// most until the configured <c>deadline_ms</c> (retries and rate-limit waits included).
         /// </summary>
         public string SaveMember(string memberJson)
         {
@@ -76,7 +78,8 @@ namespace Jdy.Member
         /// <summary>
         /// As <see cref="SaveMember(string)"/>; <paramref name="recovered"/> is true when the
         /// save's answer was lost and the library found the member stored exactly as sent
-        /// (the member is saved once; the returned JSON then has the same keys as a normal answer).
+        /// (the member is saved once; the returned JSON is then rebuilt from what was sent and
+        /// what the lookups showed: the keys of a normal answer that are known, <c>id</c> always).
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)] // see NewClient
         public string SaveMember(string memberJson, out bool recovered)
@@ -87,7 +90,9 @@ namespace Jdy.Member
 
         /// <summary>
         /// Reads one member by <c>{"id": ...}</c> or <c>{"mobile": ...}</c>. Returns Kingdee's
-        /// member object as JSON, or <c>null</c> when no such member exists.
+        /// member object as JSON (<c>id</c>, <c>mobile</c>, <c>name</c>, <c>card_no</c>,
+        /// <c>card_id</c>, <c>level_name</c>, <c>usable</c>, <c>available</c>; personal fields
+        /// decrypted), or <c>null</c> when no such member exists, whichever way the gateway says so.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)] // see NewClient
         public string GetMember(string queryJson)
@@ -113,8 +118,9 @@ namespace Jdy.Member
         /// Saves many members (a JSON array) on the library's worker threads. Options:
         /// <c>{"concurrency": 1-64, "rate": requests per second}</c>, or null for the defaults.
         /// Returns <c>{"results": [one envelope per member, in input order], "saved": n,
-        /// "refused": n, "failed": n}</c>: a member that fails does not throw, only bad
-        /// arguments do. Blocks until every member has its result.
+        /// "recovered": n, "refused": n, "failed": n}</c> (refused: correct the member; failed:
+        /// send it again later): a member that fails does not throw, only bad arguments do.
+        /// Blocks until every member has its result.
         /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining)] // see NewClient
         public string SaveMembers(string membersJson, string optionsJson = null)

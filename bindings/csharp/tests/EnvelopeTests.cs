@@ -1,8 +1,8 @@
-// The envelope reader on its own (no native library): `data` comes back byte for byte, errors
-// become JdyException with every part, and anything malformed is an `internal` error.
+// The envelope reader on its own (no native library): success is decided by the fixed prefix
+// and `data` comes back byte for byte; errors become JdyException with every part; anything
+// that is not of the guaranteed shape is an `internal` error.
 
 using System;
-using System.Collections.Generic;
 using System.Text;
 using NUnit.Framework;
 
@@ -22,38 +22,76 @@ namespace Jdy.Member.Tests
         }
 
         [Test]
-        public void DataOfAnyTypeAndKeyOrderAndWhitespace()
+        public void DataOfAnyType()
         {
-            Assert.AreEqual("[1,2]", Envelope.Unwrap(" {\r\n\t\"data\" : [1,2] , \"ok\" : true } "));
+            Assert.AreEqual("[1,2]", Envelope.Unwrap("{\"ok\":true,\"data\":[1,2]}"));
             Assert.AreEqual("\"会员\"", Envelope.Unwrap("{\"ok\":true,\"data\":\"会员\"}"));
             Assert.AreEqual("0", Envelope.Unwrap("{\"ok\":true,\"data\":0}"));
             Assert.AreEqual("false", Envelope.Unwrap("{\"ok\":true,\"data\":false}"));
-            Assert.AreEqual("{}", Envelope.Unwrap("{\"ok\":true,\"data\":{},\"extra\":{\"x\":[1]}}"));
+            Assert.AreEqual("true", Envelope.Unwrap("{\"ok\":true,\"data\":true}"));
+            Assert.AreEqual("{}", Envelope.Unwrap("{\"ok\":true,\"data\":{}}"));
         }
 
         [Test]
-        public void NullOrMissingDataIsCSharpNull()
+        public void NullDataIsCSharpNull()
         {
             Assert.IsNull(Envelope.Unwrap("{\"ok\":true,\"data\":null}"));
-            Assert.IsNull(Envelope.Unwrap("{\"ok\":true}"));
+            Assert.AreEqual("\"null\"", Envelope.Unwrap("{\"ok\":true,\"data\":\"null\"}"));
+        }
+
+        [Test]
+        public void RecoveredAndQueuedMarksAreTakenOffTheData()
+        {
+            bool recovered;
+            Assert.AreEqual("{\"id\":\"1\"}", Envelope.Unwrap("{\"ok\":true,\"data\":{\"id\":\"1\"},\"recovered\":true}", out recovered));
+            Assert.IsTrue(recovered);
+            Assert.AreEqual("{\"id\":\"1\"}", Envelope.Unwrap("{\"ok\":true,\"data\":{\"id\":\"1\"},\"queued\":true}", out recovered));
+            Assert.IsFalse(recovered);
+            Assert.AreEqual("{}", Envelope.Unwrap("{\"ok\":true,\"data\":{}}", out recovered));
+            Assert.IsFalse(recovered);
+            Assert.IsNull(Envelope.Unwrap("{\"ok\":true,\"data\":null,\"recovered\":true}", out recovered));
+            Assert.IsTrue(recovered);
+        }
+
+        [Test]
+        public void MarksInsideTheDataAreData()
+        {
+            bool recovered;
+            string inner = "{\"a\":1,\"recovered\":true}";
+            Assert.AreEqual(inner, Envelope.Unwrap("{\"ok\":true,\"data\":" + inner + "}", out recovered));
+            Assert.IsFalse(recovered);
+            string text = "\"x,\\\"recovered\\\":true\"";
+            Assert.AreEqual(text, Envelope.Unwrap("{\"ok\":true,\"data\":" + text + "}", out recovered));
+            Assert.IsFalse(recovered);
+            string list = "[1,{\"queued\":true}]";
+            Assert.AreEqual(list, Envelope.Unwrap("{\"ok\":true,\"data\":" + list + "}"));
+        }
+
+        [Test]
+        public void DeepDataIsReturnedWithoutBeingParsed()
+        {
+            string deep = new string('[', 100000) + new string(']', 100000);
+            Assert.AreEqual(deep, Envelope.Unwrap("{\"ok\":true,\"data\":" + deep + "}"));
         }
 
         [Test]
         public void ErrorBecomesJdyExceptionWithEveryPart()
         {
             string envelope = "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"refused \\\"x\\\"\",\"retryable\":false,"
-                + "\"errcode\":2000002000,\"description\":\"手机号(mobile)不能为空\",\"description_cn\":\"签名错误\",\"http_status\":519}}";
+                + "\"errcode\":1000000004,\"description\":\"组合值与其他表单重复：手机号 13800138000 已存在\",\"description_cn\":\"签名错误\","
+                + "\"http_status\":200}}";
             JdyException e = Assert.Throws<JdyException>(delegate { Envelope.Unwrap(envelope); });
             Assert.AreEqual(JdyErrorKind.Api, e.Kind);
             Assert.AreEqual("refused \"x\"", e.Message);
-            Assert.AreEqual(2000002000L, e.ErrCode);
-            Assert.AreEqual("手机号(mobile)不能为空", e.Description);
+            Assert.AreEqual(1000000004L, e.ErrCode);
+            Assert.AreEqual("组合值与其他表单重复：手机号 13800138000 已存在", e.Description);
             Assert.AreEqual("签名错误", e.DescriptionCn);
-            Assert.AreEqual(519, e.HttpStatus);
+            Assert.AreEqual(200, e.HttpStatus);
             Assert.IsFalse(e.Retryable);
+            Assert.IsFalse(e.OutcomeUnknown);
             Assert.AreEqual(0, e.Fields.Count);
             Assert.AreEqual(envelope, e.EnvelopeJson);
-            StringAssert.Contains("errcode 2000002000", e.ToString());
+            StringAssert.Contains("errcode 1000000004", e.ToString());
         }
 
         [Test]
@@ -61,35 +99,36 @@ namespace Jdy.Member.Tests
         {
             JdyException e = Assert.Throws<JdyException>(delegate
             {
-                Envelope.Unwrap("{\"error\":{\"kind\":\"server\",\"message\":\"m\",\"retryable\":true,\"errcode\":1030002006},\"ok\":false}");
+                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"server\",\"message\":\"m\",\"retryable\":true,\"errcode\":1030002006}}");
             });
             Assert.AreEqual(1030002006L, e.ErrCode);
             Assert.IsTrue(e.Retryable);
             Assert.IsNull(e.HttpStatus);
             Assert.IsNull(e.Description);
+            Assert.IsNull(e.DescriptionCn);
             e = Assert.Throws<JdyException>(delegate
             {
-                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"errcode\":9223372036854775807}}");
+                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"retryable\":false,\"errcode\":9223372036854775807}}");
             });
             Assert.AreEqual(long.MaxValue, e.ErrCode);
+            e = Assert.Throws<JdyException>(delegate
+            {
+                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"retryable\":false,\"errcode\":-1}}");
+            });
+            Assert.AreEqual(-1L, e.ErrCode);
         }
 
         [Test]
-        public void RecoveredAndOutcomeUnknownAreReported()
+        public void OutcomeUnknownIsReported()
         {
-            bool recovered;
-            Assert.AreEqual("{\"id\":\"1\"}", Envelope.Unwrap("{\"ok\":true,\"data\":{\"id\":\"1\"},\"recovered\":true}", out recovered));
-            Assert.IsTrue(recovered);
-            Envelope.Unwrap("{\"ok\":true,\"data\":{}}", out recovered);
-            Assert.IsFalse(recovered);
             JdyException e = Assert.Throws<JdyException>(delegate
             {
                 Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"network\",\"message\":\"m\",\"retryable\":false,\"outcome_unknown\":true}}");
             });
             Assert.IsTrue(e.OutcomeUnknown);
-            e = Assert.Throws<JdyException>(delegate { Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"network\",\"message\":\"m\"}}"); });
+            e = Assert.Throws<JdyException>(delegate { Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"network\",\"message\":\"m\",\"retryable\":true}}"); });
             Assert.IsFalse(e.OutcomeUnknown);
-            Assert.IsFalse(e.Retryable);
+            Assert.IsTrue(e.Retryable);
         }
 
         [Test]
@@ -104,6 +143,7 @@ namespace Jdy.Member.Tests
             Assert.AreEqual(2, e.Fields.Count);
             Assert.AreEqual("mobile", e.Fields[0].Field);
             Assert.AreEqual("is required", e.Fields[0].Message);
+            Assert.AreEqual("birthday", e.Fields[1].Field);
             Assert.AreEqual("不是日期", e.Fields[1].Message);
             Assert.Throws<NotSupportedException>(delegate { e.Fields.Add(new JdyFieldError("x", "y")); });
         }
@@ -113,13 +153,28 @@ namespace Jdy.Member.Tests
         {
             JdyException e = Assert.Throws<JdyException>(delegate
             {
-                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"\\u4f1a\\u5458A \\ud83d\\ude00 \\\\ \\/\",\"retryable\":false}}");
+                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"\\u4f1a\\u5458A \\ud83d\\ude00 \\\\ \\/ \\\"\",\"retryable\":false,"
+                    + "\"description\":\"会员\\n不存在\"}}");
             });
-            Assert.AreEqual("会员A \U0001F600 \\ /", e.Message);
+            Assert.AreEqual("会员A \U0001F600 \\ / \"", e.Message);
+            Assert.AreEqual("会员\n不存在", e.Description);
         }
 
         [Test]
-        public void MalformedEnvelopesAreInternalErrors()
+        public void MembersTheWrapperDoesNotKnowAreIgnored()
+        {
+            // A later library may add keys to the error object; they must not break this wrapper.
+            JdyException e = Assert.Throws<JdyException>(delegate
+            {
+                Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"server\",\"message\":\"m\",\"retryable\":true,"
+                    + "\"http_status\":503,\"retry_after_ms\":1000,\"detail\":{\"a\":[1,{\"b\":null}]}}}");
+            });
+            Assert.AreEqual(JdyErrorKind.Server, e.Kind);
+            Assert.AreEqual(503, e.HttpStatus);
+        }
+
+        [Test]
+        public void EnvelopesNotOfTheGuaranteedShapeAreInternalErrors()
         {
             string[] broken =
             {
@@ -127,24 +182,26 @@ namespace Jdy.Member.Tests
                 "   ",
                 "null",
                 "[]",
+                "{}",
+                "{\"ok\":true}",
+                "{\"ok\":true,\"data\":}",
                 "{\"ok\":true,\"data\":{}",
-                "{\"ok\":true,\"data\":{}}}",
-                "{\"ok\":true,\"data\":01}",
-                "{\"ok\":true,\"data\":1.}",
-                "{\"ok\":true,\"data\":-}",
-                "{\"ok\":true,\"data\":\"unterminated}",
-                "{\"ok\":true,\"data\":\"bad \\x escape\"}",
-                "{\"ok\":true,\"data\":\"raw\ncontrol\"}",
-                "{\"ok\":true,\"data\":\"\\u12g4\"}",
-                "{\"ok\":true,\"data\":[1,]}",
-                "{\"ok\":true,\"data\":{\"a\" 1}}",
-                "{\"ok\":true,\"data\":tru}",
-                "{\"ok\":true,,\"data\":1}",
+                "{\"ok\":true,\"data\":,\"recovered\":true}",
+                " {\"ok\":true,\"data\":1}",
+                "{ \"ok\":true,\"data\":1}",
+                "{\"data\":1,\"ok\":true}",
                 "{\"ok\":\"yes\",\"data\":1}",
-                "{\"data\":1}",
+                "{'ok':true,'data':1}",
                 "{\"ok\":false}",
                 "{\"ok\":false,\"error\":\"text\"}",
-                "{'ok':true}",
+                "{\"ok\":false,\"error\":{}}",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\"}}",
+                "{\"ok\":false,\"error\":{\"message\":\"m\"}}",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\"",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"errcode\":\"12\"x}}",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"errcode\":1.5}}",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"errcode\":99999999999999999999}}",
+                "{\"ok\":false,\"error\":{\"kind\":\"api\",\"message\":\"m\",\"fields\":\"mobile\"}}",
             };
             foreach (string text in broken)
             {
@@ -152,30 +209,10 @@ namespace Jdy.Member.Tests
                 Assert.AreEqual(JdyErrorKind.Internal, e.Kind, text);
                 Assert.AreEqual(text, e.EnvelopeJson);
                 StringAssert.Contains("does not understand", e.Message);
+                Assert.IsFalse(e.Retryable);
             }
-        }
-
-        [Test]
-        public void DeepNestingIsRefusedNotAStackOverflow()
-        {
-            string deep = new string('[', 100000) + new string(']', 100000);
-            JdyException e = Assert.Throws<JdyException>(delegate { Envelope.Unwrap("{\"ok\":true,\"data\":" + deep + "}"); });
-            Assert.AreEqual(JdyErrorKind.Internal, e.Kind);
-            string fine = new string('[', 300) + new string(']', 300);
-            Assert.AreEqual(fine, Envelope.Unwrap("{\"ok\":true,\"data\":" + fine + "}"));
-        }
-
-        [Test]
-        public void ParseBuildsValues()
-        {
-            Dictionary<string, object> o = Json.Object("{\"s\":\"x\",\"n\":-12,\"f\":1.5e2,\"t\":true,\"z\":null,\"a\":[\"会\"]}");
-            Assert.AreEqual("x", o["s"]);
-            Assert.AreEqual(-12L, ((JsonNumber)o["n"]).AsInt64());
-            Assert.AreEqual("1.5e2", ((JsonNumber)o["f"]).Text);
-            Assert.IsNull(((JsonNumber)o["f"]).AsInt64());
-            Assert.AreEqual(true, o["t"]);
-            Assert.IsNull(o["z"]);
-            Assert.AreEqual("会", ((List<object>)o["a"])[0]);
+            JdyException missing = Assert.Throws<JdyException>(delegate { Envelope.Unwrap(null); });
+            Assert.AreEqual(JdyErrorKind.Internal, missing.Kind);
         }
 
         [Test]
@@ -189,13 +226,15 @@ namespace Jdy.Member.Tests
         }
 
         [Test]
-        public void WrapperErrorsCarryAnEnvelopeToo()
+        public void WrapperErrorsCarryAnEnvelopeOfTheSameShape()
         {
-            JdyException e = Envelope.WrapperError(JdyErrorKind.InvalidArgument, "bad \"thing\"\n");
-            Assert.AreEqual("bad \"thing\"\n", e.Message);
+            JdyException e = Envelope.WrapperError(JdyErrorKind.InvalidArgument, "bad \"thing\"\n\u0001会员");
+            Assert.AreEqual("bad \"thing\"\n\u0001会员", e.Message);
+            StringAssert.StartsWith("{\"ok\":false,\"error\":{\"kind\":\"invalid_argument\",\"message\":", e.EnvelopeJson);
             JdyException again = Assert.Throws<JdyException>(delegate { Envelope.Unwrap(e.EnvelopeJson); });
             Assert.AreEqual(JdyErrorKind.InvalidArgument, again.Kind);
             Assert.AreEqual(e.Message, again.Message);
+            Assert.IsFalse(again.Retryable);
         }
 
         [Test]
@@ -204,7 +243,8 @@ namespace Jdy.Member.Tests
             JdyException e = Assert.Throws<JdyException>(delegate
             {
                 Envelope.Unwrap("{\"ok\":false,\"error\":{\"kind\":\"validation\",\"message\":\"m\",\"retryable\":false,\"errcode\":7,"
-                    + "\"http_status\":200,\"fields\":[{\"field\":\"name\",\"message\":\"必填\"}]}}");
+                    + "\"description\":\"会员\",\"description_cn\":\"中文\",\"http_status\":200,\"outcome_unknown\":true,"
+                    + "\"fields\":[{\"field\":\"name\",\"message\":\"必填\"}]}}");
             });
             System.Runtime.Serialization.Formatters.Binary.BinaryFormatter formatter =
                 new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter();
@@ -216,7 +256,10 @@ namespace Jdy.Member.Tests
                 Assert.AreEqual(e.Kind, copy.Kind);
                 Assert.AreEqual(e.Message, copy.Message);
                 Assert.AreEqual(7L, copy.ErrCode);
+                Assert.AreEqual("会员", copy.Description);
+                Assert.AreEqual("中文", copy.DescriptionCn);
                 Assert.AreEqual(200, copy.HttpStatus);
+                Assert.IsTrue(copy.OutcomeUnknown);
                 Assert.AreEqual("必填", copy.Fields[0].Message);
                 Assert.AreEqual(e.EnvelopeJson, copy.EnvelopeJson);
             }

@@ -25,7 +25,7 @@ namespace Jdy.Member.Tests
                 Assert.AreEqual(0, result.ExitCode, result.Output);
                 StringAssert.Contains("saved: {", result.Output);
                 StringAssert.Contains("\"name\":\"会员A\"", result.Output);
-                Assert.AreEqual(1, Json.Array(Sandbox.MembersJson()).Count);
+                Assert.AreEqual(1, Sandbox.Members().Length);
 
                 File.WriteAllText(configFile, Sandbox.ConfigWith("client_secret", "wrong-client-secret-not-real"), new UTF8Encoding(false));
                 Probe.Result refused = Probe.Run(exe, "\"" + configFile + "\"", new Dictionary<string, string>());

@@ -65,7 +65,7 @@ namespace Jdy.Member.Tests
             Assert.AreEqual(1L, Json.Int(stats["token_calls"]), "the threads share one token");
             Assert.AreEqual((long)(Threads * PerThread), Json.Int(stats["save_calls"]));
             Assert.AreEqual(Threads * PerThread, ((Dictionary<string, object>)stats["saves_by_mobile"]).Count);
-            Assert.AreEqual(Threads * PerThread, Json.Array(Sandbox.MembersJson()).Count);
+            Assert.AreEqual(Threads * PerThread, Sandbox.Members().Length);
         }
 
         [Test]

@@ -1,14 +1,15 @@
-// Helpers for the tests: the sandbox gateway started by run-tests.sh, a tiny JSON writer, and a
-// fake gateway on loopback for the failures the sandbox does not produce (5xx, 429, silence).
+// Helpers for the tests: the sandbox gateway started by run-tests.sh (its configuration, its
+// unsigned /__sandbox/ controls, fault injection) and JSON through the framework's
+// JavaScriptSerializer (System.Web.Extensions), which the wrapper itself does not use.
 
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Threading;
+using System.Web.Script.Serialization;
 using NUnit.Framework;
 
 namespace Jdy.Member.Tests
@@ -16,10 +17,15 @@ namespace Jdy.Member.Tests
     /// <summary>The sandbox gateway whose JSON line run-tests.sh wrote to $JDY_SANDBOX_FILE.</summary>
     internal static class Sandbox
     {
-        private static readonly object Gate = new object();
-        private static string line;
+        /// <summary>The path of a save (POST) and of a list (GET).</summary>
+        internal const string MemberPath = "/jdy/v2/ls/member";
+        /// <summary>The path of a member's detail (GET).</summary>
+        internal const string DetailPath = "/jdy/v2/ls/member_detail";
 
-        private static string Line
+        private static readonly object Gate = new object();
+        private static Dictionary<string, object> line;
+
+        private static Dictionary<string, object> Line
         {
             get
             {
@@ -32,54 +38,45 @@ namespace Jdy.Member.Tests
                         {
                             Assert.Fail("JDY_SANDBOX_FILE must name the file holding the JSON line of `jdy-member sandbox --port 0`; run bindings/csharp/run-tests.sh");
                         }
-                        line = File.ReadAllText(file, Encoding.UTF8).Trim();
+                        line = Json.Object(File.ReadAllText(file, Encoding.UTF8).Trim());
                     }
                     return line;
                 }
             }
         }
 
-        /// <summary>The raw JSON text of one member of the sandbox line.</summary>
-        private static string Raw(string key)
-        {
-            string text = Line;
-            string found = null;
-            MiniJson.ReadTopLevelMembers(text, delegate(string k, int start, int end)
-            {
-                if (k == key)
-                {
-                    found = text.Substring(start, end - start);
-                }
-            });
-            Assert.IsNotNull(found, "the sandbox line has no " + key);
-            return found;
-        }
-
         internal static string BaseUrl
         {
-            get { return (string)MiniJson.Parse(Raw("base_url")); }
+            get { return (string)Line["base_url"]; }
         }
 
-        /// <summary>Direct mode: client id/secret plus app key/secret/domain.</summary>
+        /// <summary>
+        /// Direct mode (client id/secret plus app key/secret/domain), with the token cache file
+        /// and the client-side request budget turned off: each client fetches its own token and
+        /// is not paced, and nothing is written under ~/.cache.
+        /// </summary>
         internal static string Config
         {
-            get { return Raw("config"); }
+            get { return ConfigWith(); }
         }
 
-        /// <summary>Authorization mode: outer_instance_id.</summary>
+        /// <summary>Authorization mode (outer_instance_id), cache and budget off as in <see cref="Config"/>.</summary>
         internal static string ConfigOuter
         {
-            get { return Raw("config_outer"); }
+            get { return Json.Write(Quiet((Dictionary<string, object>)Line["config_outer"])); }
         }
 
-        /// <summary>The direct-mode configuration with some keys replaced (or removed with a null value).</summary>
+        /// <summary>
+        /// <see cref="Config"/> with some keys set (a C# null sets JSON null) or removed
+        /// (<see cref="Json.Absent"/>).
+        /// </summary>
         internal static string ConfigWith(params object[] keyValues)
         {
-            Dictionary<string, object> config = Json.Object(Config);
+            Dictionary<string, object> config = Quiet((Dictionary<string, object>)Line["config"]);
             for (int i = 0; i < keyValues.Length; i += 2)
             {
                 string key = (string)keyValues[i];
-                if (keyValues[i + 1] == null)
+                if (keyValues[i + 1] == Json.Absent)
                 {
                     config.Remove(key);
                 }
@@ -91,9 +88,44 @@ namespace Jdy.Member.Tests
             return Json.Write(config);
         }
 
+        private static Dictionary<string, object> Quiet(Dictionary<string, object> config)
+        {
+            Dictionary<string, object> copy = new Dictionary<string, object>(config);
+            copy["token_cache_path"] = null;
+            copy["request_budget"] = null;
+            return copy;
+        }
+
+        /// <summary>Empties the store, clears faults and counters, restores the start-up switches.</summary>
         internal static void Reset()
         {
             Post("/__sandbox/reset", "");
+        }
+
+        /// <summary>Adds fault rules (one rule object or an array of them).</summary>
+        internal static void Faults(string rules)
+        {
+            Dictionary<string, object> answer = Json.Object(Post("/__sandbox/faults", rules));
+            Assert.AreEqual(true, answer["ok"], "fault rules refused: " + rules);
+        }
+
+        /// <summary>One fault rule for <paramref name="times"/> requests of one method and path.</summary>
+        internal static void Fault(string method, string path, int times, string fault)
+        {
+            Faults("{\"method\":\"" + method + "\",\"path\":\"" + path + "\",\"times\":" + times + ",\"fault\":" + fault + "}");
+        }
+
+        internal static void ClearFaults()
+        {
+            Send("DELETE", "/__sandbox/faults", null);
+        }
+
+        /// <summary>Changes some behaviour switches (the others stay); returns them all.</summary>
+        internal static Dictionary<string, object> Behaviour(string switches)
+        {
+            Dictionary<string, object> answer = Json.Object(Post("/__sandbox/behaviour", switches));
+            Assert.AreEqual(true, answer["ok"], "behaviour refused: " + switches);
+            return (Dictionary<string, object>)answer["behaviour"];
         }
 
         internal static Dictionary<string, object> Stats()
@@ -103,13 +135,29 @@ namespace Jdy.Member.Tests
 
         internal static long Stat(string name)
         {
-            return ((JsonNumber)Stats()[name]).AsInt64().Value;
+            return Json.Int(Stats()[name]);
         }
 
-        /// <summary>Every stored member, as the sandbox's raw JSON text.</summary>
-        internal static string MembersJson()
+        /// <summary>How many times the sandbox stored a member with this mobile (0 when never).</summary>
+        internal static long SavesOf(string mobile)
         {
-            return Get("/__sandbox/members");
+            Dictionary<string, object> saves = (Dictionary<string, object>)Stats()["saves_by_mobile"];
+            object count;
+            return saves.TryGetValue(mobile, out count) ? Json.Int(count) : 0;
+        }
+
+        /// <summary>How many requests answered with this HTTP status or errcode were counted (0 when none).</summary>
+        internal static long Rejections(string key)
+        {
+            Dictionary<string, object> rejections = (Dictionary<string, object>)Stats()["rejections"];
+            object count;
+            return rejections.TryGetValue(key, out count) ? Json.Int(count) : 0;
+        }
+
+        /// <summary>Every stored member as the sandbox holds it (plaintext, save field names).</summary>
+        internal static object[] Members()
+        {
+            return Json.Array(Get("/__sandbox/members"));
         }
 
         internal static string Get(string path)
@@ -139,7 +187,30 @@ namespace Jdy.Member.Tests
                     stream.Write(bytes, 0, bytes.Length);
                 }
             }
-            using (HttpWebResponse response = (HttpWebResponse)request.GetResponse())
+            try
+            {
+                using (HttpWebResponse response = (HttpWebResponse)request.GetResponse())
+                {
+                    return ReadBody(response);
+                }
+            }
+            catch (WebException e)
+            {
+                HttpWebResponse response = e.Response as HttpWebResponse;
+                if (response == null)
+                {
+                    throw;
+                }
+                using (response)
+                {
+                    Assert.Fail("sandbox control " + method + " " + path + " answered " + (int)response.StatusCode + ": " + ReadBody(response));
+                    return null;
+                }
+            }
+        }
+
+        private static string ReadBody(HttpWebResponse response)
+        {
             using (Stream stream = response.GetResponseStream())
             using (MemoryStream copy = new MemoryStream())
             {
@@ -149,27 +220,46 @@ namespace Jdy.Member.Tests
         }
     }
 
-    /// <summary>JSON for the tests: reading through the wrapper's reader, and a small writer.</summary>
+    /// <summary>
+    /// JSON for the tests, through JavaScriptSerializer: objects are Dictionary&lt;string, object&gt;,
+    /// arrays object[], numbers int, long or decimal.
+    /// </summary>
     internal static class Json
     {
+        /// <summary>A marker for <see cref="Sandbox.ConfigWith"/>: remove the key.</summary>
+        internal static readonly object Absent = new object();
+
+        private static JavaScriptSerializer Serializer()
+        {
+            JavaScriptSerializer serializer = new JavaScriptSerializer();
+            serializer.MaxJsonLength = int.MaxValue;
+            return serializer;
+        }
+
+        internal static object Parse(string text)
+        {
+            return Serializer().DeserializeObject(text);
+        }
+
         internal static Dictionary<string, object> Object(string text)
         {
-            Dictionary<string, object> value = MiniJson.Parse(text) as Dictionary<string, object>;
+            Dictionary<string, object> value = Parse(text) as Dictionary<string, object>;
             Assert.IsNotNull(value, "not a JSON object: " + text);
             return value;
         }
 
-        internal static List<object> Array(string text)
+        internal static object[] Array(string text)
         {
-            List<object> value = MiniJson.Parse(text) as List<object>;
+            object[] value = Parse(text) as object[];
             Assert.IsNotNull(value, "not a JSON array: " + text);
             return value;
         }
 
+        /// <summary>An integral JSON number as a long.</summary>
         internal static long Int(object number)
         {
-            Assert.IsInstanceOf<JsonNumber>(number);
-            return ((JsonNumber)number).AsInt64().Value;
+            Assert.That(number is int || number is long, "not an integer: " + number);
+            return Convert.ToInt64(number);
         }
 
         /// <summary>An object from alternating keys and values.</summary>
@@ -185,219 +275,7 @@ namespace Jdy.Member.Tests
 
         internal static string Write(object value)
         {
-            StringBuilder sb = new StringBuilder();
-            Write(sb, value);
-            return sb.ToString();
-        }
-
-        private static void Write(StringBuilder sb, object value)
-        {
-            if (value == null)
-            {
-                sb.Append("null");
-            }
-            else if (value is string)
-            {
-                sb.Append(Envelope.Quote((string)value));
-            }
-            else if (value is bool)
-            {
-                sb.Append((bool)value ? "true" : "false");
-            }
-            else if (value is JsonNumber)
-            {
-                sb.Append(((JsonNumber)value).Text);
-            }
-            else if (value is int || value is long)
-            {
-                sb.Append(Convert.ToInt64(value).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else if (value is Dictionary<string, object>)
-            {
-                sb.Append('{');
-                bool first = true;
-                foreach (KeyValuePair<string, object> pair in (Dictionary<string, object>)value)
-                {
-                    if (!first)
-                    {
-                        sb.Append(',');
-                    }
-                    first = false;
-                    sb.Append(Envelope.Quote(pair.Key)).Append(':');
-                    Write(sb, pair.Value);
-                }
-                sb.Append('}');
-            }
-            else if (value is System.Collections.IEnumerable)
-            {
-                sb.Append('[');
-                bool first = true;
-                foreach (object item in (System.Collections.IEnumerable)value)
-                {
-                    if (!first)
-                    {
-                        sb.Append(',');
-                    }
-                    first = false;
-                    Write(sb, item);
-                }
-                sb.Append(']');
-            }
-            else
-            {
-                throw new ArgumentException("cannot write " + value.GetType());
-            }
-        }
-    }
-
-    /// <summary>
-    /// A loopback HTTP server that answers every request with one fixed raw answer, or never
-    /// answers (answer null). Bounded: it stops when disposed.
-    /// </summary>
-    internal sealed class FakeGateway : IDisposable
-    {
-        private readonly TcpListener listener;
-        private readonly string answer;
-        private readonly Thread thread;
-        private readonly List<TcpClient> open = new List<TcpClient>();
-        private volatile bool stopping;
-        private int requests;
-
-        internal FakeGateway(string rawAnswer)
-        {
-            answer = rawAnswer;
-            listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            thread = new Thread(Serve);
-            thread.IsBackground = true;
-            thread.Start();
-        }
-
-        internal string BaseUrl
-        {
-            get { return "http://127.0.0.1:" + ((IPEndPoint)listener.LocalEndpoint).Port; }
-        }
-
-        internal int Requests
-        {
-            get { return Thread.VolatileRead(ref requests); }
-        }
-
-        /// <summary>A configuration (direct mode, sandbox credentials) that points at this server.</summary>
-        internal string Config(int timeoutMs)
-        {
-            return Sandbox.ConfigWith("base_url", BaseUrl, "timeout_ms", timeoutMs, "connect_timeout_ms", timeoutMs);
-        }
-
-        private void Serve()
-        {
-            while (!stopping)
-            {
-                TcpClient client;
-                try
-                {
-                    client = listener.AcceptTcpClient();
-                }
-                catch (Exception)
-                {
-                    return; // stopped
-                }
-                lock (open)
-                {
-                    open.Add(client);
-                }
-                Thread worker = new Thread(delegate() { Answer(client); });
-                worker.IsBackground = true;
-                worker.Start();
-            }
-        }
-
-        private void Answer(TcpClient client)
-        {
-            try
-            {
-                NetworkStream stream = client.GetStream();
-                stream.ReadTimeout = 5000;
-                ReadRequest(stream);
-                Interlocked.Increment(ref requests);
-                if (answer == null)
-                {
-                    while (!stopping)
-                    {
-                        Thread.Sleep(20); // silence until the client gives up
-                    }
-                    return;
-                }
-                byte[] bytes = Encoding.UTF8.GetBytes(answer);
-                stream.Write(bytes, 0, bytes.Length);
-                stream.Flush();
-            }
-            catch (Exception)
-            {
-                // the client hung up: fine
-            }
-            finally
-            {
-                client.Close();
-            }
-        }
-
-        private static void ReadRequest(NetworkStream stream)
-        {
-            MemoryStream head = new MemoryStream();
-            int matched = 0;
-            byte[] end = { 13, 10, 13, 10 };
-            while (matched < 4)
-            {
-                int b = stream.ReadByte();
-                if (b < 0)
-                {
-                    return;
-                }
-                head.WriteByte((byte)b);
-                matched = b == end[matched] ? matched + 1 : (b == 13 ? 1 : 0);
-            }
-            string headers = Encoding.ASCII.GetString(head.ToArray());
-            foreach (string headerLine in headers.Split(new[] { "\r\n" }, StringSplitOptions.None))
-            {
-                if (headerLine.StartsWith("content-length:", StringComparison.OrdinalIgnoreCase))
-                {
-                    int length = int.Parse(headerLine.Substring(15).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                    byte[] body = new byte[length];
-                    int read = 0;
-                    while (read < length)
-                    {
-                        int n = stream.Read(body, read, length - read);
-                        if (n <= 0)
-                        {
-                            return;
-                        }
-                        read += n;
-                    }
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            stopping = true;
-            listener.Stop();
-            lock (open)
-            {
-                foreach (TcpClient client in open)
-                {
-                    client.Close();
-                }
-            }
-            thread.Join(5000);
-        }
-
-        /// <summary>A raw HTTP/1.1 answer with a body, closing the connection.</summary>
-        internal static string HttpAnswer(int status, string reason, string contentType, string body)
-        {
-            int length = Encoding.UTF8.GetByteCount(body);
-            return "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + length
-                + "\r\nConnection: close\r\n\r\n" + body;
+            return Serializer().Serialize(value);
         }
     }
 
@@ -454,7 +332,7 @@ namespace Jdy.Member.Tests
                 if (!process.WaitForExit(60000))
                 {
                     process.Kill();
-                    Assert.Fail("LoaderProbe.exe did not finish within 60 s");
+                    Assert.Fail(Path.GetFileName(exePath) + " did not finish within 60 s");
                 }
                 errReader.Join();
                 Result result = new Result();
