@@ -5,9 +5,9 @@
  *   note and counts a failure; the test goes on either way.
  * - check_summary() prints the last line CI reads, exactly "N passed, M failed", and gives
  *   the exit status (0 only when nothing failed).
- * - Envelopes are compact serde_json output with keys in sorted order, so a top-level
- *   envelope always ends with "ok":true} or "ok":false} and the helpers below can look at
- *   it with strstr instead of a JSON parser.
+ * - The header guarantees every envelope begins with {"ok":true or {"ok":false (then
+ *   "data", or "error" whose first key is "kind"), so the helpers below decide with the
+ *   prefix and look inside with strstr instead of a JSON parser.
  *
  * Compiles as C99 (-std=c99 -Wall -Wextra -Werror -pedantic) and as C++11.
  */
@@ -68,15 +68,26 @@ static inline int ends_with(const char *text, const char *suffix)
     return n >= m && memcmp(text + n - m, suffix, m) == 0;
 }
 
-/* The top-level "ok" is the last key of the envelope (keys are sorted). */
+static inline int starts_with(const char *text, const char *prefix)
+{
+    return text != NULL && strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+/* The guaranteed prefix of every success envelope: {"ok":true,"data": */
 static inline int env_ok(const char *envelope)
 {
-    return envelope != NULL && envelope[0] == '{' && ends_with(envelope, "\"ok\":true}");
+    return starts_with(envelope, "{\"ok\":true,\"data\":") && ends_with(envelope, "}");
 }
 
 static inline int env_failed(const char *envelope)
 {
-    return envelope != NULL && envelope[0] == '{' && ends_with(envelope, "\"ok\":false}");
+    return starts_with(envelope, "{\"ok\":false,\"error\":{") && ends_with(envelope, "}}");
+}
+
+/* A success envelope of a save whose answer was lost and that was found stored as sent. */
+static inline int env_recovered(const char *envelope)
+{
+    return env_ok(envelope) && ends_with(envelope, ",\"recovered\":true}");
 }
 
 static inline int contains(const char *text, const char *needle)
@@ -84,18 +95,15 @@ static inline int contains(const char *text, const char *needle)
     return text != NULL && strstr(text, needle) != NULL;
 }
 
-/* An error envelope of this kind: {"error":{...,"kind":"<kind>",...},"ok":false}. */
+/* An error envelope of this kind: {"ok":false,"error":{"kind":"<kind>",...}}. */
 static inline int env_kind_is(const char *envelope, const char *kind)
 {
-    char needle[64];
-    if (!env_failed(envelope) || strncmp(envelope, "{\"error\":{", 10) != 0) {
+    char prefix[64];
+    if (!env_failed(envelope) || strlen(kind) > sizeof prefix - 32) {
         return 0;
     }
-    if (strlen(kind) > sizeof needle - 12) {
-        return 0;
-    }
-    sprintf(needle, "\"kind\":\"%s\"", kind);
-    return contains(envelope, needle);
+    sprintf(prefix, "{\"ok\":false,\"error\":{\"kind\":\"%s\"", kind);
+    return starts_with(envelope, prefix);
 }
 
 /* How many times needle occurs in text (without overlaps). */
