@@ -30,7 +30,7 @@ def find_or_build_cli() -> str:
     if default.is_file():
         return str(default)
     output = subprocess.run(
-        ["cargo", "build", "--features", "cli", "--bin", "jdy-member",
+        ["cargo", "build", "-p", "jdy-member-cli", "--bin", "jdy-member",
          "--message-format=json-render-diagnostics"],
         cwd=str(REPO), stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
     for line in output.splitlines():
@@ -46,8 +46,11 @@ class Gateway:
 
     def __init__(self, announcement: Dict[str, Any]) -> None:
         self.base_url = announcement["base_url"]  # type: str
-        self.config = announcement["config"]  # type: Dict[str, Any]
-        self.config_outer = announcement["config_outer"]  # type: Dict[str, Any]
+        # No token cache file and no client-side request budget: each test counts its own
+        # token calls and is not paced (tests of those features set them).
+        quiet = {"token_cache_path": None, "request_budget": None}
+        self.config = dict(announcement["config"], **quiet)  # type: Dict[str, Any]
+        self.config_outer = dict(announcement["config_outer"], **quiet)  # type: Dict[str, Any]
 
     def _control(self, method: str, name: str, body: Any = None) -> Any:
         data = None if method in ("GET", "DELETE") else json.dumps(body or {}).encode("utf-8")
@@ -72,8 +75,13 @@ class Gateway:
         self._control("POST", "rotate_app_secret", {"app_secret": secret})
 
     def inject(self, **rule: Any) -> None:
-        """Makes the next matching requests fail (see "Fault injection" in src/sandbox.rs)."""
+        """Makes the next matching requests fail (see "Fault injection" in the sandbox
+        package, crates/sandbox/src/lib.rs)."""
         self._control("POST", "faults", rule)
+
+    def behave(self, **switches: Any) -> None:
+        """Switches Kingdee's undocumented behaviours (reset restores the defaults)."""
+        self._control("POST", "behaviour", switches)
 
     def clear_faults(self) -> None:
         self._control("DELETE", "faults")
@@ -81,7 +89,10 @@ class Gateway:
 
 @pytest.fixture(scope="session")
 def gateway() -> Iterator[Gateway]:
-    process = subprocess.Popen([find_or_build_cli(), "sandbox", "--port", "0"],
+    # The documented gateway without its rate limits (a test of a limit sets it itself).
+    limits_off = json.dumps({"account_budget": None, "token_limit": None})
+    process = subprocess.Popen([find_or_build_cli(), "sandbox", "--port", "0",
+                                "--behaviour", limits_off],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                universal_newlines=True, encoding="utf-8")
     lines = queue.Queue()  # type: queue.Queue

@@ -2,6 +2,7 @@
 
 import pickle
 import socket
+import time
 
 import pytest
 
@@ -100,12 +101,23 @@ def test_api_error_for_an_unknown_authorization(sandbox):
     assert caught.value.errcode == 1030002001 and not caught.value.retryable
 
 
-def test_rate_limited_error(sandbox):
+def test_a_rate_limit_is_waited_out_within_the_deadline(sandbox):
     sandbox.inject(path=LIST_PATH, fault={"kind": "rate_limited"})
     with jdy_member.Client(**no_retries(sandbox.config)) as client:
+        started = time.monotonic()
+        assert client.list_members()["count"] == 0
+    # The 429 said "Retry-After: 1": waited for, not counted as one of the retries.
+    assert time.monotonic() - started >= 1.0
+
+
+def test_rate_limited_error_when_the_deadline_comes_first(sandbox):
+    sandbox.inject(path=LIST_PATH, times=100, fault={"kind": "rate_limited"})
+    config = dict(no_retries(sandbox.config), deadline_ms=1500)
+    with jdy_member.Client(**config) as client:
         with pytest.raises(jdy_member.RateLimitedError) as caught:
             client.list_members()
     assert caught.value.retryable and caught.value.http_status == 429
+    assert "已被限流" in caught.value.description
 
 
 def test_server_error(sandbox):

@@ -23,8 +23,13 @@ def test_chinese_member_round_trips_byte_identical(client, sandbox):
     by_mobile = client.get_member(mobile="13333333333")
     for read in (by_id, by_mobile):
         assert read["name"].encode("utf-8") == b"\xe4\xbc\x9a\xe5\x91\x98A"  # 会员A
-        assert read["remark"] == "备注"
+        assert read["mobile"] == "13333333333"  # decrypted: the gateway encrypts it
         assert read["id"] == saved["id"]
+    # Detail answers eight fields; the list row carries the rest under its own names.
+    assert sorted(by_id) == sorted(["id", "mobile", "name", "card_no", "card_id",
+                                    "level_name", "usable", "available"])
+    row = client.list_members(id=saved["id"])["rows"][0]
+    assert row["remark"] == "备注" and row["shop_id"] == SEED["shop"]
     stored = sandbox.members()
     assert [m["name"] for m in stored] == ["会员A"]  # what the gateway received, decoded
 
@@ -88,12 +93,27 @@ def test_save_members_refuses_bad_options(client):
     assert caught.value.fields[0]["field"] == "concurrency"
 
 
-def test_save_updates_an_existing_mobile(client, sandbox):
+def test_a_second_save_of_a_mobile_is_refused_with_kingdees_words(client, sandbox):
+    client.save_member(member(7))
+    with pytest.raises(jdy_member.ApiError) as caught:
+        client.save_member(member(7, name="改名"))
+    assert "组合值与其他表单重复" in caught.value.description
+    assert sandbox.stats()["saves_by_mobile"] == {member(7)["mobile"]: 1}
+
+
+def test_save_updates_an_existing_mobile_where_kingdee_does(client, sandbox):
+    sandbox.behave(duplicate_mobile="update")
     first = client.save_member(member(7))
     second = client.save_member(member(7, name="改名"))
     assert first["id"] == second["id"]
     assert client.get_member(mobile=member(7)["mobile"])["name"] == "改名"
     assert sandbox.stats()["saves_by_mobile"] == {member(7)["mobile"]: 2}
+
+
+@pytest.mark.parametrize("form", ["null", "errcode", "empty"])
+def test_a_missing_member_is_none_whichever_way_kingdee_says_so(client, sandbox, form):
+    sandbox.behave(detail_not_found=form)
+    assert client.get_member(mobile="13900000404") is None
 
 
 def test_validate_member_normalises_offline():

@@ -28,11 +28,12 @@ class BatchResult(_EnvelopeList):
     """
 
     def __init__(self, results: Iterable[Dict[str, Any]], saved: int, refused: int,
-                 failed: int) -> None:
+                 failed: int, recovered: int = 0) -> None:
         super().__init__(results)
-        self.saved = saved      # accepted by Kingdee
-        self.refused = refused  # refused offline (validation), never sent
-        self.failed = failed    # sent, or tried, and failed (auth, network, ...)
+        self.saved = saved          # saved (recovered ones included)
+        self.recovered = recovered  # of those, answers lost and members found stored
+        self.refused = refused      # refused, offline or by Kingdee: fix the member
+        self.failed = failed        # not saved now (network, gateway, budget): send again
 
     def failures(self) -> List[Tuple[int, JdyError]]:
         """``(index, exception)`` for every member that was not saved, for logging or retry."""
@@ -176,7 +177,8 @@ class Client:
                    if value is not None}
         data = self._call(_ffi.lib.jdy_member_save_batch, _ffi.encode(list(members)),
                           _ffi.encode(options) if options else None)
-        return BatchResult(data["results"], data["saved"], data["refused"], data["failed"])
+        return BatchResult(data["results"], data["saved"], data["refused"], data["failed"],
+                           data.get("recovered", 0))
 
 
 def validate_member(member: Member) -> Dict[str, Any]:
