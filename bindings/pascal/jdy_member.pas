@@ -291,7 +291,7 @@ end;
 
 { ---- UTF-8 ---- }
 
-{ U's bytes, as a UTF8String of the same length (no code page conversion anywhere). }
+{ Len bytes at P, as a TJdyUtf8 (no code page conversion anywhere). }
 function Utf8FromBytes(P: PAnsiChar; Len: Integer): TJdyUtf8;
 begin
   Result := '';
@@ -300,6 +300,15 @@ begin
     SetLength(Result, Len);
     Move(P^, Result[1], Len);
   end;
+end;
+
+{ S[Start..Start+Len-1], copied as bytes (Copy's result type differs between compilers). }
+function SubUtf8(const S: TJdyUtf8; Start, Len: Integer): TJdyUtf8;
+begin
+  if (Start < 1) or (Len <= 0) or (Start + Len - 1 > Length(S)) then
+    Result := ''
+  else
+    Result := Utf8FromBytes(PAnsiChar(S) + (Start - 1), Len);
 end;
 
 function CStrLen(P: PAnsiChar): Integer;
@@ -679,7 +688,7 @@ var
 begin
   Start := I;
   SkipValue(S, I);
-  Result := Copy(S, Start, I - Start);
+  Result := SubUtf8(S, Start, I - Start);
 end;
 
 { A JSON integer's digits as Int64; False when it is not a plain integer. }
@@ -972,7 +981,7 @@ begin
     end;
     if Stop < Start then
       raise NotUnderstood(EnvelopeUtf8, 'a success envelope without data');
-    Data := Copy(EnvelopeUtf8, Start, Stop - Start + 1);
+    Data := SubUtf8(EnvelopeUtf8, Start, Stop - Start + 1);
     if Same(Data, 'null') then
       IsNull := True
     else
