@@ -217,8 +217,9 @@ end;
 
 { ---- the sandbox's controls, over plain HTTP/1.1 on loopback ---- }
 
-{ The response body of METHOD BaseUrl+Path (raw UTF-8); raises when it is not HTTP 200. }
-function Http(const Method, Path: string): RawByteString;
+{ The response body of METHOD BaseUrl+Path with a JSON Body (raw UTF-8); raises when it is
+  not HTTP 200. }
+function Http(const Method, Path: string; const Body: RawByteString = ''): RawByteString;
 var
   Host, Req, Resp: RawByteString;
   Url: string;
@@ -249,7 +250,8 @@ begin
     if fpConnect(Sock, @Addr, SizeOf(Addr)) <> 0 then
       raise Exception.Create('cannot connect to the sandbox at ' + BaseUrl);
     Req := RawByteString(Method) + ' ' + RawByteString(Path) + ' HTTP/1.1'#13#10'Host: ' + Host +
-      #13#10'Content-Length: 0'#13#10'Connection: close'#13#10#13#10;
+      #13#10'Content-Type: application/json'#13#10'Content-Length: ' +
+      RawByteString(IntToStr(Length(Body))) + #13#10'Connection: close'#13#10#13#10 + Body;
     fpSend(Sock, PAnsiChar(Req), Length(Req), 0);
     Resp := '';
     Want := -1;
@@ -577,6 +579,48 @@ begin
     'each batch member was saved at most once; the invalid one never reached the gateway', string(Stats));
 end;
 
+procedure TestRecoveredAndUnknown(Client: TJdyClient);
+var
+  Saved, Config: string;
+  Recovered, Unknown, Retryable: Boolean;
+  Stats: RawByteString;
+  Slow: TJdyClient;
+begin
+  { The gateway stores the member, then drops the connection: the library finds it stored. }
+  Http('POST', '/__sandbox/faults',
+    '{"path":"/jdy/v2/ls/member","method":"POST","times":1,"fault":{"kind":"drop_after_processing"}}');
+  Saved := Client.SaveMember(SeedMember('13700000001', NameA), Recovered);
+  Check(Recovered, 'a save whose answer was lost says Recovered', Saved);
+  Check(Hex(JsonField(Saved, 'name')) = Hex(NameA), 'the recovered member has the Chinese name');
+
+  { The same, and every look-up fails too: the outcome is unknown, and the error says so. }
+  Config := StringReplace(ConfigJson, '{', '{"deadline_ms":1500,"timeout_ms":400,"retry_backoff_ms":10,', []);
+  Slow := TJdyClient.Create(Config);
+  try
+    Http('POST', '/__sandbox/faults',
+      '[{"path":"/jdy/v2/ls/member","method":"POST","times":1,"fault":{"kind":"drop_after_processing"}},' +
+      '{"path":"/jdy/v2/ls/member_detail","method":"GET","times":1000,"fault":{"kind":"status","status":503}}]');
+    Unknown := False;
+    Retryable := True;
+    try
+      Slow.SaveMember(SeedMember('13700000002', NameA));
+    except
+      on E: EJdyError do
+      begin
+        Unknown := E.OutcomeUnknown;
+        Retryable := E.Retryable;
+      end;
+    end;
+    Check(Unknown and not Retryable, 'a save whose answer and check both failed raises OutcomeUnknown, not retryable');
+  finally
+    Http('DELETE', '/__sandbox/faults');
+    Slow.Free;
+  end;
+  Stats := Http('GET', '/__sandbox/stats');
+  Check((SavesOf(Stats, '13700000001') = 1) and (SavesOf(Stats, '13700000002') = 1),
+    'both were stored exactly once, never sent twice', string(Stats));
+end;
+
 procedure TestNetworkError;
 var
   Config: string;
@@ -779,7 +823,7 @@ begin
       if SavesOf(Stats, Format('136%.4d%.4d', [I, J])) = 1 then
         Inc(Once);
   Check(Once = 20, 'each of them was saved exactly once', IntToStr(Once));
-  Check(StatNumber(Stats, 'token_calls') = 1, 'all of this run shared one token', string(Stats));
+  Check(StatNumber(Stats, 'token_calls') = 1, 'the clients of this run shared one token (the library shares it in-process)', string(Stats));
 end;
 
 procedure Run;
@@ -803,6 +847,7 @@ begin
     TestDuplicate(Client);
     TestMissingAndList(Client);
     TestBatch(Client);
+    TestRecoveredAndUnknown(Client);
     TestThreads(Client);
   finally
     Client.Free;
