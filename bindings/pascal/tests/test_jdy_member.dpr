@@ -761,7 +761,9 @@ begin
   Before := GetExceptionMask;
   TJdyClient.ValidateMember(SeedMember('13333333333', NameA));
   Check(GetExceptionMask = Before, 'the caller''s floating-point exception mask is restored');
-  Check(not (exInvalidOp in Before), 'the mask under test is FPC''s default (invalid operation unmasked)');
+  { Valgrind runs the program with its own floating-point state. }
+  if GetEnvironmentVariable('JDY_TEST_UNDER_VALGRIND') = '' then
+    Check(not (exInvalidOp in Before), 'the mask under test is FPC''s default (invalid operation unmasked)');
 end;
 
 type
