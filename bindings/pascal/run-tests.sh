@@ -2,13 +2,14 @@
 # Tests of the Delphi / Free Pascal unit (bindings/pascal/jdy_member.pas) with Free Pascal on
 # Linux, against the sandbox gateway over HTTP on loopback.
 #
-# Installs Free Pascal when missing (Debian: fp-compiler and fp-units-rtl, 3.2.2), builds the
-# library and the jdy-member CLI with cargo, compiles the unit, the example and the tests with
-# `fpc -Mdelphi` in three string configurations, starts `jdy-member sandbox`, and runs:
+# Installs Free Pascal (Debian: fp-compiler and fp-units-rtl, 3.2.2) and valgrind when
+# missing, builds the library and the jdy-member CLI with cargo, compiles the unit, the
+# example and the tests with `fpc -Mdelphi` in three string configurations, starts
+# `jdy-member sandbox`, and runs:
 #   ansi     -Mdelphi: string = AnsiString, FPC's code-page conversions (Lazarus' setting),
 #            under a UTF-8 locale and under a GBK locale (code page 936, as a Chinese Windows)
 #   delphi7  -Mdelphi -dJDY_FORCE_VIA_WIDE: the unit's Delphi 7 conversion code (ANSI ->
-#            WideString -> UTF-8 and back, no implicit conversion), under the GBK locale
+#            WideString -> UTF-8 and back, no implicit conversion), under GBK and UTF-8
 #   unicode  -Mdelphiunicode: string = UnicodeString, as Delphi 2009 and later
 # The GBK locale is compiled into build/locale with localedef; nothing system-wide changes.
 # Outputs go to bindings/pascal/build/. The last line is `pascal: N passed, M failed`; the
