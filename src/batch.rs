@@ -234,6 +234,8 @@ pub fn save_all(
     let send = SendOptions {
         pacer: pacer.as_ref(),
         breaker: Some(&breaker),
+        cancel: None,
+        give_up_unreachable: false,
     };
     let next = AtomicUsize::new(0);
     let sent: Mutex<Vec<(usize, Result<Saved>)>> = Mutex::new(Vec::with_capacity(to_send.len()));
@@ -250,10 +252,11 @@ pub fn save_all(
                     // Once the gateway is unreachable nothing more is sent, or journaled as
                     // being sent.
                     let result = match breaker.check() {
-                        Err(not_sent) => Err(not_sent),
+                        // Not sent: kept in the outbox when the client queues, else failed.
+                        Err(not_sent) => client.queue_unsent(normalised, not_sent),
                         Ok(()) => {
                             observer.before_send(*index);
-                            panic::guard(|| client.save_with(normalised, send))
+                            panic::guard(|| client.save_or_queue(normalised, send))
                         }
                     };
                     observer.finished(*index, &result);
@@ -282,6 +285,8 @@ pub struct Summary {
     pub results: Vec<Envelope>,
     /// Members saved (recovered ones included).
     pub saved: usize,
+    /// Members kept in the outbox because the gateway could not be reached.
+    pub queued: usize,
     /// Of those, saves whose answer was lost and that were found stored.
     pub recovered: usize,
     /// Members refused (offline or by Kingdee): fix them.
@@ -295,12 +300,14 @@ pub fn summary(results: &[Result<Saved>]) -> Summary {
     let mut summary = Summary {
         results: Vec::with_capacity(results.len()),
         saved: 0,
+        queued: 0,
         recovered: 0,
         refused: 0,
         failed: 0,
     };
     for result in results {
         match Outcome::of(result) {
+            Outcome::Saved if result.as_ref().is_ok_and(|s| s.queued) => summary.queued += 1,
             Outcome::Saved => summary.saved += 1,
             Outcome::Refused => summary.refused += 1,
             Outcome::Failed => summary.failed += 1,
@@ -323,7 +330,7 @@ pub fn saved_envelope(saved: &Saved) -> Envelope {
     Envelope::Ok {
         data: saved.data.clone(),
         recovered: saved.recovered,
-        queued: false,
+        queued: saved.queued,
     }
 }
 

@@ -1,22 +1,27 @@
 //! The client: configuration, one connection pool, the account's token and request budget,
-//! the retry policy and the member operations. `Client` is `Send + Sync`; share one per
-//! process (clients of one account share the token and the budget anyway).
+//! the retry policy, the member operations and the offline outbox. `Client` is
+//! `Send + Sync`; share one per process (clients of one account share the token and the
+//! budget anyway).
 
 use crate::api;
-use crate::breaker::Breaker;
+use crate::breaker::{self, Breaker};
 use crate::budget::Budget;
 use crate::codes::GatewayCode;
-use crate::config::{Config, LogLevel};
-use crate::error::{Delivery, Error, ErrorKind, Result};
+use crate::config::{Config, LogLevel, Offline};
+use crate::error::{Delivery, Error, ErrorKind, FieldError, Result};
+use crate::flush::{self, Background, FlushOptions, FlushSummary};
+use crate::input;
 use crate::log::{mask_mobile, Logger};
 use crate::member;
+use crate::outbox::{self, Outbox, State};
 use crate::pacer::Pacer;
 use crate::privacy;
 use crate::recovery;
 use crate::retry::{self, Op, Verdict};
 use crate::token::{self, TokenCache};
 use crate::transport::{AppRoute, Call, Method, Transport};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,15 +33,35 @@ const SYSTEM_ERROR: i64 = GatewayCode::SystemError.number();
 #[derive(Debug, Clone, PartialEq)]
 pub struct Saved {
     /// Kingdee's answer (`id`, `custom_no`, `db_modify_time`, `enable`, `mobile`, `name`),
-    /// personal fields decrypted.
+    /// personal fields decrypted; for a queued member, its outbox item.
     pub data: Value,
     /// The save's answer was lost, and the member was found stored as sent; `data` is then
     /// rebuilt from the lookups.
     pub recovered: bool,
+    /// The gateway could not be reached and the member was kept in the outbox
+    /// (`offline: "queue"`); `data` is the outbox item.
+    pub queued: bool,
 }
 
 /// A client of one Kingdee account. Create one per process and share it between threads.
 pub struct Client {
+    /// Declared first, so dropped first: the background flush stops before the rest goes.
+    _background: Option<Background>,
+    core: Arc<Core>,
+    outbox: Option<Arc<Outbox>>,
+    offline: Offline,
+    keep: Duration,
+    /// With `offline: "queue"`: until when the gateway is taken to be unreachable, so that
+    /// saves go to the outbox at once instead of each trying to connect.
+    unreachable_until: std::sync::Mutex<Option<Instant>>,
+}
+
+/// After the gateway proved unreachable, saves in queue mode go straight to the outbox for
+/// this long; then one tries again.
+const UNREACHABLE_HOLD: Duration = Duration::from_secs(5);
+
+/// What the threads of a client share (the background flusher too).
+pub(crate) struct Core {
     transport: Transport,
     tokens: Arc<TokenCache>,
     budget: Option<Arc<Budget>>,
@@ -46,11 +71,15 @@ pub struct Client {
     retry_backoff: Duration,
 }
 
-/// What a save is sent with beyond the member: the batch's pacer and breaker.
+/// What a save is sent with beyond the member: the batch's pacer and breaker, and a flag
+/// that stops it at its next wait.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct SendOptions<'a> {
     pub pacer: Option<&'a Pacer>,
     pub breaker: Option<&'a Breaker>,
+    pub cancel: Option<&'a AtomicBool>,
+    /// Do not retry a gateway that cannot be reached (the member goes to the outbox).
+    pub give_up_unreachable: bool,
 }
 
 /// One request of a call, as the retry loop repeats it.
@@ -63,9 +92,410 @@ pub(crate) struct Request<'a> {
     pub mobile: Option<&'a str>,
 }
 
+/// Whether a failed save certainly never reached the gateway (unreachable, refused by TLS,
+/// rate limited or the budget spent): what `offline: "queue"` keeps for later.
+fn did_not_reach(error: &Error) -> bool {
+    !error.outcome_unknown
+        && (breaker::is_unreachable(error) || error.kind == ErrorKind::RateLimited)
+}
+
 impl Client {
-    /// A client for a checked configuration. Makes no request.
+    /// A client for a checked configuration. Makes no request (it opens the outbox file,
+    /// when there is one).
     pub fn new(config: Config) -> Result<Client> {
+        let core = Arc::new(Core::new(&config)?);
+        let outbox = match &config.outbox_path {
+            Some(path) => Some(Arc::new(Outbox::open(path)?)),
+            None => None,
+        };
+        let keep = config.outbox_keep;
+        let background = match (&outbox, config.outbox_flush_interval) {
+            (Some(outbox), Some(interval)) => Some(Background::start(
+                core.clone(),
+                outbox.clone(),
+                interval,
+                keep,
+            )?),
+            _ => None,
+        };
+        Ok(Client {
+            _background: background,
+            core,
+            outbox,
+            offline: config.offline,
+            keep,
+            unreachable_until: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// A client from configuration JSON text.
+    pub fn from_json(config_json: &str) -> Result<Client> {
+        Client::new(Config::from_json(config_json)?)
+    }
+
+    /// Writes `text` to the log, if there is one.
+    pub(crate) fn log(&self, level: LogLevel, text: &str) {
+        self.core.log(level, text);
+    }
+
+    /// Requests per second the account's budget currently allows this process; None when
+    /// `request_budget` is off.
+    pub fn budget_rate_per_s(&self) -> Option<f64> {
+        self.core.budget.as_ref().map(|b| b.rate_per_s())
+    }
+
+    /// The configured request budget (requests, window), when there is one.
+    pub fn request_budget(&self) -> Option<crate::config::RequestBudget> {
+        self.core.budget.as_ref().map(|b| b.configured())
+    }
+
+    /// Validates `member` offline, then saves it (or, with `offline: "queue"`, keeps it in
+    /// the outbox when the gateway cannot be reached).
+    pub fn save_member(&self, member: &Map<String, Value>) -> Result<Saved> {
+        let normalised = member::validate(member)?;
+        self.save_normalised(&normalised)
+    }
+
+    /// Saves a member that `member::validate` already normalised; see [`Client::save_member`].
+    ///
+    /// When an attempt fails in a way that leaves unknown whether the member was stored,
+    /// the member is looked up by mobile before anything is sent again: found as sent, the
+    /// save is reported done (`recovered`); not found, it is sent again. A failed save
+    /// without `outcome_unknown` certainly did not save the member.
+    pub fn save_normalised(&self, normalised: &Map<String, Value>) -> Result<Saved> {
+        self.save_or_queue(normalised, SendOptions::default())
+    }
+
+    pub(crate) fn save_or_queue(
+        &self,
+        normalised: &Map<String, Value>,
+        options: SendOptions<'_>,
+    ) -> Result<Saved> {
+        let queueing = self.offline == Offline::Queue && self.outbox.is_some();
+        if queueing {
+            let until = *self
+                .unreachable_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if until.is_some_and(|until| Instant::now() < until) {
+                let held = Error::new(
+                    ErrorKind::Network,
+                    "not sent: the gateway was unreachable moments ago; kept in the outbox without trying again",
+                )
+                .delivered(Delivery::NotSent);
+                return self.queue_unsent(normalised, held);
+            }
+        }
+        let options = SendOptions {
+            give_up_unreachable: queueing,
+            ..options
+        };
+        match self.core.save_with(normalised, options) {
+            Ok(saved) => Ok(saved),
+            Err(error) => {
+                if queueing && breaker::is_unreachable(&error) {
+                    *self
+                        .unreachable_until
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) =
+                        Some(Instant::now() + UNREACHABLE_HOLD);
+                }
+                self.queue_unsent(normalised, error)
+            }
+        }
+    }
+
+    /// With `offline: "queue"`, keeps a member whose save failed without reaching the
+    /// gateway (or whose outcome is unknown: then in doubt) in the outbox; else `error`.
+    pub(crate) fn queue_unsent(
+        &self,
+        normalised: &Map<String, Value>,
+        error: Error,
+    ) -> Result<Saved> {
+        let (Offline::Queue, Some(outbox)) = (self.offline, &self.outbox) else {
+            return Err(error);
+        };
+        if !(did_not_reach(&error) || error.outcome_unknown) {
+            return Err(error);
+        }
+        let (item, _) = outbox.add(normalised, error.outcome_unknown)?;
+        self.log(
+            LogLevel::Warn,
+            &format!(
+                "member {} queued in the outbox ({}): {}",
+                mask_mobile(&item.mobile),
+                item.outbox_id,
+                error.kind.as_str()
+            ),
+        );
+        let mut data = outbox_answer(&item);
+        data["reason"] = error.to_json();
+        Ok(Saved {
+            data,
+            recovered: false,
+            queued: true,
+        })
+    }
+
+    /// The stored member if `normalised` is already saved as given (looked up by mobile,
+    /// compared on every field the answers show), in the shape of a save answer.
+    pub fn find_saved(&self, normalised: &Map<String, Value>) -> Result<Option<Value>> {
+        self.core.find_saved(normalised)
+    }
+
+    /// One member by `{"id": ..}` or `{"mobile": ..}`, personal fields decrypted; `null`
+    /// when there is none, whichever way the gateway says so.
+    pub fn get_member(&self, query: &Map<String, Value>) -> Result<Value> {
+        self.core.get_member(query)
+    }
+
+    /// A page of members, personal fields decrypted.
+    pub fn list_members(&self, query: &Map<String, Value>) -> Result<Value> {
+        self.core.list_members(query)
+    }
+
+    fn outbox(&self) -> Result<&Outbox> {
+        self.outbox.as_deref().ok_or_else(|| {
+            Error::config("this client has no outbox; set `outbox_path` in its configuration (a file only this user can write to)")
+        })
+    }
+
+    /// Validates `member` offline and keeps it in the outbox durably; returns at once with
+    /// the item (`outbox_id`, `state`, `mobile`, `queued_at`; `merged` when it replaced a
+    /// queued member with the same mobile).
+    pub fn outbox_add(&self, member: &Map<String, Value>) -> Result<Value> {
+        let normalised = member::validate(member)?;
+        let (item, merged) = self.outbox()?.add(&normalised, false)?;
+        let mut data = outbox_answer(&item);
+        if merged {
+            data["merged"] = Value::Bool(true);
+        }
+        Ok(data)
+    }
+
+    /// Sends what is queued, oldest first, exactly once each: `{"max", "deadline_ms",
+    /// "concurrency"}`, each optional.
+    pub fn outbox_flush(&self, options: &Map<String, Value>) -> Result<Value> {
+        let outbox = self.outbox()?;
+        let options = FlushOptions::from_map(options, self.core.deadline)?;
+        let _ = outbox.prune(self.keep);
+        let summary: FlushSummary = flush::flush(&self.core, outbox, options, None)?;
+        serde_json::to_value(summary).map_err(|e| Error::internal(e.to_string()))
+    }
+
+    /// How many items are in each state, the oldest queued, the latest error.
+    pub fn outbox_status(&self) -> Result<Value> {
+        let status = self.outbox()?.status()?;
+        serde_json::to_value(status).map_err(|e| Error::internal(e.to_string()))
+    }
+
+    /// Items, oldest first: `{"state", "limit", "after"}`, each optional.
+    pub fn outbox_list(&self, query: &Map<String, Value>) -> Result<Value> {
+        let (state, limit, after) = outbox_query(query, true)?;
+        let items = self.outbox()?.list(state, limit, after.as_deref())?;
+        Ok(json!({"items": items, "count": items.len()}))
+    }
+
+    /// Queues refused items again: `{"outbox_id": .., "member": {corrected member}}` or
+    /// `{"state": "refused"}`.
+    pub fn outbox_retry(&self, query: &Map<String, Value>) -> Result<Value> {
+        let (id, member, state) = outbox_target(query, true)?;
+        let member = match member {
+            Some(member) => Some(member::validate(&member)?),
+            None => None,
+        };
+        let outbox = self.outbox()?;
+        let requeued = outbox.requeue(id.as_deref(), member.as_ref(), state)?;
+        target_result(
+            outbox,
+            id.as_deref(),
+            requeued,
+            "requeued",
+            "only a refused or discarded item can be queued again",
+        )
+    }
+
+    /// Gives up on refused (or queued) items: `{"outbox_id": ..}` or `{"state": "refused"}`.
+    /// They are kept as `discarded`, never deleted.
+    pub fn outbox_discard(&self, query: &Map<String, Value>) -> Result<Value> {
+        let (id, _, state) = outbox_target(query, false)?;
+        let outbox = self.outbox()?;
+        let discarded = outbox.discard(id.as_deref(), state)?;
+        target_result(
+            outbox,
+            id.as_deref(),
+            discarded,
+            "discarded",
+            "only a refused item, or a queued one that was never sent, can be discarded",
+        )
+    }
+}
+
+/// An outbox item as an answer: what a till needs to show and to find it again.
+fn outbox_answer(item: &outbox::Item) -> Value {
+    json!({
+        "outbox_id": item.outbox_id,
+        "state": item.state,
+        "mobile": item.mobile,
+        "queued_at": item.queued_at,
+    })
+}
+
+/// `{"state", "limit", "after"}` of a list.
+fn outbox_query(
+    query: &Map<String, Value>,
+    listing: bool,
+) -> Result<(Option<State>, u32, Option<String>)> {
+    const KEYS: [&str; 3] = ["state", "limit", "after"];
+    let mut problems = Vec::new();
+    for key in query.keys() {
+        if !KEYS.contains(&key.as_str()) || !listing {
+            problems.push(FieldError::new(
+                key.as_str(),
+                input::unknown_key_message(key, &KEYS),
+            ));
+        }
+    }
+    let state = match query.get("state") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match State::parse(s) {
+            Some(state) => Some(state),
+            None => {
+                problems.push(FieldError::new(
+                    "state",
+                    "must be queued, sending, saved, refused or discarded",
+                ));
+                None
+            }
+        },
+        Some(_) => {
+            problems.push(FieldError::new(
+                "state",
+                "must be a string: queued, sending, saved, refused or discarded",
+            ));
+            None
+        }
+    };
+    let limit = match query.get("limit") {
+        None | Some(Value::Null) => 100,
+        Some(v) => match v
+            .as_u64()
+            .filter(|n| (1..=u64::from(outbox::MAX_LIST)).contains(n))
+        {
+            Some(n) => n as u32,
+            None => {
+                problems.push(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", outbox::MAX_LIST),
+                ));
+                100
+            }
+        },
+    };
+    let after = match query.get("after") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() <= 64 => Some(s.clone()),
+        Some(_) => {
+            problems.push(FieldError::new(
+                "after",
+                "must be an outbox_id from an earlier list",
+            ));
+            None
+        }
+    };
+    if problems.is_empty() {
+        Ok((state, limit, after))
+    } else {
+        Err(Error::validation("query", problems))
+    }
+}
+
+/// `{"outbox_id": .., ["member": ..]}` or `{"state": "refused"}`.
+fn outbox_target(
+    query: &Map<String, Value>,
+    with_member: bool,
+) -> Result<(Option<String>, Option<Map<String, Value>>, State)> {
+    let keys: &[&str] = if with_member {
+        &["outbox_id", "member", "state"]
+    } else {
+        &["outbox_id", "state"]
+    };
+    let mut problems = Vec::new();
+    for key in query.keys() {
+        if !keys.contains(&key.as_str()) {
+            problems.push(FieldError::new(
+                key.as_str(),
+                input::unknown_key_message(key, keys),
+            ));
+        }
+    }
+    let id = match query.get("outbox_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
+        Some(_) => {
+            problems.push(FieldError::new(
+                "outbox_id",
+                "must be the outbox_id of an item",
+            ));
+            None
+        }
+    };
+    let member = match query.get("member") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(m)) if id.is_some() => Some(m.clone()),
+        Some(_) => {
+            problems.push(FieldError::new(
+                "member",
+                "must be a member object, and goes with `outbox_id`",
+            ));
+            None
+        }
+    };
+    let state = match (query.get("state"), &id) {
+        (None | Some(Value::Null), Some(_)) => State::Refused,
+        (Some(Value::String(s)), None) if s == "refused" => State::Refused,
+        (Some(Value::String(s)), None) if s == "discarded" && with_member => State::Discarded,
+        _ => {
+            problems.push(FieldError::new(
+                "state",
+                "give either `outbox_id`, or `state`: \"refused\" for every refused item",
+            ));
+            State::Refused
+        }
+    };
+    if problems.is_empty() {
+        Ok((id, member, state))
+    } else {
+        Err(Error::validation("query", problems))
+    }
+}
+
+/// The answer of retry and discard: the item when one was named, else the count.
+fn target_result(
+    outbox: &Outbox,
+    id: Option<&str>,
+    changed: usize,
+    what: &str,
+    refusal: &str,
+) -> Result<Value> {
+    match id {
+        None => Ok(json!({ what: changed })),
+        Some(id) => match outbox.get(id)? {
+            None => Err(Error::validation(
+                "query",
+                vec![FieldError::new("outbox_id", "names no item of this outbox")],
+            )),
+            Some(_) if changed == 0 => Err(Error::validation(
+                "query",
+                vec![FieldError::new("outbox_id", refusal)],
+            )),
+            Some(item) => serde_json::to_value(item).map_err(|e| Error::internal(e.to_string())),
+        },
+    }
+}
+
+impl Core {
+    fn new(config: &Config) -> Result<Core> {
         let logger = match &config.log {
             Some((path, level)) => Some(Arc::new(Logger::open(path, *level)?)),
             None => None,
@@ -84,8 +514,8 @@ impl Client {
             });
             Budget::shared(&config.account_key(), budget, file.as_deref())
         });
-        Ok(Client {
-            tokens: TokenCache::shared(&config, cache_file),
+        Ok(Core {
+            tokens: TokenCache::shared(config, cache_file),
             budget,
             client_secret: config.client_secret.clone(),
             max_retries: config.max_retries,
@@ -95,41 +525,14 @@ impl Client {
         })
     }
 
-    /// A client from configuration JSON text.
-    pub fn from_json(config_json: &str) -> Result<Client> {
-        Client::new(Config::from_json(config_json)?)
-    }
-
     /// Writes `text` to the log, if there is one.
     pub(crate) fn log(&self, level: LogLevel, text: &str) {
         self.transport.log(level, text);
     }
 
-    /// Requests per second the account's budget currently allows this process; None when
-    /// `request_budget` is off.
-    pub fn budget_rate_per_s(&self) -> Option<f64> {
-        self.budget.as_ref().map(|b| b.rate_per_s())
-    }
-
-    /// The configured request budget (requests, window), when there is one.
-    pub fn request_budget(&self) -> Option<crate::config::RequestBudget> {
-        self.budget.as_ref().map(|b| b.configured())
-    }
-
-    /// Validates `member` offline, then saves it.
-    pub fn save_member(&self, member: &Map<String, Value>) -> Result<Saved> {
-        let normalised = member::validate(member)?;
-        self.save_normalised(&normalised)
-    }
-
-    /// Saves a member that `member::validate` already normalised.
-    ///
-    /// When an attempt fails in a way that leaves unknown whether the member was stored,
-    /// the member is looked up by mobile before anything is sent again: found as sent, the
-    /// save is reported done (`recovered`); not found, it is sent again. A failed save
-    /// without `outcome_unknown` certainly did not save the member.
-    pub fn save_normalised(&self, normalised: &Map<String, Value>) -> Result<Saved> {
-        self.save_with(normalised, SendOptions::default())
+    /// The whole-call limit, `deadline_ms`.
+    pub(crate) fn deadline(&self) -> Duration {
+        self.deadline
     }
 
     pub(crate) fn save_with(
@@ -157,6 +560,13 @@ impl Client {
             if let Some(breaker) = options.breaker {
                 breaker.check()?;
             }
+            if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(Error::new(
+                    ErrorKind::Network,
+                    "not sent: the client is being freed; the member is still in the outbox",
+                )
+                .delivered(Delivery::NotSent));
+            }
             attempts += 1;
             let result = self.attempt(&request, options.pacer, attempts, deadline);
             if let Some(breaker) = options.breaker {
@@ -167,6 +577,7 @@ impl Client {
                     return Ok(Saved {
                         data,
                         recovered: false,
+                        queued: false,
                     })
                 }
                 Err(error) => error,
@@ -182,6 +593,9 @@ impl Client {
             }
             if error.errcode == Some(SYSTEM_ERROR) {
                 system_errors += 1;
+            }
+            if options.give_up_unreachable && breaker::is_unreachable(&error) {
+                return Err(error);
             }
             match retry::verdict(Op::Save, &error) {
                 Verdict::Final => return Err(error),
@@ -201,7 +615,7 @@ impl Client {
             if error.kind != ErrorKind::RateLimited {
                 retries += 1;
             }
-            self.wait_before_retry(&error, retries, deadline)?;
+            self.wait_before_retry(&error, retries, deadline, options.cancel)?;
         }
     }
 
@@ -217,18 +631,15 @@ impl Client {
         Saved {
             data: stored,
             recovered: true,
+            queued: false,
         }
     }
 
-    /// The stored member if `normalised` is already saved as given (looked up by mobile,
-    /// compared on every field the answers show), in the shape of a save answer.
-    pub fn find_saved(&self, normalised: &Map<String, Value>) -> Result<Option<Value>> {
+    pub(crate) fn find_saved(&self, normalised: &Map<String, Value>) -> Result<Option<Value>> {
         recovery::stored_as_sent(self, normalised, Instant::now() + self.deadline)
     }
 
-    /// One member by `{"id": ..}` or `{"mobile": ..}`, personal fields decrypted; `null`
-    /// when there is none, whichever way the gateway says so.
-    pub fn get_member(&self, query: &Map<String, Value>) -> Result<Value> {
+    fn get_member(&self, query: &Map<String, Value>) -> Result<Value> {
         let params = member::detail_query(query)?;
         let mobile = params
             .iter()
@@ -244,8 +655,7 @@ impl Client {
         Ok(recovery::found_member(answer)?.unwrap_or(Value::Null))
     }
 
-    /// A page of members, personal fields decrypted.
-    pub fn list_members(&self, query: &Map<String, Value>) -> Result<Value> {
+    fn list_members(&self, query: &Map<String, Value>) -> Result<Value> {
         let params = member::list_query(query)?;
         self.read(
             api::MEMBER,
@@ -288,13 +698,19 @@ impl Client {
             if error.kind != ErrorKind::RateLimited {
                 retries += 1;
             }
-            self.wait_before_retry(&error, retries, deadline)?;
+            self.wait_before_retry(&error, retries, deadline, None)?;
         }
     }
 
     /// Sleeps before the next try, or gives up with `error` when the retries (`retries`
     /// counts those that are not rate-limit waits) or the deadline are spent.
-    fn wait_before_retry(&self, error: &Error, retries: u32, deadline: Instant) -> Result<()> {
+    fn wait_before_retry(
+        &self,
+        error: &Error,
+        retries: u32,
+        deadline: Instant,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<()> {
         let wait = retry::backoff(self.retry_backoff, retries.max(1), error);
         let spent = if retries > self.max_retries {
             Some(format!("max_retries {}", self.max_retries))
@@ -316,7 +732,18 @@ impl Client {
                 error.kind.as_str()
             ),
         );
-        std::thread::sleep(wait);
+        // In slices, so that a client being freed stops a background save promptly.
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(error.clone());
+            }
+            std::thread::sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(50)),
+            );
+        }
         Ok(())
     }
 

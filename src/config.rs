@@ -23,7 +23,7 @@ pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
 pub const MAX_QUERY_VALUE_CHARS: usize = 256;
 
 /// Every configuration key (the command line reads each from `JDY_<KEY>` too).
-pub const CONFIG_KEYS: [&str; 19] = [
+pub const CONFIG_KEYS: [&str; 23] = [
     "client_id",
     "client_secret",
     "app_key",
@@ -43,7 +43,14 @@ pub const CONFIG_KEYS: [&str; 19] = [
     "token_cache_path",
     "log_path",
     "log_level",
+    "outbox_path",
+    "offline",
+    "outbox_flush_interval_s",
+    "outbox_keep_days",
 ];
+
+/// Saved outbox items are kept this long for auditing, then pruned.
+pub const DEFAULT_OUTBOX_KEEP_DAYS: u64 = 30;
 
 /// How much the log says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,6 +153,15 @@ pub enum TokenCachePath {
     Off,
 }
 
+/// What `jdy_member_save` does when the gateway cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offline {
+    /// Report the failure (the default).
+    Fail,
+    /// Keep the member in the outbox and report it queued.
+    Queue,
+}
+
 /// A checked configuration.
 #[derive(Clone)]
 pub struct Config {
@@ -177,6 +193,14 @@ pub struct Config {
     pub token_cache: TokenCachePath,
     /// Where one line per request is appended, and how much is written.
     pub log: Option<(PathBuf, LogLevel)>,
+    /// The offline outbox's file.
+    pub outbox_path: Option<PathBuf>,
+    /// What a save does when the gateway cannot be reached.
+    pub offline: Offline,
+    /// How often a background thread flushes the outbox (None: only when asked).
+    pub outbox_flush_interval: Option<Duration>,
+    /// How long saved outbox items are kept.
+    pub outbox_keep: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -291,6 +315,7 @@ impl Config {
         let proxy = r.text("proxy", false);
         let ca_file = r.path("ca_file");
         let log_path = r.path("log_path");
+        let outbox_path = r.path("outbox_path");
         let log_level = r.text("log_level", false);
 
         let timeout_ms = r.millis("timeout_ms", DEFAULT_TIMEOUT_MS);
@@ -333,6 +358,55 @@ impl Config {
                 .path("token_cache_path")
                 .map_or(TokenCachePath::Off, TokenCachePath::File),
         };
+        let offline = match r.text("offline", false).as_deref() {
+            None | Some("fail") => Offline::Fail,
+            Some("queue") => Offline::Queue,
+            Some(_) => {
+                r.problems
+                    .push("`offline` must be \"fail\" (the default) or \"queue\"".into());
+                Offline::Fail
+            }
+        };
+        if offline == Offline::Queue && outbox_path.is_none() {
+            r.problems.push(
+                "`offline: \"queue\"` needs `outbox_path`, the file where queued members are kept"
+                    .into(),
+            );
+        }
+        let mut whole =
+            |key: &str, range: std::ops::RangeInclusive<u64>, expected: &str| -> Option<u64> {
+                match map.get(key) {
+                    None | Some(Value::Null) => None,
+                    Some(v) => match v.as_u64().filter(|n| range.contains(n)) {
+                        Some(n) => Some(n),
+                        None => {
+                            r.problems.push(format!("`{key}` must be {expected}"));
+                            None
+                        }
+                    },
+                }
+            };
+        let outbox_flush_interval = whole(
+            "outbox_flush_interval_s",
+            1..=86_400,
+            "a whole number of seconds from 1 to 86400",
+        )
+        .map(Duration::from_secs);
+        let outbox_keep = Duration::from_secs(
+            86_400
+                * whole(
+                    "outbox_keep_days",
+                    1..=3650,
+                    "a whole number of days from 1 to 3650",
+                )
+                .unwrap_or(DEFAULT_OUTBOX_KEEP_DAYS),
+        );
+        if outbox_path.is_none()
+            && (outbox_flush_interval.is_some() || map.contains_key("outbox_keep_days"))
+        {
+            r.problems
+                .push("`outbox_flush_interval_s` and `outbox_keep_days` need `outbox_path`".into());
+        }
         let log = match (log_path, log_level) {
             (Some(path), level) => match level.as_deref().map(LogLevel::parse) {
                 None => Some((path, LogLevel::Info)),
@@ -426,6 +500,10 @@ impl Config {
                     request_budget,
                     token_cache,
                     log,
+                    outbox_path,
+                    offline,
+                    outbox_flush_interval,
+                    outbox_keep,
                 })
             }
             _ => Err(Error::config(format!(

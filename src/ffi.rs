@@ -174,7 +174,9 @@ pub unsafe extern "C" fn jdy_client_free(client: *mut JdyClient) {
 /// `"recovered": true` after it means the answer was lost and the member was found stored
 /// as sent. Failures that certainly left nothing saved are retried (a rate limit is waited
 /// out); a save is never sent twice blindly. A failed save without `"outcome_unknown":
-/// true` certainly did not save the member.
+/// true` certainly did not save the member. With `"offline": "queue"` a member the gateway
+/// could not be reached for is kept in the outbox instead: `data` is its outbox item and
+/// `"queued": true` follows it.
 /// Returns an envelope, never NULL; release it with jdy_string_free().
 /// Blocks on the network, retries, rate-limit waits and the account's request budget
 /// included, for at most `deadline_ms` (default 60 s).
@@ -292,6 +294,143 @@ pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut
     envelope_call(|| {
         let normalised = member::validate_json(text_arg(member_json, "member")?)?;
         Ok(Value::Object(normalised))
+    })
+}
+
+/// Parses an optional JSON object argument: NULL means `{}`.
+///
+/// # Safety
+/// As for [`text_arg`].
+unsafe fn options_arg(ptr: *const c_char, what: &str) -> Result<serde_json::Map<String, Value>> {
+    if ptr.is_null() {
+        return Ok(serde_json::Map::new());
+    }
+    input::parse_object(text_arg(ptr, what)?, what)
+}
+
+/// Validates a member offline and keeps it in the client's outbox (`outbox_path`),
+/// durably (a killed process or a power cut does not lose it), to be saved later by
+/// jdy_outbox_flush() or the background flush (`outbox_flush_interval_s`).
+///
+/// On success `data` is `{"outbox_id": "ob-...", "state": "queued", "mobile": "...",
+/// "queued_at": "..."}` (and `"merged": true` when it replaced a queued member with the
+/// same mobile). A client without `outbox_path` answers kind `config`.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks only on the local disk (a commit with full sync, milliseconds; up to 10 s while
+/// another process holds the file). Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `member_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_add(
+    client: *mut JdyClient,
+    member_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
+        Ok(Envelope::ok(client.outbox_add(&member)?))
+    })
+}
+
+/// Sends what the outbox holds, oldest first, exactly once each: a member that may already
+/// have reached the gateway is looked up before it is sent again, and of several processes
+/// flushing one file only one sends each item. `options_json` is
+/// `{"max": items, "deadline_ms": n, "concurrency": 1-64}`, each optional, or NULL (all
+/// items, the client's `deadline_ms`, 4 workers).
+///
+/// On success `data` is `{"saved": n, "recovered": n, "refused": n, "failed": n, "left": n}`
+/// (refused items stay in the outbox with Kingdee's reason; failed ones stay queued). The
+/// flush stops early, leaving the rest queued, when the gateway cannot be reached.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network: no item is started after the deadline, and one under way ends
+/// within `deadline_ms`. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `options_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_flush(
+    client: *mut JdyClient,
+    options_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let options = options_arg(options_json, "flush options")?;
+        Ok(Envelope::ok(client.outbox_flush(&options)?))
+    })
+}
+
+/// The outbox at a glance: `data` is `{"queued": n, "sending": n, "saved": n, "refused": n,
+/// "discarded": n, "in_doubt": n, "oldest_queued_at": "..." or null, "last_error": {...} or
+/// null}`.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks only on the local disk. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_status(client: *mut JdyClient) -> *mut c_char {
+    client_call(client, |client| Ok(Envelope::ok(client.outbox_status()?)))
+}
+
+/// Items of the outbox, oldest first: `query_json` is `{"state": "queued" | "sending" |
+/// "saved" | "refused" | "discarded", "limit": 1-1000 (default 100), "after": "<outbox_id>"}`,
+/// each optional, or NULL.
+///
+/// On success `data` is `{"items": [{"outbox_id", "state", "member", "mobile", "attempts",
+/// "in_doubt", "queued_at", "updated_at", "saved_at", "result", "last_error"}], "count": n}`.
+/// The mobile is as the clerk typed it (normalised), never encrypted.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks only on the local disk. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_list(
+    client: *mut JdyClient,
+    query_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let query = options_arg(query_json, "query")?;
+        Ok(Envelope::ok(client.outbox_list(&query)?))
+    })
+}
+
+/// Queues refused items again: `query_json` is `{"outbox_id": "...", "member": {corrected
+/// member, optional}}` (then `data` is the item) or `{"state": "refused"}` for every refused
+/// item (then `data` is `{"requeued": n}`). A corrected member is validated offline first.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks only on the local disk. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_retry(
+    client: *mut JdyClient,
+    query_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
+        Ok(Envelope::ok(client.outbox_retry(&query)?))
+    })
+}
+
+/// Gives up on items the shop will not send: `query_json` is `{"outbox_id": "..."}` (a
+/// refused item, or a queued one never sent; `data` is the item) or `{"state": "refused"}`
+/// (`data` is `{"discarded": n}`). They stay in the outbox as `discarded`, for the record:
+/// nothing is ever deleted without being asked, except saved items older than
+/// `outbox_keep_days`.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks only on the local disk. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_outbox_discard(
+    client: *mut JdyClient,
+    query_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
+        Ok(Envelope::ok(client.outbox_discard(&query)?))
     })
 }
 

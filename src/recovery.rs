@@ -8,7 +8,7 @@
 //! be compared and are not.
 
 use crate::api;
-use crate::client::Client;
+use crate::client::Core;
 use crate::error::{Delivery, Error, ErrorKind, Result};
 use crate::fields::{self, Rule};
 use serde_json::{Map, Value};
@@ -62,7 +62,7 @@ fn same(sent: &Value, kept: &Value, rule: Rule) -> bool {
 /// None when it is not stored, or stored differently. An error only when a lookup itself
 /// failed.
 pub(crate) fn stored_as_sent(
-    client: &Client,
+    client: &Core,
     normalised: &Map<String, Value>,
     deadline: Instant,
 ) -> Result<Option<Value>> {
@@ -111,7 +111,7 @@ pub(crate) fn stored_as_sent(
 }
 
 /// The list row of the member with `id`, if the list shows it.
-fn list_row(client: &Client, id: &str, deadline: Instant) -> Result<Option<Map<String, Value>>> {
+fn list_row(client: &Core, id: &str, deadline: Instant) -> Result<Option<Map<String, Value>>> {
     if id.is_empty() {
         return Ok(None);
     }

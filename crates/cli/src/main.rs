@@ -2,6 +2,7 @@
 //! run the local sandbox gateway.
 
 mod import;
+mod outbox;
 mod output;
 
 mod records;
@@ -96,6 +97,11 @@ enum Command {
         after_help = "Example:\n  jdy-member --sandbox import examples/members.csv\n  jdy-member import members.csv --concurrency 8 --rate 20 --resume"
     )]
     Import(import::ImportArgs),
+    /// The offline outbox (`outbox_path`): add, status, list, flush, retry, discard.
+    #[command(
+        after_help = "Examples:\n  jdy-member outbox add member.json\n  jdy-member outbox status\n  jdy-member outbox flush\n  jdy-member outbox list --state refused\n  jdy-member outbox retry --id ob-... --member fixed.json"
+    )]
+    Outbox(outbox::OutboxArgs),
     /// Run the sandbox gateway in the foreground and print the configuration to use it.
     #[command(
         after_help = "Example:\n  jdy-member sandbox --port 8790\n  jdy-member sandbox --tls valid --behaviour '{\"duplicate_mobile\": \"update\", \"account_budget\": null}'"
@@ -234,11 +240,16 @@ fn env_value(key: &str, name: &str, text: &str) -> Result<Value, Error> {
         "off" | "none" | "null"
     );
     match key {
-        _ if key.ends_with("_ms") || key == "max_retries" => text
-            .trim()
-            .parse::<u64>()
-            .map(Value::from)
-            .map_err(|_| Error::config(format!("{name} must be a whole number"))),
+        _ if key.ends_with("_ms")
+            || key.ends_with("_s")
+            || key.ends_with("_days")
+            || key == "max_retries" =>
+        {
+            text.trim()
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| Error::config(format!("{name} must be a whole number")))
+        }
         "request_budget" if off => Ok(Value::Null),
         "request_budget" => serde_json::from_str(text).map_err(|_| {
             Error::config(format!(
@@ -289,6 +300,7 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
             all,
         } => list(&session, name, *page, *page_size, *all, out),
         Command::Import(args) => import::run(&session, args, out),
+        Command::Outbox(args) => outbox::run(&session, args, out),
         // Both need no client and returned above.
         Command::Validate { .. } | Command::Sandbox(_) => Ok(Exit::Ok),
     };
@@ -320,7 +332,7 @@ fn get(
     Ok(Exit::Ok)
 }
 
-fn read_input(file: &str) -> Result<String, Error> {
+pub(crate) fn read_input(file: &str) -> Result<String, Error> {
     let mut text = String::new();
     let read = if file == "-" {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
