@@ -111,6 +111,7 @@ fn answer(c: &mut Criterion) {
         let saved = Saved {
             data: answer.clone(),
             recovered: false,
+            queued: false,
         };
         b.iter(|| batch::saved_envelope(black_box(&saved)).to_text())
     });

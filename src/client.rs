@@ -8,12 +8,12 @@ use crate::breaker::{self, Breaker};
 use crate::budget::Budget;
 use crate::codes::GatewayCode;
 use crate::config::{Config, LogLevel, Offline};
-use crate::error::{Delivery, Error, ErrorKind, FieldError, Result};
+use crate::error::{Delivery, Error, ErrorKind, Result};
 use crate::flush::{self, Background, FlushOptions, FlushSummary};
-use crate::input;
 use crate::log::{mask_mobile, Logger};
 use crate::member;
-use crate::outbox::{self, Outbox, State};
+use crate::outbox::Outbox;
+use crate::outbox_requests::{self, Target};
 use crate::pacer::Pacer;
 use crate::privacy;
 use crate::recovery;
@@ -228,7 +228,7 @@ impl Client {
                 error.kind.as_str()
             ),
         );
-        let mut data = outbox_answer(&item);
+        let mut data = outbox_requests::answer(&item);
         data["reason"] = error.to_json();
         Ok(Saved {
             data,
@@ -266,7 +266,7 @@ impl Client {
     pub fn outbox_add(&self, member: &Map<String, Value>) -> Result<Value> {
         let normalised = member::validate(member)?;
         let (item, merged) = self.outbox()?.add(&normalised, false)?;
-        let mut data = outbox_answer(&item);
+        let mut data = outbox_requests::answer(&item);
         if merged {
             data["merged"] = Value::Bool(true);
         }
@@ -291,7 +291,7 @@ impl Client {
 
     /// Items, oldest first: `{"state", "limit", "after"}`, each optional.
     pub fn outbox_list(&self, query: &Map<String, Value>) -> Result<Value> {
-        let (state, limit, after) = outbox_query(query, true)?;
+        let (state, limit, after) = outbox_requests::list_query(query)?;
         let items = self.outbox()?.list(state, limit, after.as_deref())?;
         Ok(json!({"items": items, "count": items.len()}))
     }
@@ -299,16 +299,15 @@ impl Client {
     /// Queues refused items again: `{"outbox_id": .., "member": {corrected member}}` or
     /// `{"state": "refused"}`.
     pub fn outbox_retry(&self, query: &Map<String, Value>) -> Result<Value> {
-        let (id, member, state) = outbox_target(query, true)?;
-        let member = match member {
-            Some(member) => Some(member::validate(&member)?),
+        let target = Target::parse(query, true)?;
+        let member = match &target.member {
+            Some(member) => Some(member::validate(member)?),
             None => None,
         };
         let outbox = self.outbox()?;
-        let requeued = outbox.requeue(id.as_deref(), member.as_ref(), state)?;
-        target_result(
+        let requeued = outbox.requeue(target.id.as_deref(), member.as_ref(), target.state)?;
+        target.answer(
             outbox,
-            id.as_deref(),
             requeued,
             "requeued",
             "only a refused or discarded item can be queued again",
@@ -318,179 +317,15 @@ impl Client {
     /// Gives up on refused (or queued) items: `{"outbox_id": ..}` or `{"state": "refused"}`.
     /// They are kept as `discarded`, never deleted.
     pub fn outbox_discard(&self, query: &Map<String, Value>) -> Result<Value> {
-        let (id, _, state) = outbox_target(query, false)?;
+        let target = Target::parse(query, false)?;
         let outbox = self.outbox()?;
-        let discarded = outbox.discard(id.as_deref(), state)?;
-        target_result(
+        let discarded = outbox.discard(target.id.as_deref(), target.state)?;
+        target.answer(
             outbox,
-            id.as_deref(),
             discarded,
             "discarded",
             "only a refused item, or a queued one that was never sent, can be discarded",
         )
-    }
-}
-
-/// An outbox item as an answer: what a till needs to show and to find it again.
-fn outbox_answer(item: &outbox::Item) -> Value {
-    json!({
-        "outbox_id": item.outbox_id,
-        "state": item.state,
-        "mobile": item.mobile,
-        "queued_at": item.queued_at,
-    })
-}
-
-/// `{"state", "limit", "after"}` of a list.
-fn outbox_query(
-    query: &Map<String, Value>,
-    listing: bool,
-) -> Result<(Option<State>, u32, Option<String>)> {
-    const KEYS: [&str; 3] = ["state", "limit", "after"];
-    let mut problems = Vec::new();
-    for key in query.keys() {
-        if !KEYS.contains(&key.as_str()) || !listing {
-            problems.push(FieldError::new(
-                key.as_str(),
-                input::unknown_key_message(key, &KEYS),
-            ));
-        }
-    }
-    let state = match query.get("state") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match State::parse(s) {
-            Some(state) => Some(state),
-            None => {
-                problems.push(FieldError::new(
-                    "state",
-                    "must be queued, sending, saved, refused or discarded",
-                ));
-                None
-            }
-        },
-        Some(_) => {
-            problems.push(FieldError::new(
-                "state",
-                "must be a string: queued, sending, saved, refused or discarded",
-            ));
-            None
-        }
-    };
-    let limit = match query.get("limit") {
-        None | Some(Value::Null) => 100,
-        Some(v) => match v
-            .as_u64()
-            .filter(|n| (1..=u64::from(outbox::MAX_LIST)).contains(n))
-        {
-            Some(n) => n as u32,
-            None => {
-                problems.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", outbox::MAX_LIST),
-                ));
-                100
-            }
-        },
-    };
-    let after = match query.get("after") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.len() <= 64 => Some(s.clone()),
-        Some(_) => {
-            problems.push(FieldError::new(
-                "after",
-                "must be an outbox_id from an earlier list",
-            ));
-            None
-        }
-    };
-    if problems.is_empty() {
-        Ok((state, limit, after))
-    } else {
-        Err(Error::validation("query", problems))
-    }
-}
-
-/// `{"outbox_id": .., ["member": ..]}` or `{"state": "refused"}`.
-fn outbox_target(
-    query: &Map<String, Value>,
-    with_member: bool,
-) -> Result<(Option<String>, Option<Map<String, Value>>, State)> {
-    let keys: &[&str] = if with_member {
-        &["outbox_id", "member", "state"]
-    } else {
-        &["outbox_id", "state"]
-    };
-    let mut problems = Vec::new();
-    for key in query.keys() {
-        if !keys.contains(&key.as_str()) {
-            problems.push(FieldError::new(
-                key.as_str(),
-                input::unknown_key_message(key, keys),
-            ));
-        }
-    }
-    let id = match query.get("outbox_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
-        Some(_) => {
-            problems.push(FieldError::new(
-                "outbox_id",
-                "must be the outbox_id of an item",
-            ));
-            None
-        }
-    };
-    let member = match query.get("member") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(m)) if id.is_some() => Some(m.clone()),
-        Some(_) => {
-            problems.push(FieldError::new(
-                "member",
-                "must be a member object, and goes with `outbox_id`",
-            ));
-            None
-        }
-    };
-    let state = match (query.get("state"), &id) {
-        (None | Some(Value::Null), Some(_)) => State::Refused,
-        (Some(Value::String(s)), None) if s == "refused" => State::Refused,
-        (Some(Value::String(s)), None) if s == "discarded" && with_member => State::Discarded,
-        _ => {
-            problems.push(FieldError::new(
-                "state",
-                "give either `outbox_id`, or `state`: \"refused\" for every refused item",
-            ));
-            State::Refused
-        }
-    };
-    if problems.is_empty() {
-        Ok((id, member, state))
-    } else {
-        Err(Error::validation("query", problems))
-    }
-}
-
-/// The answer of retry and discard: the item when one was named, else the count.
-fn target_result(
-    outbox: &Outbox,
-    id: Option<&str>,
-    changed: usize,
-    what: &str,
-    refusal: &str,
-) -> Result<Value> {
-    match id {
-        None => Ok(json!({ what: changed })),
-        Some(id) => match outbox.get(id)? {
-            None => Err(Error::validation(
-                "query",
-                vec![FieldError::new("outbox_id", "names no item of this outbox")],
-            )),
-            Some(_) if changed == 0 => Err(Error::validation(
-                "query",
-                vec![FieldError::new("outbox_id", refusal)],
-            )),
-            Some(item) => serde_json::to_value(item).map_err(|e| Error::internal(e.to_string())),
-        },
     }
 }
 
@@ -500,8 +335,8 @@ impl Core {
             Some((path, level)) => Some(Arc::new(Logger::open(path, *level)?)),
             None => None,
         };
-        let transport = Transport::new(&config, logger)?;
-        let cache_file = token::cache_file(&config).unwrap_or_else(|why| {
+        let transport = Transport::new(config, logger)?;
+        let cache_file = token::cache_file(config).unwrap_or_else(|why| {
             // Working without the shared cache beats not working.
             transport.log(LogLevel::Warn, &why);
             None

@@ -28,6 +28,7 @@ mod client;
 mod flush;
 mod log;
 mod outbox;
+mod outbox_requests;
 mod pacer;
 mod panic;
 mod recovery;

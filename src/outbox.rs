@@ -106,6 +106,9 @@ pub(crate) struct Status {
 /// An item claimed for sending.
 pub(crate) struct Claimed {
     pub seq: i64,
+    /// This claim's own mark in `claimed_by`: a claim that ran out and was taken over is
+    /// void, even within the process.
+    token: String,
     pub outbox_id: String,
     pub member: Map<String, Value>,
     pub in_doubt: bool,
@@ -333,9 +336,10 @@ impl Outbox {
             tx.commit().map_err(|e| storage(path, e))?;
             return Ok(None);
         };
+        let token = format!("{}-{:08x}", self.owner, fastrand::u32(..));
         tx.execute(
             "UPDATE items SET state = 'sending', claimed_by = ?1, claimed_until = ?2, attempts = attempts + 1, updated_at = ?3 WHERE seq = ?4 AND state = 'queued'",
-            params![self.owner, until, now, seq],
+            params![token, until, now, seq],
         )
         .map_err(|e| storage(path, e))?;
         tx.commit().map_err(|e| storage(path, e))?;
@@ -345,6 +349,7 @@ impl Outbox {
         };
         Ok(Some(Claimed {
             seq,
+            token,
             outbox_id,
             member,
             in_doubt,
@@ -357,7 +362,7 @@ impl Outbox {
         self.finish(
             claimed,
             "UPDATE items SET state = 'saved', in_doubt = 0, saved_at = ?1, updated_at = ?1, result = ?2, last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE seq = ?3 AND claimed_by = ?4",
-            params![now, answer.to_string(), claimed.seq, self.owner],
+            params![now, answer.to_string(), claimed.seq, claimed.token],
         )
     }
 
@@ -367,7 +372,7 @@ impl Outbox {
         self.finish(
             claimed,
             "UPDATE items SET state = 'refused', in_doubt = 0, updated_at = ?1, last_error = ?2, claimed_by = NULL, claimed_until = NULL WHERE seq = ?3 AND claimed_by = ?4",
-            params![now, error.to_json().to_string(), claimed.seq, self.owner],
+            params![now, error.to_json().to_string(), claimed.seq, claimed.token],
         )
     }
 
@@ -384,7 +389,7 @@ impl Outbox {
         self.finish(
             claimed,
             "UPDATE items SET state = 'queued', in_doubt = ?1, updated_at = ?2, next_try_at = ?3, last_error = ?4, claimed_by = NULL, claimed_until = NULL WHERE seq = ?5 AND claimed_by = ?6",
-            params![in_doubt, now, now + wait.as_millis() as i64, error.to_json().to_string(), claimed.seq, self.owner],
+            params![in_doubt, now, now + wait.as_millis() as i64, error.to_json().to_string(), claimed.seq, claimed.token],
         )
     }
 
@@ -702,7 +707,9 @@ mod tests {
         let dir = folder("foreign");
         let text = dir.join("notes.db");
         std::fs::write(&text, "not a database at all, but somebody's notes").unwrap();
-        let e = Outbox::open(&text).unwrap_err();
+        let Err(e) = Outbox::open(&text) else {
+            panic!("a text file was taken for an outbox")
+        };
         assert_eq!(e.kind, crate::ErrorKind::Config);
         assert!(
             e.message.contains("not a jdy-member outbox"),
@@ -719,7 +726,9 @@ mod tests {
             .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
             .unwrap();
         let before = std::fs::read(&other).unwrap();
-        let e = Outbox::open(&other).unwrap_err();
+        let Err(e) = Outbox::open(&other) else {
+            panic!("a foreign database was taken for an outbox")
+        };
         assert!(
             e.message.contains("not a jdy-member outbox"),
             "{}",
