@@ -162,7 +162,10 @@ char *jdy_member_list(JdyClient *client, const char *query_json);
 
 /**
  * Validates and normalises a member offline: `data` is the member exactly as it would be
- * sent, or the error (kind `validation`) lists every invalid field.
+ * sent, or the error (kind `validation`) lists every invalid field. References given by
+ * name or number (`shop`, `sale_shop`, `level`, `customer`, `label`; a value of digits
+ * only is an id) are kept as given and listed after `data` as
+ * `,"references":[{"field","kind","value"}]`: a save resolves them to ids.
  *
  * Returns an envelope, never NULL; release it with jdy_string_free().
  * Needs no client, makes no network call, does not block. Thread-safe.
@@ -261,6 +264,41 @@ char *jdy_outbox_retry(JdyClient *client, const char *query_json);
  * `client` is NULL or a live client; `query_json` is NULL or a NUL-terminated string.
  */
 char *jdy_outbox_discard(JdyClient *client, const char *query_json);
+
+/**
+ * Calls any other JDY endpoint through this client's signing, token, request budget,
+ * retries and decryption: `request_json` is `{"method": "GET" | "POST", "path":
+ * "/jdy/v2/...", "query": {...}, "body": {...}, "idempotent": false}`.
+ *
+ * On success `data` is Kingdee's `data` as received, personal fields decrypted. A GET is
+ * retried like a read; a POST only when it certainly did not reach Kingdee, or when the
+ * request says `"idempotent": true` (calls carrying Kingdee's `src_bill_id`): otherwise
+ * an ambiguous failure is reported with `"outcome_unknown": true`. Paths must be JDY
+ * business APIs (`/jdy/...`, no host, no `..`).
+ * Returns an envelope, never NULL; release it with jdy_string_free().
+ * Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client; `request_json` is NULL or a NUL-terminated string.
+ */
+char *jdy_call(JdyClient *client, const char *request_json);
+
+/**
+ * Checks what can go wrong on a till, one by one: the configuration, DNS, the gateway
+ * and TLS, the clock against the gateway's (skew in seconds), the authorization rows
+ * (which account is used), the token, permission for every API the library uses (a
+ * harmless read of each; a missing one is named), the request budget.
+ *
+ * On success `data` is `{"checks": [{"name", "verdict": "ok" | "warn" | "fail" |
+ * "skipped", "detail", "advice"}], "failed": n, "warnings": n}`; the call itself fails
+ * only for a bad argument.
+ * Returns an envelope, never NULL; release it with jdy_string_free().
+ * Blocks on the network for a few requests, each within `deadline_ms`. Thread-safe.
+ *
+ * # Safety
+ * `client` is NULL or a live client.
+ */
+char *jdy_doctor(JdyClient *client);
 
 /**
  * Releases a string returned by this library. NULL is ignored.

@@ -14,6 +14,7 @@ use crate::input::{self, MAX_INPUT_BYTES};
 use crate::member;
 use crate::pacer::Pacer;
 use crate::panic;
+use crate::references;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -200,10 +201,23 @@ pub fn save_all(
     options: &BatchOptions,
     observer: &dyn Observer,
 ) -> Vec<Result<Saved>> {
+    // Offline checks, then references by name or number resolved before anything is sent,
+    // so that a misspelt store is refused up front (a member whose lists cannot be read
+    // now goes on as it is: its save resolves it, or fails, or is queued).
     let checked: Vec<Result<Map<String, Value>>> = members
         .iter()
         .enumerate()
-        .map(|(index, value)| check(index, value))
+        .map(|(index, value)| {
+            let normalised = check(index, value)?;
+            if references::unresolved(&normalised).is_empty() {
+                return Ok(normalised);
+            }
+            match client.resolve_references(&normalised) {
+                Ok(resolved) => Ok(resolved),
+                Err(e) if e.kind == ErrorKind::Validation => Err(e),
+                Err(_) => Ok(normalised),
+            }
+        })
         .collect();
     let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
     let duplicates = earlier_same_mobile(&valid);
@@ -331,6 +345,7 @@ pub fn saved_envelope(saved: &Saved) -> Envelope {
         data: saved.data.clone(),
         recovered: saved.recovered,
         queued: saved.queued,
+        references: Vec::new(),
     }
 }
 

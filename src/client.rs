@@ -6,6 +6,7 @@
 use crate::api;
 use crate::breaker::{self, Breaker};
 use crate::budget::Budget;
+use crate::call::CallRequest;
 use crate::codes::GatewayCode;
 use crate::config::{Config, LogLevel, Offline};
 use crate::error::{Delivery, Error, ErrorKind, Result};
@@ -17,6 +18,7 @@ use crate::outbox_requests::{self, Target};
 use crate::pacer::Pacer;
 use crate::privacy;
 use crate::recovery;
+use crate::references::{self, MasterData};
 use crate::retry::{self, Op, Verdict};
 use crate::token::{self, TokenCache};
 use crate::transport::{AppRoute, Call, Method, Transport};
@@ -62,9 +64,13 @@ const UNREACHABLE_HOLD: Duration = Duration::from_secs(5);
 
 /// What the threads of a client share (the background flusher too).
 pub(crate) struct Core {
-    transport: Transport,
-    tokens: Arc<TokenCache>,
-    budget: Option<Arc<Budget>>,
+    pub(crate) transport: Transport,
+    pub(crate) tokens: Arc<TokenCache>,
+    pub(crate) budget: Option<Arc<Budget>>,
+    /// Stores, levels, customers and labels, for references by name or number.
+    pub(crate) master: MasterData,
+    /// The configuration the client was made with (the doctor reports it).
+    pub(crate) config: Config,
     client_secret: String,
     max_retries: u32,
     deadline: Duration,
@@ -147,6 +153,14 @@ impl Client {
     /// The configured request budget (requests, window), when there is one.
     pub fn request_budget(&self) -> Option<crate::config::RequestBudget> {
         self.core.budget.as_ref().map(|b| b.configured())
+    }
+
+    /// Checks what can go wrong on a till, one by one, each with a verdict and what to do:
+    /// the configuration, DNS, the gateway and TLS, the clock, the authorization, the
+    /// token, permission for every API the library uses, the request budget. Makes a few
+    /// harmless reads.
+    pub fn doctor(&self) -> Vec<crate::doctor::Check> {
+        crate::doctor::run(&self.core, self.outbox.as_deref())
     }
 
     /// Validates `member` offline, then saves it (or, with `offline: "queue"`, keeps it in
@@ -254,6 +268,22 @@ impl Client {
         self.core.list_members(query)
     }
 
+    /// Any other JDY endpoint through the same signed client: `{"method", "path", "query",
+    /// "body", "idempotent"}` (see `jdy_call`); `data` as received, personal fields
+    /// decrypted.
+    pub fn call(&self, request: &Map<String, Value>) -> Result<Value> {
+        self.core.call(&CallRequest::from_map(request)?)
+    }
+
+    /// The member with its references given by name or number (`shop`, `sale_shop`,
+    /// `level`, `customer`, `label`) replaced by ids, read from the account's master data;
+    /// every one that cannot be resolved is named in one `validation` error.
+    pub fn resolve_references(&self, member: &Map<String, Value>) -> Result<Map<String, Value>> {
+        let mut resolved = member.clone();
+        self.core.master.resolve(&self.core, &mut resolved)?;
+        Ok(resolved)
+    }
+
     fn outbox(&self) -> Result<&Outbox> {
         self.outbox.as_deref().ok_or_else(|| {
             Error::config("this client has no outbox; set `outbox_path` in its configuration (a file only this user can write to)")
@@ -352,6 +382,8 @@ impl Core {
         Ok(Core {
             tokens: TokenCache::shared(config, cache_file),
             budget,
+            master: MasterData::new(config.master_data_ttl),
+            config: config.clone(),
             client_secret: config.client_secret.clone(),
             max_retries: config.max_retries,
             deadline: config.deadline,
@@ -375,6 +407,17 @@ impl Core {
         normalised: &Map<String, Value>,
         options: SendOptions<'_>,
     ) -> Result<Saved> {
+        // References given by name or number become ids first (a store named in a shop's
+        // spreadsheet, a member kept in the outbox before the lists could be read).
+        let resolved;
+        let normalised = if references::unresolved(normalised).is_empty() {
+            normalised
+        } else {
+            let mut member = normalised.clone();
+            self.master.resolve(self, &mut member)?;
+            resolved = member;
+            &resolved
+        };
         let body = serde_json::to_string(normalised)
             .map_err(|e| Error::internal(format!("a member could not be serialised: {e}")))?;
         let request = Request {
@@ -499,6 +542,51 @@ impl Core {
             None,
             Instant::now() + self.deadline,
         )
+    }
+
+    /// A generic signed call (see `call`): a GET as a read, a POST retried only when it
+    /// certainly did not reach Kingdee, or when it is idempotent.
+    pub(crate) fn call(&self, call: &CallRequest) -> Result<Value> {
+        let deadline = Instant::now() + self.deadline;
+        if call.method == Method::Get {
+            return self.read(&call.path, &call.params, &call.path, None, deadline);
+        }
+        let request = Request {
+            method: Method::Post,
+            path: &call.path,
+            params: &call.params,
+            body: call.body.as_deref(),
+            what: &call.path,
+            mobile: None,
+        };
+        let mut retries = 0;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let error = match self.attempt(&request, None, attempts, deadline) {
+                Ok(data) => return Ok(data),
+                Err(error) => error,
+            };
+            match retry::verdict(Op::Save, &error) {
+                Verdict::Final => return Err(error),
+                Verdict::Retry => {}
+                Verdict::Ambiguous if call.idempotent => {}
+                Verdict::Ambiguous => {
+                    let mut error = error;
+                    error.message = format!(
+                        "{}; the call may or may not have been applied, and it was not sent again because a POST is not idempotent: check in Kingdee, or mark calls that carry a src_bill_id \"idempotent\": true",
+                        error.message
+                    );
+                    error.outcome_unknown = true;
+                    error.retryable = false;
+                    return Err(error);
+                }
+            }
+            if error.kind != ErrorKind::RateLimited {
+                retries += 1;
+            }
+            self.wait_before_retry(&error, retries, deadline, None)?;
+        }
     }
 
     /// A read, retried on any transient failure until `deadline`; personal fields of the

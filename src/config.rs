@@ -23,7 +23,7 @@ pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
 pub const MAX_QUERY_VALUE_CHARS: usize = 256;
 
 /// Every configuration key (the command line reads each from `JDY_<KEY>` too).
-pub const CONFIG_KEYS: [&str; 23] = [
+pub const CONFIG_KEYS: [&str; 24] = [
     "client_id",
     "client_secret",
     "app_key",
@@ -47,7 +47,11 @@ pub const CONFIG_KEYS: [&str; 23] = [
     "offline",
     "outbox_flush_interval_s",
     "outbox_keep_days",
+    "master_data_ttl_s",
 ];
+
+/// Stores, levels, customers and labels are fetched again after this long.
+pub const DEFAULT_MASTER_DATA_TTL_S: u64 = 600;
 
 /// Saved outbox items are kept this long for auditing, then pruned.
 pub const DEFAULT_OUTBOX_KEEP_DAYS: u64 = 30;
@@ -201,6 +205,8 @@ pub struct Config {
     pub outbox_flush_interval: Option<Duration>,
     /// How long saved outbox items are kept.
     pub outbox_keep: Duration,
+    /// How long the master data (stores, levels, customers, labels) is trusted.
+    pub master_data_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -401,6 +407,14 @@ impl Config {
                 )
                 .unwrap_or(DEFAULT_OUTBOX_KEEP_DAYS),
         );
+        let master_data_ttl = Duration::from_secs(
+            whole(
+                "master_data_ttl_s",
+                1..=86_400,
+                "a whole number of seconds from 1 to 86400",
+            )
+            .unwrap_or(DEFAULT_MASTER_DATA_TTL_S),
+        );
         if outbox_path.is_none()
             && (outbox_flush_interval.is_some() || map.contains_key("outbox_keep_days"))
         {
@@ -504,6 +518,7 @@ impl Config {
                     offline,
                     outbox_flush_interval,
                     outbox_keep,
+                    master_data_ttl,
                 })
             }
             _ => Err(Error::config(format!(

@@ -7,6 +7,7 @@
 //! {"ok":true,"data":...}                       success
 //! {"ok":true,"data":...,"recovered":true}      a save whose answer was lost, found stored
 //! {"ok":true,"data":...,"queued":true}         a save kept in the outbox (`offline: "queue"`)
+//! {"ok":true,"data":...,"references":[...]}    validation: references a save will resolve
 //! {"ok":false,"error":{"kind":...,...}}        failure
 //! ```
 
@@ -30,6 +31,9 @@ pub enum Envelope<T = Value> {
         recovered: bool,
         /// The member was queued in the outbox instead of sent.
         queued: bool,
+        /// For validation: the references given by name or number that a save resolves
+        /// (`{"field", "kind", "value"}`).
+        references: Vec<Value>,
     },
     /// Failure.
     Err(Error),
@@ -43,6 +47,8 @@ struct Success<'a, T> {
     recovered: bool,
     #[serde(skip_serializing_if = "is_false")]
     queued: bool,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    references: &'a [Value],
 }
 
 #[derive(Serialize)]
@@ -62,11 +68,13 @@ impl<T: Serialize> Serialize for Envelope<T> {
                 data,
                 recovered,
                 queued,
+                references,
             } => Success {
                 ok: true,
                 data,
                 recovered: *recovered,
                 queued: *queued,
+                references,
             }
             .serialize(serializer),
             Envelope::Err(error) => Failure { ok: false, error }.serialize(serializer),
@@ -81,6 +89,7 @@ impl<T> Envelope<T> {
             data,
             recovered: false,
             queued: false,
+            references: Vec::new(),
         }
     }
 
@@ -136,6 +145,7 @@ mod tests {
             data: 1,
             recovered: true,
             queued: false,
+            references: Vec::new(),
         }
         .to_text();
         assert_eq!(recovered, r#"{"ok":true,"data":1,"recovered":true}"#);

@@ -30,9 +30,12 @@ fn to_c(text: String) -> *mut c_char {
     }
 }
 
-/// Runs an offline call whose success is `data`.
-fn envelope_call<T: Serialize>(f: impl FnOnce() -> Result<T>) -> *mut c_char {
-    to_c(Envelope::from_result(guard(f)).to_text())
+/// Runs a call that needs no client; `f` returns the whole envelope.
+fn offline_call<T: Serialize>(f: impl FnOnce() -> Result<Envelope<T>>) -> *mut c_char {
+    match guard(f) {
+        Ok(envelope) => to_c(envelope.to_text()),
+        Err(error) => to_c(envelope::err(&error)),
+    }
 }
 
 /// Runs a call on a client; `f` returns the whole envelope. A caught panic is written to
@@ -282,7 +285,10 @@ pub unsafe extern "C" fn jdy_member_list(
 }
 
 /// Validates and normalises a member offline: `data` is the member exactly as it would be
-/// sent, or the error (kind `validation`) lists every invalid field.
+/// sent, or the error (kind `validation`) lists every invalid field. References given by
+/// name or number (`shop`, `sale_shop`, `level`, `customer`, `label`; a value of digits
+/// only is an id) are kept as given and listed after `data` as
+/// `,"references":[{"field","kind","value"}]`: a save resolves them to ids.
 ///
 /// Returns an envelope, never NULL; release it with jdy_string_free().
 /// Needs no client, makes no network call, does not block. Thread-safe.
@@ -291,9 +297,9 @@ pub unsafe extern "C" fn jdy_member_list(
 /// `member_json` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut c_char {
-    envelope_call(|| {
+    offline_call(|| {
         let normalised = member::validate_json(text_arg(member_json, "member")?)?;
-        Ok(Value::Object(normalised))
+        Ok(member::validated_envelope(normalised))
     })
 }
 
@@ -431,6 +437,59 @@ pub unsafe extern "C" fn jdy_outbox_discard(
     client_call(client, |client| {
         let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
         Ok(Envelope::ok(client.outbox_discard(&query)?))
+    })
+}
+
+/// Calls any other JDY endpoint through this client's signing, token, request budget,
+/// retries and decryption: `request_json` is `{"method": "GET" | "POST", "path":
+/// "/jdy/v2/...", "query": {...}, "body": {...}, "idempotent": false}`.
+///
+/// On success `data` is Kingdee's `data` as received, personal fields decrypted. A GET is
+/// retried like a read; a POST only when it certainly did not reach Kingdee, or when the
+/// request says `"idempotent": true` (calls carrying Kingdee's `src_bill_id`): otherwise
+/// an ambiguous failure is reported with `"outcome_unknown": true`. Paths must be JDY
+/// business APIs (`/jdy/...`, no host, no `..`).
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network, retries included, for at most `deadline_ms`. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client; `request_json` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_call(
+    client: *mut JdyClient,
+    request_json: *const c_char,
+) -> *mut c_char {
+    client_call(client, |client| {
+        let request = input::parse_object(text_arg(request_json, "request")?, "request")?;
+        Ok(Envelope::ok(client.call(&request)?))
+    })
+}
+
+/// Checks what can go wrong on a till, one by one: the configuration, DNS, the gateway
+/// and TLS, the clock against the gateway's (skew in seconds), the authorization rows
+/// (which account is used), the token, permission for every API the library uses (a
+/// harmless read of each; a missing one is named), the request budget.
+///
+/// On success `data` is `{"checks": [{"name", "verdict": "ok" | "warn" | "fail" |
+/// "skipped", "detail", "advice"}], "failed": n, "warnings": n}`; the call itself fails
+/// only for a bad argument.
+/// Returns an envelope, never NULL; release it with jdy_string_free().
+/// Blocks on the network for a few requests, each within `deadline_ms`. Thread-safe.
+///
+/// # Safety
+/// `client` is NULL or a live client.
+#[no_mangle]
+pub unsafe extern "C" fn jdy_doctor(client: *mut JdyClient) -> *mut c_char {
+    client_call(client, |client| {
+        let checks = client.doctor();
+        let count = |v: crate::doctor::Verdict| checks.iter().filter(|c| c.verdict == v).count();
+        let (failed, warnings) = (
+            count(crate::doctor::Verdict::Fail),
+            count(crate::doctor::Verdict::Warn),
+        );
+        Ok(Envelope::ok(
+            serde_json::json!({"checks": checks, "failed": failed, "warnings": warnings}),
+        ))
     })
 }
 

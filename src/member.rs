@@ -117,6 +117,21 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
     }
 }
 
+/// The envelope of an offline validation: the member as it would be sent, and the
+/// references a save resolves.
+pub(crate) fn validated_envelope(normalised: Map<String, Value>) -> crate::envelope::Envelope {
+    let references = crate::references::unresolved(&normalised)
+        .into_iter()
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect();
+    crate::envelope::Envelope::Ok {
+        data: Value::Object(normalised),
+        recovered: false,
+        queued: false,
+        references,
+    }
+}
+
 /// Parses `json` as a member object (1 MiB limit, see `input::parse_object`) and validates it.
 pub fn validate_json(json: &str) -> Result<Map<String, Value>, Error> {
     let member = parse_object(json, "member")?;

@@ -28,10 +28,21 @@ const MAX_SAFETY_MARGIN: Duration = Duration::from_secs(300);
 /// When the answer gives no usable expiry, trust a token for this long.
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// Where a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// Fetched from the token endpoint by this process.
+    Fetched,
+    /// Read from the shared cache file, fetched by another process (or an earlier run).
+    File,
+}
+
 /// A cached app-token, valid together with the app credentials it was issued under.
 pub(crate) struct Token {
     value: String,
     refresh_at: Instant,
+    /// Where it came from.
+    pub origin: Origin,
     /// The app credentials (and routing domain) it was issued under.
     pub app: Arc<AppCredentials>,
 }
@@ -40,6 +51,11 @@ impl Token {
     /// The `app-token` header value (a secret: never logged or put in a message).
     pub fn value(&self) -> &str {
         &self.value
+    }
+
+    /// How long until it is replaced.
+    pub fn refresh_in(&self) -> Duration {
+        self.refresh_at.saturating_duration_since(Instant::now())
     }
 }
 
@@ -266,6 +282,7 @@ impl TokenCache {
                 return Ok(Token {
                     value: shared.value,
                     refresh_at: at,
+                    origin: Origin::File,
                     app: app.clone(),
                 });
             }
@@ -348,6 +365,28 @@ impl TokenCache {
         self.write().app = Some(app.clone());
         Ok(app)
     }
+}
+
+/// One authorized account as the authorization answer lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthorizedAccount {
+    /// `accountId`.
+    pub account_id: String,
+    /// `accountName`.
+    pub account_name: String,
+    /// Whether its `status` is 1 (valid).
+    pub valid: bool,
+}
+
+/// The accounts of an authorization answer's rows.
+pub(crate) fn authorized_accounts(rows: &[Value]) -> Vec<AuthorizedAccount> {
+    rows.iter()
+        .map(|row| AuthorizedAccount {
+            account_id: text_of(row, "accountId").unwrap_or_default(),
+            account_name: text_of(row, "accountName").unwrap_or_default(),
+            valid: row_is_valid(row),
+        })
+        .collect()
 }
 
 /// A string or number field of a row, as text.
@@ -510,6 +549,7 @@ fn fetch(
         Token {
             value,
             refresh_at: refresh_at(transport, expires_ms),
+            origin: Origin::Fetched,
             app: app.clone(),
         },
         expires_ms,

@@ -164,6 +164,11 @@ impl Transport {
         (system_now_ms() + self.clock_offset_ms.load(Ordering::Relaxed)).max(0) as u64
     }
 
+    /// The gateway's clock minus this machine's, as learned from `Date` headers (ms).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
     /// Writes a line to the client's log, if it has one.
     pub fn log(&self, level: LogLevel, text: &str) {
         if let Some(logger) = &self.logger {

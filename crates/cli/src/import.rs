@@ -300,12 +300,14 @@ impl Observer for ImportObserver<'_> {
                     if let Err(e) = written {
                         *self.io_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                     }
-                    if !self.out.json && !self.progress.plain {
-                        self.progress.bar.println(format!(
-                            "{}: {}",
-                            pending.record.location(self.format),
-                            describe(error)
-                        ));
+                    let location = pending.record.location(self.format);
+                    if self.out.json {
+                    } else if self.progress.plain {
+                        self.out.record_error(&location, error);
+                    } else {
+                        self.progress
+                            .bar
+                            .println(format!("{location}: {}", describe(error)));
                     }
                 }
             }

@@ -102,6 +102,27 @@ enum Command {
         after_help = "Examples:\n  jdy-member outbox add member.json\n  jdy-member outbox status\n  jdy-member outbox flush\n  jdy-member outbox list --state refused\n  jdy-member outbox retry --id ob-... --member fixed.json"
     )]
     Outbox(outbox::OutboxArgs),
+    /// Check the configuration, network, TLS, clock, authorization, token and permissions.
+    #[command(after_help = "Example:\n  jdy-member doctor\n  jdy-member --json doctor")]
+    Doctor,
+    /// Call any other JDY API through the same signed client (query as key=value pairs).
+    #[command(
+        after_help = "Examples:\n  jdy-member call GET /jdy/v2/ls/store page=1 page_size=50\n  jdy-member call POST /jdy/v2/ls/integral_adjust --body adjust.json --idempotent"
+    )]
+    Call {
+        /// GET or POST.
+        method: String,
+        /// The API path, e.g. /jdy/v2/ls/store.
+        path: String,
+        /// Query parameters, each key=value.
+        params: Vec<String>,
+        /// A JSON file (or - for standard input) with the body of a POST.
+        #[arg(long)]
+        body: Option<String>,
+        /// The POST may be sent again after an unclear failure (it carries a src_bill_id).
+        #[arg(long)]
+        idempotent: bool,
+    },
     /// Run the sandbox gateway in the foreground and print the configuration to use it.
     #[command(
         after_help = "Example:\n  jdy-member sandbox --port 8790\n  jdy-member sandbox --tls valid --behaviour '{\"duplicate_mobile\": \"update\", \"account_budget\": null}'"
@@ -187,13 +208,14 @@ impl Session {
         if let Some(sandbox) = &self.sandbox {
             let stats = sandbox.stats();
             out.note(&format!(
-                "sandbox gateway handled {} requests: {} authorization, {} token, {} save, {} detail, {} list; {} rejected",
+                "sandbox gateway handled {} requests: {} authorization, {} token, {} save, {} detail, {} list, {} master data; {} rejected",
                 stats.requests,
                 stats.authorize_calls,
                 stats.token_calls,
                 stats.save_calls,
                 stats.detail_calls,
                 stats.list_calls,
+                stats.master_data_calls,
                 stats.rejections.values().sum::<u64>()
             ));
         }
@@ -301,6 +323,22 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
         } => list(&session, name, *page, *page_size, *all, out),
         Command::Import(args) => import::run(&session, args, out),
         Command::Outbox(args) => outbox::run(&session, args, out),
+        Command::Doctor => doctor(&session, out),
+        Command::Call {
+            method,
+            path,
+            params,
+            body,
+            idempotent,
+        } => call(
+            &session,
+            method,
+            path,
+            params,
+            body.as_deref(),
+            *idempotent,
+            out,
+        ),
         // Both need no client and returned above.
         Command::Validate { .. } | Command::Sandbox(_) => Ok(Exit::Ok),
     };
@@ -328,6 +366,73 @@ fn get(
         ));
         return Ok(Exit::NotFound);
     }
+    out.data(&data);
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn doctor(session: &Session, out: &Output) -> Result<Exit, Error> {
+    let checks = session.client.doctor();
+    let mut exit = Exit::Ok;
+    for check in &checks {
+        if check.verdict == jdy_member::doctor::Verdict::Fail {
+            let transport = matches!(check.name.as_str(), "dns" | "dns proxy" | "gateway");
+            exit = exit.max(if transport {
+                Exit::Transport
+            } else {
+                Exit::Rejected
+            });
+        }
+    }
+    if out.json {
+        out.data(&serde_json::json!({"checks": checks}));
+        return Ok(exit);
+    }
+    for check in &checks {
+        let verdict = serde_json::to_value(check.verdict).unwrap_or(Value::Null);
+        let mut line = format!(
+            "{:<8} {:<30} {}",
+            verdict.as_str().unwrap_or(""),
+            check.name,
+            check.detail
+        );
+        if let Some(advice) = &check.advice {
+            line.push_str(&format!("\n{:<8} {:<30} -> {advice}", "", ""));
+        }
+        out.line_text(&line);
+    }
+    Ok(exit)
+}
+
+fn call(
+    session: &Session,
+    method: &str,
+    path: &str,
+    params: &[String],
+    body: Option<&str>,
+    idempotent: bool,
+    out: &Output,
+) -> Result<Exit, Error> {
+    let mut query = Map::new();
+    for pair in params {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Error::invalid_argument(format!(
+                "query parameter `{pair}` is not key=value; write them like page=1"
+            )));
+        };
+        query.insert(key.to_string(), Value::from(value));
+    }
+    let mut request = serde_json::json!({"method": method, "path": path, "query": query, "idempotent": idempotent});
+    if let Some(file) = body {
+        let text = read_input(file)?;
+        let body: Value =
+            serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+                Error::invalid_argument(format!("the body in {file} is not JSON ({e})"))
+            })?;
+        request["body"] = body;
+    }
+    let data = session
+        .client
+        .call(request.as_object().unwrap_or(&Map::new()))?;
     out.data(&data);
     Ok(Exit::Ok)
 }

@@ -63,6 +63,11 @@ impl Output {
         self.data(&saved.data);
     }
 
+    /// A line of text on stdout.
+    pub fn line_text(&self, text: &str) {
+        self.text(text);
+    }
+
     /// One JSON line on stdout, whatever the mode.
     pub fn line(&self, value: &Value) {
         self.text(&value.to_string());

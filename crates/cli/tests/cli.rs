@@ -976,3 +976,172 @@ fn the_command_line_trusts_the_ca_named_by_jdy_ca_file() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_shops_export_with_store_and_level_names_imports_with_every_reference_resolved() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("names");
+    let config = sandbox.config_file(&dir);
+    let csv = dir.join("export.csv");
+    std::fs::write(
+        &csv,
+        "手机号,姓名,开卡门店,消费门店,会员级别,关联客户,标签\n\
+         13900600001,王一,南京西路店,徐家汇店,金卡,零售散客,VIP\n\
+         13900600002,王二,MD002,MD002,银卡,,老客户\n\
+         13900600003,王三,南京西路,,普通会员,,\n\
+         13900600004,王四,徐家汇店,,1,,\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 4, "the misspelt store is refused: {stderr}");
+    assert!(
+        stderr.contains(
+            "line 4: shop: no store named \"南京西路\" — did you mean 南京西路店 (编码 MD001)"
+        ),
+        "{stderr}"
+    );
+    let members = sandbox.control("members");
+    let by_mobile = |mobile: &str| {
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["mobile"] == mobile)
+            .cloned()
+    };
+    let first = by_mobile("13900600001").unwrap();
+    assert_eq!(first["shop"], "850693217107061760");
+    assert_eq!(first["sale_shop"], "850693217107061762");
+    assert_eq!(first["level"], "3");
+    assert_eq!(first["customer"], "001");
+    assert_eq!(first["label"], json!(["1"]));
+    assert_eq!(by_mobile("13900600002").unwrap()["level"], "2");
+    assert!(by_mobile("13900600003").is_none(), "never sent");
+    assert_eq!(by_mobile("13900600004").unwrap()["level"], "1");
+    let stats = sandbox.control("stats");
+    assert_eq!(stats["save_calls"], 3);
+    assert!(
+        stats["master_data_calls"].as_u64().unwrap() <= 5,
+        "each list read once (one more for the miss): {stats}"
+    );
+}
+
+#[test]
+fn doctor_and_call_on_the_command_line() {
+    let sandbox = SandboxProcess::start_with(
+        r#"{"account_budget": null, "token_limit": null, "denied_paths": ["/jdy/v2/bd/label"]}"#,
+    );
+    let dir = temp_dir("doctor");
+    let config = sandbox.config_file(&dir);
+    let (code, stdout, stderr) = run(&mut jdy(&["--config", config.to_str().unwrap(), "doctor"]));
+    assert_eq!(code, 5, "a missing permission: {stdout} {stderr}");
+    let label = stdout
+        .lines()
+        .find(|l| l.contains("permission label list"))
+        .unwrap();
+    assert!(label.starts_with("fail"), "{stdout}");
+    assert!(stdout.contains("developer console"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ok") && l.contains("clock")),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&mut jdy(&[
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+        "doctor",
+    ]));
+    assert_eq!(code, 5);
+    let report: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(
+        report["data"]["checks"].as_array().unwrap().len() >= 10,
+        "{report}"
+    );
+
+    let (code, stdout, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "call",
+        "GET",
+        "/jdy/v2/ls/store",
+        "page=1",
+        "page_size=2",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let page: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "call",
+        "GET",
+        "/jdy/v2/bd/label",
+    ]));
+    assert_eq!(code, 5, "4012 is refused by Kingdee: {stderr}");
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        config.to_str().unwrap(),
+        "call",
+        "GET",
+        "/etc/passwd",
+    ]));
+    assert_eq!(code, 4, "{stderr}");
+}
+
+#[test]
+fn the_outbox_on_the_command_line() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("outbox");
+    let mut config = sandbox.config.clone();
+    config["request_budget"] = Value::Null;
+    config["token_cache_path"] = Value::Null;
+    config["outbox_path"] = Value::from(dir.join("outbox.db").display().to_string());
+    let config = sandbox.write_config(&dir, &config);
+    let cfg = config.to_str().unwrap();
+    for i in 0..3 {
+        let member = dir.join(format!("m{i}.json"));
+        std::fs::write(
+            &member,
+            json!({"mobile": format!("1390070000{i}"), "name": "出库"}).to_string(),
+        )
+        .unwrap();
+        let (code, stdout, stderr) = run(&mut jdy(&[
+            "--config",
+            cfg,
+            "outbox",
+            "add",
+            member.to_str().unwrap(),
+        ]));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("\"state\": \"queued\""), "{stdout}");
+    }
+    let (code, stdout, _) = run(&mut jdy(&["--json", "--config", cfg, "outbox", "status"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"queued\":3"), "{stdout}");
+    let (code, stdout, stderr) = run(&mut jdy(&["--json", "--config", cfg, "outbox", "flush"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("progress:"), "{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["data"]["saved"], 3, "{summary}");
+    assert_eq!(summary["data"]["left"], 0);
+    let (code, stdout, _) = run(&mut jdy(&[
+        "--json", "--config", cfg, "outbox", "list", "--state", "saved",
+    ]));
+    assert_eq!(code, 0);
+    let list: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(list["data"]["count"], 3);
+    assert_eq!(
+        sandbox.control("stats")["saves_by_mobile"]
+            .as_object()
+            .unwrap()
+            .len(),
+        3
+    );
+}

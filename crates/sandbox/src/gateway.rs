@@ -22,7 +22,23 @@ pub(crate) enum Route {
     Save,
     List,
     Detail,
+    /// A master-data list: stores, member levels, customers, labels.
+    MasterData(MasterList),
+    /// A points adjustment (POST): the sandbox's example of a non-idempotent call.
+    PointsAdjust,
 }
+
+/// The master-data lists the sandbox serves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum MasterList {
+    Stores,
+    Levels,
+    Customers,
+    Labels,
+}
+
+/// The points-adjustment endpoint (notes §6).
+pub(crate) const POINTS_ADJUST: &str = "/jdy/v2/ls/integral_adjust";
 
 impl Route {
     /// The route of a request, or the gateway code for an unknown path (5001) or a wrong
@@ -34,9 +50,23 @@ impl Route {
             (api::MEMBER, "POST") => Route::Save,
             (api::MEMBER, "GET") => Route::List,
             (api::MEMBER_DETAIL, "GET") => Route::Detail,
-            (api::AUTHORIZE | api::TOKEN | api::MEMBER | api::MEMBER_DETAIL, _) => {
-                return Err(GatewayCode::MethodNotAllowed.number())
-            }
+            (api::STORE, "GET") => Route::MasterData(MasterList::Stores),
+            (api::MEMBER_LEVEL, "GET") => Route::MasterData(MasterList::Levels),
+            (api::CUSTOMER, "GET") => Route::MasterData(MasterList::Customers),
+            (api::LABEL, "GET") => Route::MasterData(MasterList::Labels),
+            (POINTS_ADJUST, "POST") => Route::PointsAdjust,
+            (
+                api::AUTHORIZE
+                | api::TOKEN
+                | api::MEMBER
+                | api::MEMBER_DETAIL
+                | api::STORE
+                | api::MEMBER_LEVEL
+                | api::CUSTOMER
+                | api::LABEL
+                | POINTS_ADJUST,
+                _,
+            ) => return Err(GatewayCode::MethodNotAllowed.number()),
             _ => return Err(GatewayCode::ApiNotFound.number()),
         };
         Ok(route)

@@ -4,9 +4,10 @@
 
 use crate::controls;
 use crate::faults::Fault;
-use crate::gateway::{self, Route};
+use crate::gateway::{self, MasterList, Route};
 use crate::http::{reason_phrase, Request, Response};
 use crate::limits::Counter;
+use crate::master_data;
 use crate::options::{Limit, NotFound, Window};
 use crate::state::{Arrival, SandboxStats, Shared, State};
 use crate::store::{Filter, ERR_NOT_FOUND};
@@ -121,8 +122,39 @@ fn count(route: Route, stats: &mut SandboxStats) {
         Route::Save => &mut stats.save_calls,
         Route::List => &mut stats.list_calls,
         Route::Detail => &mut stats.detail_calls,
+        Route::MasterData(_) => &mut stats.master_data_calls,
+        Route::PointsAdjust => &mut stats.points_calls,
     };
     *counter += 1;
+}
+
+/// A page of `rows` by the request's `page` and `page_size` (unknown upstream: non-positive
+/// paging is errcode 2000002000; a page size above 100 is cut to 100).
+fn page_of(
+    params: &std::collections::HashMap<String, String>,
+    rows: Vec<Value>,
+) -> Result<Value, String> {
+    let given = |key: &str| {
+        params
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let positive = |key: &str, default: u64| match given(key) {
+        None => Ok(default),
+        Some(text) => match gateway::parse_digits(text, 19) {
+            Some(n) if n > 0 => Ok(n),
+            _ => Err(format!("{key}必须是正整数")),
+        },
+    };
+    let page = positive("page", 1)?;
+    let size = positive("page_size", DEFAULT_PAGE_SIZE)?.min(api::MAX_PAGE_SIZE);
+    let count = rows.len() as u64;
+    let skip = usize::try_from((page - 1).saturating_mul(size)).unwrap_or(usize::MAX);
+    let rows: Vec<Value> = rows.into_iter().skip(skip).take(size as usize).collect();
+    Ok(
+        json!({"count": count, "page": page, "page_size": size, "total_page": count.div_ceil(size), "rows": rows}),
+    )
 }
 
 /// Takes one request from a limit; the 429 to answer when there is no room.
@@ -252,6 +284,9 @@ impl Shared {
             if let Err(code) = state.tokens.check(req, now) {
                 return gateway_reject(state, code);
             }
+            if behaviour.denied_paths.contains(&req.path) {
+                return gateway_reject(state, GatewayCode::NoPermission.number());
+            }
             let refused = limited(
                 &mut state.budget,
                 behaviour.account_budget,
@@ -309,6 +344,51 @@ impl Shared {
                     NotFound::Errcode => business_error(state, ERR_NOT_FOUND, "会员不存在"),
                 },
                 Err((code, description)) => business_error(state, code, &description),
+            },
+            Route::MasterData(list) => {
+                let params = req.params();
+                let filter = |key: &str| params.get(key).filter(|v| !v.is_empty()).cloned();
+                let (id, number, name) = (filter("id"), filter("number"), filter("name"));
+                let keep = |r: &master_data::Record| {
+                    id.as_deref().is_none_or(|v| r.id == v)
+                        && number.as_deref().is_none_or(|v| r.number == v)
+                        && name.as_deref().is_none_or(|v| r.name.contains(v))
+                };
+                let rows: Vec<Value> = match list {
+                    MasterList::Stores => master_data::STORES
+                        .iter()
+                        .filter(|r| keep(r))
+                        .map(master_data::store_row)
+                        .collect(),
+                    MasterList::Levels => master_data::LEVELS
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| keep(r))
+                        .map(|(i, r)| master_data::level_row(r, i))
+                        .collect(),
+                    MasterList::Customers => master_data::CUSTOMERS
+                        .iter()
+                        .filter(|r| keep(r))
+                        .map(master_data::plain_row)
+                        .collect(),
+                    MasterList::Labels => master_data::LABELS
+                        .iter()
+                        .filter(|r| keep(r))
+                        .map(master_data::plain_row)
+                        .collect(),
+                };
+                match page_of(&params, rows) {
+                    Ok(page) => success(state, page),
+                    Err(description) => {
+                        business_error(state, GatewayCode::SystemError.number(), &description)
+                    }
+                }
+            }
+            Route::PointsAdjust => match state.points.adjust(&req.body) {
+                Ok(data) => success(state, data),
+                Err(description) => {
+                    business_error(state, GatewayCode::SystemError.number(), &description)
+                }
             },
             Route::List => {
                 let params = req.params();

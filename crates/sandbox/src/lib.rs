@@ -24,6 +24,9 @@
 //! | wrong `X-GW-Router-Addr` | 519/4012 | unknown |
 //! | the 429 body (`errcode` 429) and the gateway's texts | the sandbox's own | unknown |
 //! | field-level business errors of save | 2000002000 naming the first broken field | unknown |
+//! | stores, member levels, customers, labels (`id, number, name, ...`), paged | seeded lists (`master_data`) | documented lists; the data is the sandbox's |
+//! | an API the app has no permission for | switch `denied_paths`: 519/4012 | documented code |
+//! | points adjustment, `src_bill_id` applied once | `/jdy/v2/ls/integral_adjust`, body and answer the sandbox's | unknown |
 //!
 //! The sandbox's credentials are fake and public ([`SANDBOX_CLIENT_ID`] ...); its client
 //! secret is 32 characters, the one key length Kingdee's encryption has.
@@ -85,6 +88,7 @@ mod http;
 mod limits;
 pub mod master_data;
 mod options;
+mod points;
 mod server;
 mod state;
 mod store;
@@ -217,6 +221,11 @@ impl Sandbox {
         state.behaviour = behaviour;
         state.budget.clear();
         state.token_limit.clear();
+    }
+
+    /// The points adjustments applied, in order.
+    pub fn points_applied(&self) -> Vec<Value> {
+        self.shared.lock().points.applied().to_vec()
     }
 
     /// Business calls that reached the account's budget, oldest first.

@@ -39,8 +39,14 @@ pub const CUSTOMERS: [Record; 2] = [
     record("002", "KH002", "上海申华贸易有限公司"),
 ];
 
-/// The labels.
-pub const LABELS: [Record; 2] = [record("1", "BQ001", "VIP"), record("2", "BQ002", "老客户")];
+/// The labels (those of `examples/members.csv` among them).
+pub const LABELS: [Record; 5] = [
+    record("1", "BQ001", "VIP"),
+    record("2", "BQ002", "老客户"),
+    record("3", "BQ003", "会员日"),
+    record("4", "BQ004", "学生"),
+    record("5", "BQ005", "团购"),
+];
 
 /// The record with `id` in `records`.
 pub fn by_id(records: &[Record], id: &str) -> Option<Record> {

@@ -70,6 +70,9 @@ pub struct Behaviour {
     pub window: Window,
     /// Whether a 429 says when to come back (`Retry-After`). Unknown upstream.
     pub retry_after: bool,
+    /// Business paths this app has no permission for (519/4012), as when an API was not
+    /// granted to the app in Kingdee's developer console.
+    pub denied_paths: Vec<String>,
 }
 
 impl Default for Behaviour {
@@ -88,6 +91,7 @@ impl Default for Behaviour {
             }),
             window: Window::Sliding,
             retry_after: true,
+            denied_paths: Vec::new(),
         }
     }
 }

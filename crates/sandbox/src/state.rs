@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::limits::Counter;
 use crate::options::{Behaviour, SandboxOptions};
+use crate::points::Points;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use serde::Serialize;
@@ -30,6 +31,10 @@ pub struct SandboxStats {
     pub detail_calls: u64,
     /// List calls.
     pub list_calls: u64,
+    /// Calls to the master-data lists (stores, levels, customers, labels).
+    pub master_data_calls: u64,
+    /// Points adjustments.
+    pub points_calls: u64,
     /// Non-zero errcode (as a string) -> count; HTTP-level failures as `http_<status>`.
     pub rejections: BTreeMap<String, u64>,
     /// Requests refused with 429 by the account's budget or the token limit.
@@ -52,6 +57,7 @@ pub struct Arrival {
 
 pub(crate) struct State {
     pub store: Store,
+    pub points: Points,
     pub tokens: Tokens,
     pub stats: SandboxStats,
     pub faults: Faults,
@@ -66,6 +72,7 @@ impl State {
     pub fn new(behaviour: Behaviour) -> State {
         State {
             store: Store::new(),
+            points: Points::default(),
             tokens: Tokens::new(),
             stats: SandboxStats::default(),
             faults: Faults::default(),

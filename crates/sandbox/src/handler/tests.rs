@@ -574,6 +574,8 @@ fn stats_count_every_kind_of_call() {
             save_calls: 2,
             detail_calls: 1,
             list_calls: 2,
+            master_data_calls: 0,
+            points_calls: 0,
             rejections,
             rate_limited: 0,
             saves_by_mobile: saves,

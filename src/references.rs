@@ -1,0 +1,346 @@
+//! References by name or number: a member's `shop`, `sale_shop`, `level`, `customer` and
+//! `label` are ids of other records of the account, which differ per account; a shop's
+//! spreadsheet says 开卡门店 "南京西路店" and 会员级别 "金卡". Before a save, a value that is
+//! not an id is resolved to one through the account's master data (stores, member levels,
+//! customers, labels), fetched page by page and cached per client.
+//!
+//! A value of digits only is taken as an id and sent as it is, unchecked (Kingdee's ids are
+//! numbers; an id the lists do not show is Kingdee's to judge). Any other value must be the
+//! number (编码) or the name of exactly one record; an unknown or ambiguous one is a
+//! `validation` error naming the field, the value and the closest matches.
+
+use crate::api;
+use crate::client::Core;
+use crate::error::{Error, FieldError, Result};
+use crate::fields::{self, Reference, Rule};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Pages fetched at most per list (100 rows each): a shop's stores or levels are far fewer.
+const MAX_PAGES: u64 = 200;
+
+/// One record of a master-data list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Record {
+    pub id: String,
+    pub number: String,
+    pub name: String,
+}
+
+/// What kind of record a value refers to, for the lists and the messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    Store,
+    Level,
+    Customer,
+    Label,
+}
+
+impl Kind {
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Store => api::STORE,
+            Kind::Level => api::MEMBER_LEVEL,
+            Kind::Customer => api::CUSTOMER,
+            Kind::Label => api::LABEL,
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Kind::Store => "store",
+            Kind::Level => "member level",
+            Kind::Customer => "customer",
+            Kind::Label => "label",
+        }
+    }
+
+    fn of(reference: Reference) -> Kind {
+        match reference {
+            Reference::Store => Kind::Store,
+            Reference::Level => Kind::Level,
+            Reference::Customer => Kind::Customer,
+        }
+    }
+}
+
+/// A reference a member gives by name or number, to be resolved before it is saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Unresolved {
+    /// `shop`, `level`, ... or `label[1]`.
+    pub field: String,
+    pub kind: Kind,
+    pub value: String,
+}
+
+fn is_id(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The reference values of a validated member that are not ids (offline).
+pub(crate) fn unresolved(member: &Map<String, Value>) -> Vec<Unresolved> {
+    let mut found = Vec::new();
+    for field in &fields::MEMBER_FIELDS {
+        match (field.rule, member.get(field.name)) {
+            (Rule::Reference(reference), Some(Value::String(value))) if !is_id(value) => found
+                .push(Unresolved {
+                    field: field.name.to_string(),
+                    kind: Kind::of(reference),
+                    value: value.clone(),
+                }),
+            (Rule::Label, Some(Value::Array(items))) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(value) = item.as_str().filter(|v| !is_id(v)) {
+                        found.push(Unresolved {
+                            field: format!("label[{i}]"),
+                            kind: Kind::Label,
+                            value: value.to_string(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// A list as fetched, and when.
+type Fetched = (Instant, Arc<Vec<Record>>);
+
+/// The master data of one client: each list fetched whole when first needed, again after
+/// `ttl`, and once more at once when a value is not found in it.
+pub(crate) struct MasterData {
+    ttl: Duration,
+    lists: Mutex<HashMap<Kind, Fetched>>,
+}
+
+fn text(row: &Map<String, Value>, key: &str) -> String {
+    match row.get(key) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl MasterData {
+    pub fn new(ttl: Duration) -> MasterData {
+        MasterData {
+            ttl,
+            lists: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The records of a list: cached, unless `fresh` or older than the ttl.
+    fn records(&self, core: &Core, kind: Kind, fresh: bool) -> Result<Arc<Vec<Record>>> {
+        if !fresh {
+            let lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, records)) = lists.get(&kind) {
+                if at.elapsed() < self.ttl {
+                    return Ok(records.clone());
+                }
+            }
+        }
+        let mut records = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let params = [
+                ("page".to_string(), page.to_string()),
+                ("page_size".to_string(), api::MAX_PAGE_SIZE.to_string()),
+            ];
+            let what = format!("the {} list (resolving a reference)", kind.noun());
+            let data = core.read(
+                kind.path(),
+                &params,
+                &what,
+                None,
+                Instant::now() + core.deadline(),
+            )?;
+            let rows = data
+                .get("rows")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            records.extend(rows.iter().filter_map(Value::as_object).map(|row| Record {
+                id: text(row, "id"),
+                number: text(row, "number"),
+                name: text(row, "name"),
+            }));
+            let pages = data.get("total_page").and_then(Value::as_u64).unwrap_or(0);
+            if rows.is_empty() || page >= pages {
+                break;
+            }
+        }
+        let records = Arc::new(records);
+        self.lists
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(kind, (Instant::now(), records.clone()));
+        Ok(records)
+    }
+
+    /// The id `value` refers to, or what is wrong with it (a message for `fields`).
+    fn resolve_one(
+        &self,
+        core: &Core,
+        kind: Kind,
+        value: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        let mut records = self.records(core, kind, false)?;
+        for attempt in 0..2 {
+            let by_number: Vec<&Record> = records.iter().filter(|r| r.number == value).collect();
+            let by_name: Vec<&Record> = records.iter().filter(|r| r.name == value).collect();
+            let found = if by_number.len() == 1 {
+                by_number
+            } else {
+                by_name
+            };
+            match found.as_slice() {
+                [one] => return Ok(Ok(one.id.clone())),
+                [] if attempt == 0 => records = self.records(core, kind, true)?,
+                [] => return Ok(Err(not_found(kind, value, &records))),
+                several => return Ok(Err(ambiguous(kind, value, several))),
+            }
+        }
+        Ok(Err(not_found(kind, value, &records)))
+    }
+
+    /// Replaces every reference of `member` given by name or number by its id; every one
+    /// that cannot be resolved is listed in one `validation` error.
+    pub fn resolve(&self, core: &Core, member: &mut Map<String, Value>) -> Result<()> {
+        let mut problems = Vec::new();
+        for reference in unresolved(member) {
+            match self.resolve_one(core, reference.kind, &reference.value)? {
+                Ok(id) => set(member, &reference.field, id),
+                Err(message) => problems.push(FieldError::new(reference.field, message)),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation("member", problems))
+        }
+    }
+}
+
+/// Sets `field` (or `label[i]`) to `id`.
+fn set(member: &mut Map<String, Value>, field: &str, id: String) {
+    if let Some(index) = field
+        .strip_prefix("label[")
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|i| i.parse::<usize>().ok())
+    {
+        if let Some(item) = member
+            .get_mut("label")
+            .and_then(Value::as_array_mut)
+            .and_then(|l| l.get_mut(index))
+        {
+            *item = Value::String(id);
+        }
+        return;
+    }
+    member.insert(field.to_string(), Value::String(id));
+}
+
+fn describe(record: &Record) -> String {
+    if record.number.is_empty() {
+        format!("{} (id {})", record.name, record.id)
+    } else {
+        format!("{} (编码 {})", record.name, record.number)
+    }
+}
+
+/// "no store named 南京西路 — did you mean 南京西路店 (编码 MD001)?"
+fn not_found(kind: Kind, value: &str, records: &[Record]) -> String {
+    let mut scored: Vec<(f64, &Record)> = records
+        .iter()
+        .map(|r| {
+            let similar =
+                strsim::jaro_winkler(value, &r.name).max(strsim::jaro_winkler(value, &r.number));
+            let contains = r.name.contains(value) || value.contains(r.name.as_str());
+            (if contains { similar.max(0.9) } else { similar }, r)
+        })
+        .filter(|(score, _)| *score >= 0.7)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let suggestions: Vec<String> = scored.iter().take(3).map(|(_, r)| describe(r)).collect();
+    let noun = kind.noun();
+    match suggestions.as_slice() {
+        [] => format!(
+            "no {noun} has the number or name {value:?}; give the {noun}'s id, number (编码) or exact name as it is in Kingdee ({} {noun}s are listed)",
+            records.len()
+        ),
+        _ => format!(
+            "no {noun} named {value:?} — did you mean {}? Give the exact name, the number (编码) or the id",
+            suggestions.join(" or ")
+        ),
+    }
+}
+
+fn ambiguous(kind: Kind, value: &str, several: &[&Record]) -> String {
+    let which: Vec<String> = several.iter().map(|r| describe(r)).collect();
+    format!(
+        "{} {}s are named {value:?}: {}; give the number (编码) or the id of the one meant",
+        several.len(),
+        kind.noun(),
+        which.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(id: &str, number: &str, name: &str) -> Record {
+        Record {
+            id: id.into(),
+            number: number.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn only_values_that_are_not_ids_need_resolving() {
+        let member = json!({"mobile": "13333333333", "name": "a", "shop": "南京西路店", "sale_shop": "1",
+            "level": "金卡", "customer": "001", "label": ["1", "VIP"]});
+        let found = unresolved(member.as_object().unwrap());
+        let fields: Vec<&str> = found.iter().map(|u| u.field.as_str()).collect();
+        assert_eq!(fields, ["label[1]", "level", "shop"]);
+        assert_eq!(found[1].kind, Kind::Level);
+    }
+
+    #[test]
+    fn messages_suggest_the_closest_records() {
+        let stores = [
+            record("1", "MD001", "南京西路店"),
+            record("2", "MD002", "南京东路店"),
+            record("3", "MD003", "徐家汇店"),
+        ];
+        let message = not_found(Kind::Store, "南京西路", &stores);
+        assert!(
+            message
+                .starts_with("no store named \"南京西路\" — did you mean 南京西路店 (编码 MD001)"),
+            "{message}"
+        );
+        assert!(!message.contains("徐家汇"), "{message}");
+        let none = not_found(Kind::Store, "zzz", &stores);
+        assert!(none.contains("3 stores are listed"), "{none}");
+        let both = ambiguous(Kind::Store, "南京店", &[&stores[0], &stores[1]]);
+        assert!(both.contains("MD001") && both.contains("MD002"), "{both}");
+    }
+
+    #[test]
+    fn labels_are_set_by_position() {
+        let mut member = json!({"label": ["1", "VIP"]}).as_object().unwrap().clone();
+        set(&mut member, "label[1]", "7".into());
+        set(&mut member, "shop", "9".into());
+        assert_eq!(
+            Value::Object(member),
+            json!({"label": ["1", "7"], "shop": "9"})
+        );
+    }
+}
