@@ -19,7 +19,8 @@
  *   by that prefix alone, without a JSON parser.
  *   Success: exactly {"ok":true,"data":DATA} , where a save may add ,"recovered":true (its
  *   answer was lost and the member was found stored as sent) or ,"queued":true (kept in
- *   the outbox) before the closing brace; nothing else follows DATA.
+ *   the outbox) before the closing brace, and jdy_member_validate may add
+ *   ,"references":[...] (fields given by name that a save resolves); nothing else follows.
  *   Failure: {"ok":false,"error":{"kind":"...","message":"...","retryable":true|false,
  *   then when known "errcode", "description" (Kingdee's own text), "description_cn",
  *   "http_status", "outcome_unknown", "fields"}} in that order.

@@ -296,7 +296,11 @@ fn permissions(core: &Core) -> Vec<Check> {
                     format!("GET {path} answered (no such member)"),
                     None,
                 ),
-                Err(e) => failed(name, &e),
+                Err(e) => {
+                    let mut named = failed(name, &e);
+                    named.detail = format!("GET {path}: {}", named.detail);
+                    named
+                }
             }
         })
         .collect()

@@ -620,6 +620,51 @@ static void test_recovered_save(JdyClient *client, const char *config)
     jdy_string_free(envelope);
 }
 
+/* 南京西路店, the sandbox's seeded store MD001, and 金卡, a seeded member level. */
+#define NANJING_ROAD "\xe5\x8d\x97\xe4\xba\xac\xe8\xa5\xbf\xe8\xb7\xaf\xe5\xba\x97"
+#define GOLD_CARD "\xe9\x87\x91\xe5\x8d\xa1"
+
+/* Any JDY endpoint through the same signed client: stores and levels, and a path that is
+ * not a JDY business API refused before anything is sent. */
+static void test_call(JdyClient *client)
+{
+    char *stores = jdy_call(client, "{\"method\":\"GET\",\"path\":\"/jdy/v2/ls/store\","
+                                    "\"query\":{\"page\":1}}");
+    char *levels = jdy_call(client, "{\"method\":\"GET\",\"path\":\"/jdy/v2/ls/mb_level\"}");
+    char *outside = jdy_call(client, "{\"method\":\"GET\",\"path\":\"/jdy/../auth/token\"}");
+    char *saved;
+    CHECK(env_ok(stores), "stores: %s", show(stores));
+    CHECK(contains(stores, "\"name\":\"" NANJING_ROAD "\""), "%s", show(stores));
+    CHECK(contains(stores, "\"850693217107061760\""), "the store's id: %s", show(stores));
+    CHECK(env_ok(levels), "levels: %s", show(levels));
+    CHECK(contains(levels, "\"name\":\"" GOLD_CARD "\""), "%s", show(levels));
+    CHECK(env_kind_is(outside, "validation") && contains(outside, "\"field\":\"path\""),
+          "a path outside /jdy/: %s", show(outside));
+    jdy_string_free(stores);
+    jdy_string_free(levels);
+    jdy_string_free(outside);
+
+    /* A member's store and level by name: the save resolves them to ids. */
+    saved = jdy_member_save(client, "{\"mobile\":\"13900006666\",\"name\":\"" ZHANG_SAN "\","
+                                    "\"shop\":\"" NANJING_ROAD "\",\"level\":\"" GOLD_CARD "\"}");
+    CHECK(env_ok(saved), "a member with names for ids: %s", show(saved));
+    jdy_string_free(saved);
+}
+
+/* The doctor against a healthy gateway: every check answers, none fails. */
+static void test_doctor(JdyClient *client)
+{
+    char *report = jdy_doctor(client);
+    char *none = jdy_doctor(NULL);
+    CHECK(env_ok(report), "doctor: %s", show(report));
+    CHECK(contains(report, "\"checks\":[") && contains(report, "\"failed\":0"),
+          "%s", show(report));
+    CHECK(contains(report, "\"name\":\"clock\""), "the clock is checked: %s", show(report));
+    CHECK(env_kind_is(none, "invalid_argument"), "a NULL client: %s", show(none));
+    jdy_string_free(report);
+    jdy_string_free(none);
+}
+
 int main(void)
 {
     char *config;
@@ -643,6 +688,8 @@ int main(void)
             test_list(client);
             test_batch(client);
             test_recovered_save(client, config);
+            test_call(client);
+            test_doctor(client);
             test_threads(client);
             jdy_client_free(client);
         }

@@ -27,7 +27,7 @@ from ._errors import (
     ValidationError,
 )
 from ._ffi import LibraryNotFoundError, version as _library_version
-from ._client import BatchResult, Client, validate_member
+from ._client import BatchResult, Client, Saved, Validated, validate_member
 
 #: The version of the loaded jdy-member library (``jdy_version()``).
 __version__ = _library_version()
@@ -36,6 +36,8 @@ __all__ = [
     "__version__",
     "Client",
     "BatchResult",
+    "Saved",
+    "Validated",
     "validate_member",
     "JdyError",
     "InvalidArgumentError",

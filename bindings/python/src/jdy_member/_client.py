@@ -20,6 +20,32 @@ else:
     _EnvelopeList = list
 
 
+if TYPE_CHECKING:
+    _Dict = Dict[str, Any]
+else:
+    _Dict = dict
+
+
+class Saved(_Dict):
+    """Kingdee's answer to a save, as a dict; ``recovered`` is true when the answer was lost
+    and the member was found stored exactly as sent, ``queued`` when the gateway could not be
+    reached and the member was kept in the outbox instead (configuration ``offline``)."""
+
+    def __init__(self, answer: Dict[str, Any], recovered: bool, queued: bool) -> None:
+        super().__init__(answer)
+        self.recovered = recovered
+        self.queued = queued
+
+
+class Validated(_Dict):
+    """A member as it would be sent, as a dict; ``references`` lists the fields given by
+    name or number that a save will resolve to ids."""
+
+    def __init__(self, member: Dict[str, Any], references: List[Dict[str, Any]]) -> None:
+        super().__init__(member)
+        self.references = references
+
+
 class BatchResult(_EnvelopeList):
     """The per-member result envelopes of :meth:`Client.save_members`, in input order.
 
@@ -28,10 +54,11 @@ class BatchResult(_EnvelopeList):
     """
 
     def __init__(self, results: Iterable[Dict[str, Any]], saved: int, refused: int,
-                 failed: int, recovered: int = 0) -> None:
+                 failed: int, recovered: int = 0, queued: int = 0) -> None:
         super().__init__(results)
         self.saved = saved          # saved (recovered ones included)
         self.recovered = recovered  # of those, answers lost and members found stored
+        self.queued = queued        # kept in the outbox: the gateway could not be reached
         self.refused = refused      # refused, offline or by Kingdee: fix the member
         self.failed = failed        # not saved now (network, gateway, budget): send again
 
@@ -114,6 +141,11 @@ class Client:
 
     def _call(self, function: Callable[..., Optional[int]], *args: Optional[bytes]) -> Any:
         """Runs one library call with the handle pinned, and unwraps the envelope."""
+        return _ffi.unwrap(self._call_envelope(function, *args))
+
+    def _call_envelope(self, function: Callable[..., Optional[int]],
+                       *args: Optional[bytes]) -> Any:
+        """Runs one library call with the handle pinned; the whole envelope, marks included."""
         with self._lock:
             handle = self._handle
             if handle is None:
@@ -129,15 +161,19 @@ class Client:
                     self._pending_free = None
             if orphan is not None:  # close() ran while we were inside: we free it
                 self._free(orphan)
-        return _ffi.unwrap(_ffi.take_envelope(pointer))
+        return _ffi.take_envelope(pointer)
 
     # -- operations -----------------------------------------------------------------------
 
-    def save_member(self, member: Member) -> Dict[str, Any]:
-        """Validates the member offline, then saves it; returns Kingdee's answer (``id``,
-        ``mobile``, ``name``, ...). A save whose answer was lost is looked up before it is
-        ever sent again, so a member is never saved twice by a retry."""
-        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_member_save, _ffi.encode(member)))
+    def save_member(self, member: Member) -> "Saved":
+        """Validates the member offline, resolves ``shop``, ``sale_shop``, ``level``,
+        ``customer`` and ``label`` given by name or number to ids, then saves it; returns
+        Kingdee's answer (``id``, ``mobile``, ``name``, ...) as a :class:`Saved`. A save whose
+        answer was lost is looked up before it is ever sent again, so a member is never saved
+        twice by a retry."""
+        envelope = self._call_envelope(_ffi.lib.jdy_member_save, _ffi.encode(member))
+        return Saved(_ffi.unwrap(envelope), bool(envelope.get("recovered")),
+                     bool(envelope.get("queued")))
 
     def get_member(self, *, id: Any = None, mobile: Any = None) -> Optional[Dict[str, Any]]:
         """One member by ``id`` or ``mobile``, or None when it does not exist."""
@@ -178,14 +214,83 @@ class Client:
         data = self._call(_ffi.lib.jdy_member_save_batch, _ffi.encode(list(members)),
                           _ffi.encode(options) if options else None)
         return BatchResult(data["results"], data["saved"], data["refused"], data["failed"],
-                           data.get("recovered", 0))
+                           data.get("recovered", 0), data.get("queued", 0))
+
+    # -- any other JDY endpoint, and the till's health --------------------------------------
+
+    def call(self, method: str, path: str, query: Optional[Dict[str, Any]] = None,
+             body: Any = None, idempotent: bool = False) -> Any:
+        """Any JDY business API (``path`` starts with ``/jdy/``) through this client's signing,
+        token, request budget, retries and decryption; returns Kingdee's ``data``. A GET is
+        retried like a read; a POST only when it certainly did not arrive, or when
+        ``idempotent`` is true (calls carrying Kingdee's ``src_bill_id``). Example:
+        ``client.call("GET", "/jdy/v2/ls/store", {"page": 1})``."""
+        request = {"method": method, "path": path, "idempotent": idempotent}
+        if query is not None:
+            request["query"] = query
+        if body is not None:
+            request["body"] = body
+        return self._call(_ffi.lib.jdy_call, _ffi.encode(request))
+
+    def doctor(self) -> Dict[str, Any]:
+        """Checks configuration, DNS, TLS, clock skew, authorization, token, permission for
+        each API used, and the request budget: ``{"checks": [{"name", "verdict", "detail",
+        "advice"}], "failed": n, "warnings": n}``. Raises only for a closed client."""
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_doctor))
+
+    # -- the offline outbox (needs the ``outbox_path`` configuration key) -------------------
+
+    def outbox_add(self, member: Member) -> Dict[str, Any]:
+        """Validates the member offline and keeps it durably in the outbox, to be saved by
+        :meth:`outbox_flush` or the background flush: ``{"outbox_id", "state", "mobile",
+        "queued_at"}``."""
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_outbox_add, _ffi.encode(member)))
+
+    def outbox_flush(self, max: Optional[int] = None, deadline_ms: Optional[int] = None,
+                     concurrency: Optional[int] = None) -> Dict[str, Any]:
+        """Sends what the outbox holds, oldest first, exactly once each: ``{"saved",
+        "recovered", "refused", "failed", "left"}``."""
+        options = _present(max=max, deadline_ms=deadline_ms, concurrency=concurrency)
+        return cast(Dict[str, Any], self._call(
+            _ffi.lib.jdy_outbox_flush, _ffi.encode(options) if options else None))
+
+    def outbox_status(self) -> Dict[str, Any]:
+        """Counts per state, the oldest queued item's time and the last error."""
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_outbox_status))
+
+    def outbox_list(self, state: Optional[str] = None, limit: Optional[int] = None,
+                    after: Optional[str] = None) -> Dict[str, Any]:
+        """Items, oldest first: ``{"items": [...], "count": n}``; ``after`` pages on."""
+        query = _present(state=state, limit=limit, after=after)
+        return cast(Dict[str, Any], self._call(
+            _ffi.lib.jdy_outbox_list, _ffi.encode(query) if query else None))
+
+    def outbox_retry(self, outbox_id: Optional[str] = None, member: Optional[Member] = None,
+                     state: Optional[str] = None) -> Dict[str, Any]:
+        """Queues a refused item again (``outbox_id``, optionally with the corrected
+        ``member``), or every refused one (``state="refused"``)."""
+        query = _present(outbox_id=outbox_id, member=member, state=state)
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_outbox_retry, _ffi.encode(query)))
+
+    def outbox_discard(self, outbox_id: Optional[str] = None,
+                       state: Optional[str] = None) -> Dict[str, Any]:
+        """Gives up on an item (``outbox_id``) or every refused one (``state="refused"``);
+        they stay in the outbox as ``discarded``, for the record."""
+        query = _present(outbox_id=outbox_id, state=state)
+        return cast(Dict[str, Any], self._call(_ffi.lib.jdy_outbox_discard, _ffi.encode(query)))
 
 
-def validate_member(member: Member) -> Dict[str, Any]:
+def validate_member(member: Member) -> "Validated":
     """The member exactly as it would be sent (mobile normalised, codes as strings, blanks
-    dropped), or :class:`ValidationError` listing every broken field. Offline; no client."""
+    dropped), or :class:`ValidationError` listing every broken field. Offline; no client.
+    References given by name or number are kept as given and listed in ``.references``
+    (``[{"field", "kind", "value"}]``): a save resolves them."""
     envelope = _ffi.take_envelope(_ffi.lib.jdy_member_validate(_ffi.encode(member)))
-    return cast(Dict[str, Any], _ffi.unwrap(envelope))
+    return Validated(_ffi.unwrap(envelope), envelope.get("references") or [])
+
+
+def _present(**values: Any) -> Dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _closed() -> ClientClosedError:

@@ -32,6 +32,14 @@ SIGNATURES = {
     "jdy_member_get": ([_ptr, _c_str], _ptr),
     "jdy_member_list": ([_ptr, _c_str], _ptr),
     "jdy_member_validate": ([_c_str], _ptr),
+    "jdy_outbox_add": ([_ptr, _c_str], _ptr),
+    "jdy_outbox_flush": ([_ptr, _c_str], _ptr),
+    "jdy_outbox_status": ([_ptr], _ptr),
+    "jdy_outbox_list": ([_ptr, _c_str], _ptr),
+    "jdy_outbox_retry": ([_ptr, _c_str], _ptr),
+    "jdy_outbox_discard": ([_ptr, _c_str], _ptr),
+    "jdy_call": ([_ptr, _c_str], _ptr),
+    "jdy_doctor": ([_ptr], _ptr),
     "jdy_string_free": ([_ptr], None),
 }
 
