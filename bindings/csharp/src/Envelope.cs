@@ -8,12 +8,30 @@ using System.Text;
 namespace Jdy.Member
 {
     /// <summary>
+    /// The marks that may follow <c>data</c> in a success envelope: <c>,"recovered":true</c> and
+    /// <c>,"queued":true</c> (a save), <c>,"references":[...]</c> (a validation).
+    /// </summary>
+    internal struct EnvelopeMarks
+    {
+        /// <summary>A save's answer was lost and the member was found stored as sent.</summary>
+        internal bool Recovered;
+
+        /// <summary>A save was kept in the outbox instead of sent (<c>"offline": "queue"</c>).</summary>
+        internal bool Queued;
+
+        /// <summary>The exact text of the <c>references</c> array, or null when there is none.</summary>
+        internal string References;
+    }
+
+    /// <summary>
     /// Takes the library's envelopes apart. Their shape is a guarantee of the C ABI
-    /// (jdy_member.h): success is exactly <c>{"ok":true,"data":DATA}</c>, a save possibly adding
-    /// <c>,"recovered":true</c> or <c>,"queued":true</c> before the closing brace; failure is
+    /// (jdy_member.h): success is <c>{"ok":true,"data":DATA}</c>, a save possibly adding
+    /// <c>,"recovered":true</c> or <c>,"queued":true</c> and a validation
+    /// <c>,"references":[...]</c> before the closing brace; failure is
     /// <c>{"ok":false,"error":{...}}</c>. So success is decided by the prefix and <c>data</c> is
-    /// cut out as text, never parsed (it comes back byte for byte as the library wrote it); only
-    /// the error object is read, with the framework's DataContractJsonSerializer.
+    /// cut out as text, never parsed (it comes back byte for byte as the library wrote it): the
+    /// wrapper only finds where that one JSON value ends, by its brackets and quotes. Only the
+    /// error object is read, with the framework's DataContractJsonSerializer.
     /// </summary>
     internal static class Envelope
     {
@@ -21,6 +39,7 @@ namespace Jdy.Member
         private const string FailurePrefix = "{\"ok\":false,\"error\":{";
         private const string RecoveredMark = ",\"recovered\":true";
         private const string QueuedMark = ",\"queued\":true";
+        private const string ReferencesKey = ",\"references\":";
 
         /// <summary>
         /// The exact text of <c>data</c>, or null when <c>data</c> is JSON null. Throws the
@@ -28,8 +47,8 @@ namespace Jdy.Member
         /// </summary>
         internal static string Unwrap(string envelopeJson)
         {
-            bool recovered;
-            return Unwrap(envelopeJson, out recovered);
+            EnvelopeMarks marks;
+            return Unwrap(envelopeJson, out marks);
         }
 
         /// <summary>
@@ -39,7 +58,19 @@ namespace Jdy.Member
         /// </summary>
         internal static string Unwrap(string envelopeJson, out bool recovered)
         {
-            recovered = false;
+            EnvelopeMarks marks;
+            string data = Unwrap(envelopeJson, out marks);
+            recovered = marks.Recovered;
+            return data;
+        }
+
+        /// <summary>
+        /// As <see cref="Unwrap(string)"/>; <paramref name="marks"/> holds what followed
+        /// <c>data</c> in a success envelope.
+        /// </summary>
+        internal static string Unwrap(string envelopeJson, out EnvelopeMarks marks)
+        {
+            marks = new EnvelopeMarks();
             if (envelopeJson == null)
             {
                 throw NotUnderstood(null, "it is missing (NULL)");
@@ -50,30 +81,17 @@ namespace Jdy.Member
                 {
                     throw NotUnderstood(envelopeJson, "it does not end with }");
                 }
-                // DATA is one complete JSON value: it ends with } ] " a digit or a literal, and
-                // the only value that ends with `true` is the bare literal, which has no comma.
-                // So DATA never ends with a mark, and taking one off the end cannot cut into it.
-                string data = envelopeJson.Substring(OkPrefix.Length, envelopeJson.Length - OkPrefix.Length - 1);
-                if (data.EndsWith(RecoveredMark, StringComparison.Ordinal))
+                // Everything between the prefix and the final brace: DATA, then the marks.
+                int last = envelopeJson.Length - 1;
+                int dataEnd = ValueEnd(envelopeJson, OkPrefix.Length, last);
+                if (dataEnd < 0)
                 {
-                    recovered = true;
-                    data = data.Substring(0, data.Length - RecoveredMark.Length);
+                    throw NotUnderstood(envelopeJson, OkPrefix.Length == last
+                        ? "its \"data\" is empty"
+                        : "its \"data\" is not one complete JSON value");
                 }
-                else if (data.EndsWith(QueuedMark, StringComparison.Ordinal))
-                {
-                    data = data.Substring(0, data.Length - QueuedMark.Length);
-                }
-                if (data.Length == 0)
-                {
-                    throw NotUnderstood(envelopeJson, "its \"data\" is empty");
-                }
-                // Not a parse, only a check that the cut fell on a value's edges.
-                char first = data[0];
-                char closer = first == '{' ? '}' : first == '[' ? ']' : first == '"' ? '"' : '\0';
-                if (closer != '\0' && (data.Length < 2 || data[data.Length - 1] != closer))
-                {
-                    throw NotUnderstood(envelopeJson, "its \"data\" does not end as it begins");
-                }
+                string data = envelopeJson.Substring(OkPrefix.Length, dataEnd - OkPrefix.Length);
+                ReadMarks(envelopeJson, dataEnd, last, ref marks);
                 return data == "null" ? null : data;
             }
             if (envelopeJson.StartsWith(FailurePrefix, StringComparison.Ordinal))
@@ -85,6 +103,143 @@ namespace Jdy.Member
                 throw ToException(envelopeJson);
             }
             throw NotUnderstood(envelopeJson, "it begins with neither {\"ok\":true,\"data\": nor {\"ok\":false,\"error\":{");
+        }
+
+        /// <summary>
+        /// Reads the marks between the end of DATA (<paramref name="at"/>) and the final brace
+        /// (<paramref name="last"/>): each known mark at most once, nothing else.
+        /// </summary>
+        private static void ReadMarks(string envelopeJson, int at, int last, ref EnvelopeMarks marks)
+        {
+            while (at < last)
+            {
+                if (!marks.Recovered && At(envelopeJson, at, last, RecoveredMark))
+                {
+                    marks.Recovered = true;
+                    at += RecoveredMark.Length;
+                }
+                else if (!marks.Queued && At(envelopeJson, at, last, QueuedMark))
+                {
+                    marks.Queued = true;
+                    at += QueuedMark.Length;
+                }
+                else if (marks.References == null && At(envelopeJson, at, last, ReferencesKey))
+                {
+                    int start = at + ReferencesKey.Length;
+                    int end = start < last && envelopeJson[start] == '[' ? ValueEnd(envelopeJson, start, last) : -1;
+                    if (end < 0)
+                    {
+                        throw NotUnderstood(envelopeJson, "its \"references\" is not one complete JSON array");
+                    }
+                    marks.References = envelopeJson.Substring(start, end - start);
+                    at = end;
+                }
+                else
+                {
+                    throw NotUnderstood(envelopeJson, "after its \"data\" comes something other than the "
+                        + "\"recovered\", \"queued\" and \"references\" marks, each at most once");
+                }
+            }
+        }
+
+        /// <summary>Whether <paramref name="text"/> holds <paramref name="mark"/> at <paramref name="at"/>, before <paramref name="limit"/>.</summary>
+        private static bool At(string text, int at, int limit, string mark)
+        {
+            return at + mark.Length <= limit && string.CompareOrdinal(text, at, mark, 0, mark.Length) == 0;
+        }
+
+        /// <summary>
+        /// Where the JSON value that begins at <paramref name="start"/> ends (the index after its
+        /// last character), looking no further than <paramref name="limit"/> (exclusive); -1 when
+        /// no complete value begins there. Not a parse: it follows only quotes (with their
+        /// backslash escapes) and brackets (each closed by its own kind), without recursion, so
+        /// that data of any depth is found; a number or literal runs to the next , } or ].
+        /// </summary>
+        internal static int ValueEnd(string text, int start, int limit)
+        {
+            if (start >= limit)
+            {
+                return -1;
+            }
+            char first = text[start];
+            if (first == '"')
+            {
+                return StringEnd(text, start, limit);
+            }
+            if (first == '{' || first == '[')
+            {
+                // The closers still expected, innermost last.
+                char[] open = new char[16];
+                int depth = 0;
+                int i = start;
+                while (i < limit)
+                {
+                    char c = text[i];
+                    if (c == '"')
+                    {
+                        i = StringEnd(text, i, limit);
+                        if (i < 0)
+                        {
+                            return -1;
+                        }
+                        continue;
+                    }
+                    if (c == '{' || c == '[')
+                    {
+                        if (depth == open.Length)
+                        {
+                            Array.Resize(ref open, open.Length * 2);
+                        }
+                        open[depth++] = c == '{' ? '}' : ']';
+                    }
+                    else if (c == '}' || c == ']')
+                    {
+                        if (depth == 0 || open[depth - 1] != c)
+                        {
+                            return -1;
+                        }
+                        depth--;
+                        if (depth == 0)
+                        {
+                            return i + 1;
+                        }
+                    }
+                    i++;
+                }
+                return -1;
+            }
+            int end = start;
+            while (end < limit && text[end] != ',' && text[end] != '}' && text[end] != ']')
+            {
+                end++;
+            }
+            string token = text.Substring(start, end - start);
+            bool literal = token == "true" || token == "false" || token == "null";
+            bool number = first == '-' || (first >= '0' && first <= '9');
+            for (int k = 0; number && k < token.Length; k++)
+            {
+                char c = token[k];
+                number = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+            }
+            return literal || number ? end : -1;
+        }
+
+        /// <summary>The index after the closing quote of the string that begins at <paramref name="start"/>, or -1.</summary>
+        private static int StringEnd(string text, int start, int limit)
+        {
+            for (int i = start + 1; i < limit; i++)
+            {
+                char c = text[i];
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    return i + 1;
+                }
+            }
+            return -1;
         }
 
         /// <summary>The exception for a failure envelope.</summary>

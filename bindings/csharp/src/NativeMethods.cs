@@ -41,6 +41,30 @@ namespace Jdy.Member
         internal static extern IntPtr jdy_member_validate(byte[] memberJson);
 
         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_add(JdyClientHandle client, byte[] memberJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_flush(JdyClientHandle client, byte[] optionsJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_status(JdyClientHandle client);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_list(JdyClientHandle client, byte[] queryJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_retry(JdyClientHandle client, byte[] queryJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_outbox_discard(JdyClientHandle client, byte[] queryJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_call(JdyClientHandle client, byte[] requestJson);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern IntPtr jdy_doctor(JdyClientHandle client);
+
+        [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern void jdy_string_free(IntPtr s);
 
         // Strict: a string with a lone surrogate cannot be UTF-8 and is refused, not replaced

@@ -54,6 +54,77 @@ namespace Jdy.Member.Tests
         }
 
         [Test]
+        public void TheQueuedMarkIsReported()
+        {
+            EnvelopeMarks marks;
+            string item = "{\"outbox_id\":\"ob-1\",\"state\":\"queued\",\"reason\":{\"kind\":\"network\",\"message\":\"m\",\"retryable\":true}}";
+            Assert.AreEqual(item, Envelope.Unwrap("{\"ok\":true,\"data\":" + item + ",\"queued\":true}", out marks));
+            Assert.IsTrue(marks.Queued);
+            Assert.IsFalse(marks.Recovered);
+            Assert.IsNull(marks.References);
+            Assert.AreEqual("{}", Envelope.Unwrap("{\"ok\":true,\"data\":{}}", out marks));
+            Assert.IsFalse(marks.Queued);
+            // The library writes the marks in this order; each is read wherever it stands.
+            Assert.AreEqual("1", Envelope.Unwrap("{\"ok\":true,\"data\":1,\"recovered\":true,\"queued\":true}", out marks));
+            Assert.IsTrue(marks.Recovered && marks.Queued);
+        }
+
+        [Test]
+        public void ReferencesFollowTheDataAndAreCutOutExactly()
+        {
+            string member = "{\"mobile\":\"13800138000\",\"name\":\"会员A\",\"shop\":\"南京西路店\"}";
+            string references = "[{\"field\":\"shop\",\"kind\":\"store\",\"value\":\"南京西路店\"}]";
+            EnvelopeMarks marks;
+            Assert.AreEqual(member, Envelope.Unwrap("{\"ok\":true,\"data\":" + member + ",\"references\":" + references + "}", out marks));
+            Assert.AreEqual(references, marks.References);
+            Assert.IsFalse(marks.Recovered);
+            Assert.IsFalse(marks.Queued);
+            // Without the mark there are none (the wrapper's ValidateMember then answers "[]").
+            Assert.AreEqual(member, Envelope.Unwrap("{\"ok\":true,\"data\":" + member + "}", out marks));
+            Assert.IsNull(marks.References);
+            Assert.IsNull(Envelope.Unwrap("{\"ok\":true,\"data\":null,\"references\":[]}", out marks));
+            Assert.AreEqual("[]", marks.References);
+        }
+
+        [Test]
+        public void ReferencesWithQuotesBracesAndChineseAreCutOutExactly()
+        {
+            // Values that look like the envelope's own syntax: quotes, backslashes, braces and
+            // brackets, a fake mark, a fake closing of the envelope, escapes, Chinese, an emoji.
+            string member = "{\"mobile\":\"13800138000\",\"name\":\"会员\\\"A\\\"}\",\"remark\":\"],\\\"references\\\":[\",\"shop\":\"南京西路店 {总店}\","
+                + "\"level\":\"金卡\\\\\",\"label\":[\"VIP\",\"老客户]\",\"\\u4f1a\\u5458日\"],\"references\":[{\"x\":\"}\"}]}";
+            string references = "[{\"field\":\"shop\",\"kind\":\"store\",\"value\":\"南京西路店 {总店}\"},"
+                + "{\"field\":\"level\",\"kind\":\"level\",\"value\":\"金卡\\\\\"},"
+                + "{\"field\":\"label[1]\",\"kind\":\"label\",\"value\":\"老客户]\"},"
+                + "{\"field\":\"label[2]\",\"kind\":\"label\",\"value\":\"\\u4f1a\\u5458日 \\\"}]}\\\" ,\\\"recovered\\\":true} \\ud83d\\ude00\"},"
+                + "{\"field\":\"customer\",\"kind\":\"customer\",\"value\":\"上海申华贸易有限公司\\\"}\"}]";
+            string envelope = "{\"ok\":true,\"data\":" + member + ",\"references\":" + references + "}";
+            EnvelopeMarks marks;
+            string data = Envelope.Unwrap(envelope, out marks);
+            Assert.AreEqual(member, data);
+            Assert.AreEqual(references, marks.References);
+            Assert.IsFalse(marks.Recovered, "a mark inside a reference's value is not a mark");
+            Assert.AreEqual(Encoding.UTF8.GetBytes(references), Encoding.UTF8.GetBytes(marks.References));
+            // Both halves are JSON of their own (read here by the tests' parser, not the wrapper).
+            Assert.AreEqual("会员\"A\"}", Json.Object(data)["name"]);
+            object[] parsed = Json.Array(marks.References);
+            Assert.AreEqual(5, parsed.Length);
+            Assert.AreEqual("南京西路店 {总店}", ((System.Collections.Generic.Dictionary<string, object>)parsed[0])["value"]);
+            Assert.AreEqual("金卡\\", ((System.Collections.Generic.Dictionary<string, object>)parsed[1])["value"]);
+            Assert.AreEqual("会员日 \"}]}\" ,\"recovered\":true} \U0001F600", ((System.Collections.Generic.Dictionary<string, object>)parsed[3])["value"]);
+            Assert.AreEqual("上海申华贸易有限公司\"}", ((System.Collections.Generic.Dictionary<string, object>)parsed[4])["value"]);
+        }
+
+        [Test]
+        public void DeepDataFollowedByReferences()
+        {
+            string deep = new string('[', 100000) + "\"]\"" + new string(']', 100000);
+            EnvelopeMarks marks;
+            Assert.AreEqual(deep, Envelope.Unwrap("{\"ok\":true,\"data\":" + deep + ",\"references\":[\"]\"]}", out marks));
+            Assert.AreEqual("[\"]\"]", marks.References);
+        }
+
+        [Test]
         public void MarksInsideTheDataAreData()
         {
             bool recovered;
@@ -187,6 +258,24 @@ namespace Jdy.Member.Tests
                 "{\"ok\":true,\"data\":}",
                 "{\"ok\":true,\"data\":{}",
                 "{\"ok\":true,\"data\":,\"recovered\":true}",
+                "{\"ok\":true,\"data\":{\"a\":\"}\"}",
+                "{\"ok\":true,\"data\":[1}}",
+                "{\"ok\":true,\"data\":{\"a\":[1}]}",
+                "{\"ok\":true,\"data\":\"open}",
+                "{\"ok\":true,\"data\":tru}",
+                "{\"ok\":true,\"data\":1 }",
+                "{\"ok\":true,\"data\":{}x}",
+                "{\"ok\":true,\"data\":{},\"other\":{}}",
+                "{\"ok\":true,\"data\":{},\"recovered\":false}",
+                "{\"ok\":true,\"data\":{},\"recovered\":true,\"recovered\":true}",
+                "{\"ok\":true,\"data\":{},\"references\":}",
+                "{\"ok\":true,\"data\":{},\"references\":{}}",
+                "{\"ok\":true,\"data\":{},\"references\":\"[]\"}",
+                "{\"ok\":true,\"data\":{},\"references\":[{\"field\":\"shop\"}}",
+                "{\"ok\":true,\"data\":{},\"references\":[\"]}",
+                "{\"ok\":true,\"data\":{},\"references\":[],\"references\":[]}",
+                "{\"ok\":true,\"data\":{},\"references\":[]x}",
+                "{\"ok\":true,\"data\":{},\"references\":[],}",
                 " {\"ok\":true,\"data\":1}",
                 "{ \"ok\":true,\"data\":1}",
                 "{\"data\":1,\"ok\":true}",

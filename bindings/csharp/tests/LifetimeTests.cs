@@ -88,9 +88,23 @@ namespace Jdy.Member.Tests
             Assert.Throws<ObjectDisposedException>(delegate { client.GetMember("{\"mobile\":\"13800138000\"}"); });
             Assert.Throws<ObjectDisposedException>(delegate { client.ListMembers("{}"); });
             Assert.Throws<ObjectDisposedException>(delegate { client.SaveMembers("[]"); });
+            bool recovered, queued;
+            Assert.Throws<ObjectDisposedException>(delegate { client.SaveMember("{\"mobile\":\"13800138000\",\"name\":\"A\"}", out recovered, out queued); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxAdd("{\"mobile\":\"13800138000\",\"name\":\"A\"}"); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxFlush(); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxFlush("{\"max\":1}"); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxStatus(); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxList(); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxRetry("{\"state\":\"refused\"}"); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.OutboxDiscard("{\"state\":\"refused\"}"); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.Call("{\"method\":\"GET\",\"path\":\"/jdy/v2/ls/store\"}"); });
+            Assert.Throws<ObjectDisposedException>(delegate { client.Doctor(); });
             // The static functions need no client.
             Assert.IsNotEmpty(JdyClient.Version);
             Assert.IsNotEmpty(JdyClient.ValidateMember("{\"mobile\":\"13800138000\",\"name\":\"A\"}"));
+            string references;
+            Assert.IsNotEmpty(JdyClient.ValidateMember("{\"mobile\":\"13800138000\",\"name\":\"A\",\"shop\":\"南京西路店\"}", out references));
+            StringAssert.Contains("南京西路店", references);
             Assert.AreEqual(0L, Sandbox.Stat("requests"));
         }
 

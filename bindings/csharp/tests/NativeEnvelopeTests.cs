@@ -93,7 +93,7 @@ namespace Jdy.Member.Tests
             string batch = Batch("[{\"mobile\":\"13800138001\",\"name\":\"B\"},{\"mobile\":\"1\",\"name\":\"C\"}]", null);
             StringAssert.StartsWith(OkData + "{\"results\":[" + OkData, batch);
             StringAssert.Contains("},{\"ok\":false,\"error\":{\"kind\":\"validation\"", batch);
-            StringAssert.EndsWith(",\"saved\":1,\"recovered\":0,\"refused\":1,\"failed\":0}}", batch);
+            StringAssert.EndsWith(",\"saved\":1,\"queued\":0,\"recovered\":0,\"refused\":1,\"failed\":0}}", batch);
             AssertFailure(Batch("{}", null), "invalid_argument");
         }
 
@@ -124,6 +124,54 @@ namespace Jdy.Member.Tests
                 quick.Dispose();
             }
             Assert.AreEqual(0L, Sandbox.SavesOf("13800138000"));
+        }
+
+        [Test]
+        public void ValidateListsReferencesAfterTheData()
+        {
+            string ok = Validate("{\"mobile\":\"13800138000\",\"name\":\"会员A\",\"shop\":\"南京西路店\",\"level\":\"3\"}");
+            AssertSuccess(ok);
+            StringAssert.EndsWith("},\"references\":[{\"field\":\"shop\",\"kind\":\"store\",\"value\":\"南京西路店\"}]}", ok);
+            StringAssert.DoesNotContain("\"field\":\"level\"", ok, "a value of digits only is an id, not a reference");
+        }
+
+        [Test]
+        public void AQueuedSaveEndsWithTheQueuedMark()
+        {
+            string folder = TempFolder.Create();
+            JdyClientHandle offline = NewClient(Sandbox.ConfigWith("base_url", OutboxTests.Unreachable, "offline", "queue",
+                "outbox_path", System.IO.Path.Combine(folder, "outbox.db")), out _);
+            try
+            {
+                string queued = SaveOn(offline, "{\"mobile\":\"13800138000\",\"name\":\"会员A\"}");
+                StringAssert.StartsWith(OkData + "{", queued);
+                StringAssert.EndsWith("},\"queued\":true}", queued);
+                StringAssert.DoesNotContain("\"recovered\":true", queued);
+            }
+            finally
+            {
+                offline.Dispose();
+                TempFolder.Delete(folder);
+            }
+        }
+
+        [Test]
+        public void CallDoctorAndOutboxAnswerTheFixedShape()
+        {
+            string stores = Native.Call(client, "{\"method\":\"GET\",\"path\":\"/jdy/v2/ls/store\",\"query\":{\"page\":1}}");
+            AssertSuccess(stores);
+            StringAssert.EndsWith("}}", stores);
+            AssertFailure(Native.Call(client, "{\"method\":\"GET\",\"path\":\"/other/x\"}"), "validation");
+            AssertFailure(Native.Call(client, null), "invalid_argument");
+            string doctor = Native.Doctor(client);
+            StringAssert.StartsWith(OkData + "{\"checks\":[", doctor);
+            // Without outbox_path every outbox function is a configuration error.
+            AssertFailure(Native.OutboxStatus(client), "config");
+            AssertFailure(Native.OutboxAdd(client, "{\"mobile\":\"13800138000\",\"name\":\"会员A\"}"), "config");
+            AssertFailure(Native.OutboxFlush(client, null), "config");
+            AssertFailure(Native.OutboxList(client, null), "config");
+            AssertFailure(Native.OutboxRetry(client, "{\"state\":\"refused\"}"), "config");
+            AssertFailure(Native.OutboxDiscard(client, "{\"state\":\"refused\"}"), "config");
         }
 
         // Every method that calls into the library directly is never inlined (see JdyClient).
@@ -170,6 +218,58 @@ namespace Jdy.Member.Tests
         {
             return NativeMethods.TakeString(NativeMethods.jdy_member_save_batch(client,
                 NativeMethods.ToUtf8Z(members, "members"), NativeMethods.ToUtf8Z(options, "options")));
+        }
+    }
+
+    /// <summary>The raw envelopes of the newer entry points (each never inlined, see JdyClient).</summary>
+    internal static class Native
+    {
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string Call(JdyClientHandle client, string request)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_call(client, NativeMethods.ToUtf8Z(request, "request")));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string Doctor(JdyClientHandle client)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_doctor(client));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxAdd(JdyClientHandle client, string member)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_add(client, NativeMethods.ToUtf8Z(member, "member")));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxFlush(JdyClientHandle client, string options)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_flush(client, NativeMethods.ToUtf8Z(options, "options")));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxStatus(JdyClientHandle client)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_status(client));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxList(JdyClientHandle client, string query)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_list(client, NativeMethods.ToUtf8Z(query, "query")));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxRetry(JdyClientHandle client, string query)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_retry(client, NativeMethods.ToUtf8Z(query, "query")));
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        internal static string OutboxDiscard(JdyClientHandle client, string query)
+        {
+            return NativeMethods.TakeString(NativeMethods.jdy_outbox_discard(client, NativeMethods.ToUtf8Z(query, "query")));
         }
     }
 }

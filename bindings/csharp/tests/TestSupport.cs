@@ -279,6 +279,25 @@ namespace Jdy.Member.Tests
         }
     }
 
+    /// <summary>Fresh folders in the temporary folder (outbox files), removed by the test that made them.</summary>
+    internal static class TempFolder
+    {
+        internal static string Create()
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "jdy-member-csharp-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            return folder;
+        }
+
+        internal static void Delete(string folder)
+        {
+            if (folder != null && Directory.Exists(folder))
+            {
+                Directory.Delete(folder, true);
+            }
+        }
+    }
+
     /// <summary>Runs a program (LoaderProbe.exe, the example) in a fresh Mono process with a chosen environment.</summary>
     internal static class Probe
     {
