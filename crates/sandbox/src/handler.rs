@@ -281,9 +281,10 @@ impl Shared {
         }
         let behaviour = state.behaviour.clone();
         if route.is_business() {
-            if let Err(code) = state.tokens.check(req, now) {
-                return gateway_reject(state, code);
-            }
+            let token_serial = match state.tokens.check(req, now) {
+                Ok(serial) => serial,
+                Err(code) => return gateway_reject(state, code),
+            };
             if behaviour.denied_paths.contains(&req.path) {
                 return gateway_reject(state, GatewayCode::NoPermission.number());
             }
@@ -297,6 +298,7 @@ impl Shared {
             state.record_arrival(Arrival {
                 at_ms: now,
                 rate_limited: refused.is_some(),
+                token_serial,
             });
             if let Some(response) = refused {
                 state.stats.rate_limited += 1;

@@ -70,7 +70,7 @@
 //! | `GET /__sandbox/members` | | stored members (plaintext, save field names), id order |
 //! | `GET /__sandbox/config` | | `{"direct": {..}, "outer": {..}}` library configurations |
 //! | `GET`/`POST /__sandbox/behaviour` | switches to change | the [`Behaviour`] in force |
-//! | `GET /__sandbox/arrivals` | | business calls at the budget: `[{"at_ms", "rate_limited"}]` |
+//! | `GET /__sandbox/arrivals` | | business calls at the budget: `[{"at_ms", "rate_limited", "token_serial"}]` |
 //! | `POST /__sandbox/reset` | | `{"ok": true}` |
 //! | `POST /__sandbox/expire_tokens` | | `{"ok": true, "expired": n}` |
 //! | `POST /__sandbox/rotate_app_secret` | `{"app_secret": "s"}` | `{"ok": true}` |

@@ -53,6 +53,9 @@ pub struct Arrival {
     pub at_ms: u64,
     /// Refused with 429 (else let through).
     pub rate_limited: bool,
+    /// Which token the caller used (1 for the first issued, and so on): tells apart
+    /// processes that share the account but not a token cache.
+    pub token_serial: u64,
 }
 
 pub(crate) struct State {

@@ -104,8 +104,9 @@ impl Tokens {
         self.issued.insert(token, issued);
     }
 
-    /// The `app-token` and router checks of a business call, in Kingdee's order.
-    pub fn check(&self, req: &Request, now: u64) -> Result<(), i64> {
+    /// The `app-token` and router checks of a business call, in Kingdee's order; the
+    /// token's serial (1 for the first issued) when it passes.
+    pub fn check(&self, req: &Request, now: u64) -> Result<u64, i64> {
         let token = match req.header("app-token") {
             Some(token) if !token.is_empty() => token,
             _ => return Err(GatewayCode::TokenEmpty.number()),
@@ -123,7 +124,7 @@ impl Tokens {
         if req.header("x-gw-router-addr") != Some(SANDBOX_DOMAIN) {
             return Err(GatewayCode::NoPermission.number());
         }
-        Ok(())
+        Ok(issued.serial)
     }
 
     /// The token endpoint: a token for the right app key and signature, or the business
