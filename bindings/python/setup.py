@@ -7,6 +7,13 @@ messages name the built file, so `CARGO_TARGET_DIR` and a shared `target/` both 
 
 The wheel is tagged `py3-none-<platform>`: it holds native code for one platform but no
 CPython ABI, so one wheel serves every Python 3 on that platform.
+
+Release wheels (scripts/dist) are built without cargo, from libraries already built and
+checked for their platform:
+  JDY_MEMBER_PREBUILT_LIBRARY  path of the shared library to ship (jdy_member.dll,
+                               libjdy_member.so or libjdy_member.dylib: the name says which)
+  JDY_MEMBER_WHEEL_PLATFORM    the wheel's platform tag (win_amd64, win32, linux_x86_64, ...),
+                               when it is not this machine's
 """
 
 import json
@@ -29,6 +36,9 @@ except ImportError:  # older setuptools: the `wheel` package's command
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PACKAGE = "jdy_member"
+PREBUILT_ENV = "JDY_MEMBER_PREBUILT_LIBRARY"
+PLATFORM_ENV = "JDY_MEMBER_WHEEL_PLATFORM"
+LIBRARY_FILENAMES = ("jdy_member.dll", "libjdy_member.so", "libjdy_member.dylib")
 
 
 def library_filename():
@@ -100,18 +110,51 @@ def cargo_build_library():
     return built
 
 
+def prebuilt_library():
+    """The library named by $JDY_MEMBER_PREBUILT_LIBRARY and the name it has in the package,
+    or None when the variable is unset."""
+    given = os.environ.get(PREBUILT_ENV)
+    if not given:
+        return None
+    path = Path(given)
+    if not path.is_file():
+        raise SystemExit("jdy-member: {}={} is not a file".format(PREBUILT_ENV, given))
+    for name in LIBRARY_FILENAMES:
+        if path.name.endswith(Path(name).suffix):
+            break
+    else:
+        raise SystemExit("jdy-member: {}={}: not a .dll, .so or .dylib".format(PREBUILT_ENV, given))
+    platform = os.environ.get(PLATFORM_ENV, "")
+    expected = {"win": ".dll", "linux": ".so", "manylinux": ".so", "macosx": ".dylib"}
+    for prefix, suffix in sorted(expected.items(), key=lambda item: -len(item[0])):
+        if platform.startswith(prefix) and path.suffix != suffix:
+            raise SystemExit("jdy-member: a {} wheel needs a {} library, not {}"
+                             .format(platform, suffix, path.name))
+    return path, name
+
+
 class BuildPyWithLibrary(build_py):
-    """build_py that also builds the Rust library and copies it into the package."""
+    """build_py that also builds the Rust library (or takes the prebuilt one) and copies it
+    into the package."""
 
     def run(self):
         super().run()
-        library = cargo_build_library()
+        prebuilt = prebuilt_library()
+        if prebuilt:
+            library, filename = prebuilt
+            print("jdy-member: packaging the prebuilt {} (no cargo build)".format(library),
+                  flush=True)
+        else:
+            library, filename = cargo_build_library(), library_filename()
         if getattr(self, "editable_mode", False):  # pip install -e: next to the sources
             destination = HERE / "src" / PACKAGE
         else:
             destination = Path(self.build_lib) / PACKAGE
         destination.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(str(library), str(destination / library_filename()))
+        for stale in LIBRARY_FILENAMES:  # a build directory reused for another platform
+            if (destination / stale).exists():
+                (destination / stale).unlink()
+        shutil.copy2(str(library), str(destination / filename))
 
 
 class BinaryDistribution(Distribution):
@@ -125,6 +168,8 @@ class PlatformWheel(bdist_wheel):
     """A wheel tagged for this platform but for any Python 3 (ctypes needs no CPython ABI)."""
 
     def finalize_options(self):
+        if not self.plat_name and os.environ.get(PLATFORM_ENV):
+            self.plat_name = os.environ[PLATFORM_ENV]  # a wheel for another platform
         super().finalize_options()
         self.root_is_pure = False
 
