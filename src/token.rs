@@ -98,7 +98,21 @@ fn refresh_at(transport: &Transport, expires_ms: Option<u64>) -> Instant {
 
 /// The folder of the per-user caches (token and request budget), when the OS has one.
 pub(crate) fn per_user_folder() -> Option<PathBuf> {
-    dirs::cache_dir().map(|dir| dir.join("jdy-member"))
+    cache_root().map(|dir| dir.join("jdy-member"))
+}
+
+/// %LOCALAPPDATA% (FOLDERID_LocalAppData, set for every logon since Vista).
+#[cfg(windows)]
+fn cache_root() -> Option<PathBuf> {
+    std::env::var_os("LOCALAPPDATA")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// The platform's cache folder: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches.
+#[cfg(not(windows))]
+fn cache_root() -> Option<PathBuf> {
+    dirs::cache_dir()
 }
 
 /// The file name part for `account` in the per-user folder: a digest, so that no id or
