@@ -39,10 +39,13 @@
     - On Unix, Free Pascal programs that start threads need cthreads as their first unit.
 
   Blocking
-    SaveMember, SaveMembers, GetMember and ListMembers block on the network, retries and
-    waits included, for at most the configuration's deadline_ms (default 60 s per member):
-    call them from a worker thread, not from the GUI thread. Create, ValidateMember, Version
-    and the free functions never touch the network.
+    SaveMember, SaveMembers, GetMember, ListMembers, Call, OutboxFlush and Doctor block on
+    the network, retries and waits included, for at most the configuration's deadline_ms
+    (default 60 s per member; Doctor makes a few requests, each within it): call them from a
+    worker thread, not from the GUI thread. OutboxAdd, OutboxStatus, OutboxList, OutboxRetry
+    and OutboxDiscard block only on the local disk (milliseconds; up to 10 s while another
+    process holds the outbox file). Create, ValidateMember, Version and the free functions
+    never touch the network.
 
   Floating point
     Delphi and FPC unmask floating-point exceptions that C and Rust code expects masked, so
@@ -50,11 +53,15 @@
     thread). Define JDY_NO_FPU_MASK to leave the mask alone.
 
   Envelopes (the ABI's fixed shape)
-    {"ok":true,"data":DATA} with an optional ,"recovered":true or ,"queued":true before the
-    last brace; or {"ok":false,"error":{"kind":..,"message":..,"retryable":..,...}}.
+    {"ok":true,"data":DATA} with optional marks after DATA, before the last brace:
+    ,"recovered":true and ,"queued":true (a save), ,"references":[...] (jdy_member_validate);
+    or {"ok":false,"error":{"kind":..,"message":..,"retryable":..,...}}.
+    The end of DATA is found by reading it as JSON (strings, escapes, nested brackets), so
+    that a mark of any shape after it is never taken for data; a mark this unit does not
+    know (a newer library) is skipped.
     The methods return DATA as the exact JSON text the library wrote (converted to string),
     and raise EJdyError for a failure. This unit has no member logic: the library validates,
-    signs, retries and parses. *)
+    resolves references, signs, retries, queues and parses. *)
 
 {$IFDEF FPC}
   {$IFDEF FPC_UNICODESTRINGS}{$DEFINE JDY_UNICODESTRINGS}{$ENDIF}
@@ -131,6 +138,14 @@ function jdy_member_save_batch(client: PJdyClient; members_json: PAnsiChar; opti
 function jdy_member_get(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
 function jdy_member_list(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
 function jdy_member_validate(member_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_add(client: PJdyClient; member_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_flush(client: PJdyClient; options_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_status(client: PJdyClient): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_list(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_retry(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_outbox_discard(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_call(client: PJdyClient; request_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;
+function jdy_doctor(client: PJdyClient): PAnsiChar; cdecl; external JdyMemberLibrary;
 procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;
 
 type
@@ -209,7 +224,8 @@ type
     function SaveMember(const MemberJson: string; out Recovered, Queued: Boolean): string; overload;
     (* MembersJson: a JSON array of members; OptionsJson: '' for the defaults or e.g.
       {"concurrency":4,"rate":10}. Returns {"results":[one envelope per member],"saved":n,
-      "recovered":n,"refused":n,"failed":n}; raises only for bad arguments. *)
+      "queued":n,"recovered":n,"refused":n,"failed":n} (queued: kept in the outbox, with
+      "offline":"queue"); raises only for bad arguments. *)
     function SaveMembers(const MembersJson: string; const OptionsJson: string = ''): string;
     (* QueryJson: {"mobile":"..."} or {"id":"..."}. Returns the member, or '' when there is
       no such member. *)
@@ -220,7 +236,49 @@ type
     function ListMembers(const QueryJson: string): string;
     { Offline: the member exactly as it would be sent, or EJdyError (kind validation)
       listing every invalid field. Needs no client. }
-    class function ValidateMember(const MemberJson: string): string;
+    class function ValidateMember(const MemberJson: string): string; overload;
+    (* As above; ReferencesJson: the references given by name or number (shop, sale_shop,
+      level, customer, label[i]) that a save resolves to ids, as the JSON array the library
+      wrote, [{"field":"shop","kind":"store","value":"..."}], or '[]' when there are none.
+      Offline: whether such a name exists is found out only by a save. *)
+    class function ValidateMember(const MemberJson: string; out ReferencesJson: string): string; overload;
+
+    { The outbox (the configuration's outbox_path; a client without one raises kind
+      config). Each returns the envelope's data as JSON text or raises EJdyError. }
+    (* Validates the member offline and keeps it in the outbox, durably; returns
+      {"outbox_id":"ob-...","state":"queued","mobile":"...","queued_at":"..."} (and
+      "merged":true when it replaced a queued member with the same mobile). Local disk only. *)
+    function OutboxAdd(const MemberJson: string): string;
+    (* Sends what the outbox holds, oldest first, each exactly once. OptionsJson: '' for the
+      defaults or {"max":n,"deadline_ms":n,"concurrency":1-64}. Returns {"saved":n,
+      "recovered":n,"refused":n,"failed":n,"left":n}. Blocks on the network. *)
+    function OutboxFlush(const OptionsJson: string = ''): string;
+    (* {"queued":n,"sending":n,"saved":n,"refused":n,"discarded":n,"in_doubt":n,
+      "oldest_queued_at":..,"last_error":..}. Local disk only. *)
+    function OutboxStatus: string;
+    (* QueryJson: '' for everything or {"state":"queued"|"sending"|"saved"|"refused"|
+      "discarded","limit":1-1000,"after":"<outbox_id>"}. Returns {"items":[...],"count":n},
+      oldest first. Local disk only. *)
+    function OutboxList(const QueryJson: string = ''): string;
+    (* QueryJson: {"outbox_id":"...","member":{corrected member, optional}} (returns the
+      item) or {"state":"refused"} (returns {"requeued":n}). Local disk only. *)
+    function OutboxRetry(const QueryJson: string): string;
+    (* QueryJson: {"outbox_id":"..."} (returns the item) or {"state":"refused"} (returns
+      {"discarded":n}); the items stay in the outbox as discarded. Local disk only. *)
+    function OutboxDiscard(const QueryJson: string): string;
+
+    (* Any other JDY endpoint through this client's signing, token, budget, retries and
+      decryption. RequestJson: {"method":"GET"|"POST","path":"/jdy/v2/...","query":{..},
+      "body":{..},"idempotent":false}. Returns Kingdee's data as JSON text ('null' when it
+      is null). A path outside /jdy/ raises kind validation (field path). Blocks on the
+      network. *)
+    function Call(const RequestJson: string): string;
+    (* Checks the configuration, DNS, gateway and TLS, clock, authorization, token, each
+      API's permission and the request budget. Returns {"checks":[{"name","verdict",
+      "detail","advice"}],"failed":n,"warnings":n}; raises only for a bad argument.
+      Blocks on the network for a few requests. *)
+    function Doctor: string;
+
     { The library's version, e.g. 0.2.0. }
     class function Version: string;
     { The native client, for calling the jdy_* functions directly. Owned by this object. }
@@ -237,7 +295,11 @@ function JdyTakeEnvelope(P: PAnsiChar): TJdyUtf8;
 
 { Takes an envelope apart: returns DATA as text (IsNull: DATA is null, and '' is returned),
   or raises EJdyError for a failure envelope or one this unit does not understand. }
-function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean): string;
+function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean): string; overload;
+{ As above; ReferencesJson: the "references" array after DATA as JSON text, '[]' when the
+  envelope has none. }
+function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean;
+  out ReferencesJson: string): string; overload;
 
 { S as a JSON string literal, quotes included, for building member JSON from program
   strings: JdyJsonQuote('A"B') = '"A\"B"'. }
@@ -249,8 +311,6 @@ const
   OkDataPrefix = '{"ok":true,"data":';
   OkPrefix = '{"ok":true';
   ErrorPrefix = '{"ok":false,"error":';
-  RecoveredSuffix = ',"recovered":true';
-  QueuedSuffix = ',"queued":true';
 
 { ---- floating point ---- }
 
@@ -632,11 +692,54 @@ begin
   end;
 end;
 
-{ Skips one JSON value at S[I] (objects and arrays with everything inside). }
+{ S[I] is '"': leaves I after the string's closing quote, escapes (\" \\ \uXXXX) read as
+  such; copies nothing, so that skipping a large DATA stays linear. False when malformed. }
+function SkipString(const S: TJdyUtf8; var I: Integer): Boolean;
+begin
+  Result := False;
+  if (I > Length(S)) or (S[I] <> '"') then
+    Exit;
+  Inc(I);
+  while I <= Length(S) do
+  begin
+    case S[I] of
+      '"':
+        begin
+          Inc(I);
+          Result := True;
+          Exit;
+        end;
+      '\':
+        begin
+          Inc(I);
+          if I > Length(S) then
+            Exit;
+          case S[I] of
+            '"', '\', '/', 'b', 'f', 'n', 'r', 't':
+              Inc(I);
+            'u':
+              begin
+                if Hex4(S, I + 1) < 0 then
+                  Exit;
+                Inc(I, 5);
+              end;
+          else
+            Exit;
+          end;
+        end;
+    else
+      if Ord(S[I]) < $20 then
+        Exit; { a raw control character is not JSON }
+      Inc(I);
+    end;
+  end;
+end;
+
+{ Skips one JSON value at S[I] (objects and arrays with everything inside, strings with
+  their escapes, so that a bracket or quote inside a string is never counted). }
 function SkipValue(const S: TJdyUtf8; var I: Integer): Boolean;
 var
   Depth: Integer;
-  Ignored: TJdyUtf8;
 begin
   Result := False;
   SkipWs(S, I);
@@ -644,7 +747,7 @@ begin
     Exit;
   case S[I] of
     '"':
-      Result := ReadString(S, I, Ignored);
+      Result := SkipString(S, I);
     '{', '[':
       begin
         Depth := 0;
@@ -653,7 +756,7 @@ begin
           case S[I] of
             '"':
               begin
-                if not ReadString(S, I, Ignored) then
+                if not SkipString(S, I) then
                   Exit;
                 Continue;
               end;
@@ -938,50 +1041,65 @@ end;
 
 { ---- envelopes ---- }
 
-function EndsWith(const S: TJdyUtf8; const Suffix: AnsiString; EndAt: Integer): Boolean;
+function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean;
+  out ReferencesJson: string): string;
 var
-  K: Integer;
-begin
-  Result := False;
-  if EndAt < Length(Suffix) then
-    Exit;
-  for K := 1 to Length(Suffix) do
-    if S[EndAt - Length(Suffix) + K] <> Suffix[K] then
-      Exit;
-  Result := True;
-end;
-
-function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean): string;
-var
-  Start, Stop: Integer;
-  Data: TJdyUtf8;
+  I, Start: Integer;
+  Data, Key, Value: TJdyUtf8;
 begin
   IsNull := False;
   Recovered := False;
   Queued := False;
+  ReferencesJson := '[]';
   Result := '';
   if HasPrefix(EnvelopeUtf8, OkDataPrefix) then
   begin
-    Start := Length(OkDataPrefix) + 1;
-    Stop := Length(EnvelopeUtf8);
-    if (Stop < Start) or (EnvelopeUtf8[Stop] <> '}') then
-      raise NotUnderstood(EnvelopeUtf8, 'a success envelope that does not end with }');
-    Dec(Stop); { the envelope's closing brace }
-    { DATA is one JSON value, which can never end with these (a string ends with a quote,
-      an object with a brace). }
-    if EndsWith(EnvelopeUtf8, QueuedSuffix, Stop) then
+    { DATA ends where its JSON value ends (read, not searched for from the back). }
+    I := Length(OkDataPrefix) + 1;
+    SkipWs(EnvelopeUtf8, I);
+    Start := I;
+    if not SkipValue(EnvelopeUtf8, I) or (I = Start) then
+      raise NotUnderstood(EnvelopeUtf8, 'a success envelope whose data cannot be read');
+    Data := SubUtf8(EnvelopeUtf8, Start, I - Start);
+    { Then the marks, each ,"key":value, up to the envelope's closing brace. }
+    while True do
     begin
-      Queued := True;
-      Dec(Stop, Length(QueuedSuffix));
+      SkipWs(EnvelopeUtf8, I);
+      if I > Length(EnvelopeUtf8) then
+        raise NotUnderstood(EnvelopeUtf8, 'a success envelope that does not end with }');
+      if EnvelopeUtf8[I] = '}' then
+        Break;
+      if EnvelopeUtf8[I] <> ',' then
+        raise NotUnderstood(EnvelopeUtf8, 'something other than a mark after data');
+      Inc(I);
+      SkipWs(EnvelopeUtf8, I);
+      if not ReadString(EnvelopeUtf8, I, Key) then
+        raise NotUnderstood(EnvelopeUtf8, 'a mark after data without a key');
+      SkipWs(EnvelopeUtf8, I);
+      if (I > Length(EnvelopeUtf8)) or (EnvelopeUtf8[I] <> ':') then
+        raise NotUnderstood(EnvelopeUtf8, 'a mark after data without a value');
+      Inc(I);
+      SkipWs(EnvelopeUtf8, I);
+      Start := I;
+      if not SkipValue(EnvelopeUtf8, I) or (I = Start) then
+        raise NotUnderstood(EnvelopeUtf8, 'a mark after data whose value cannot be read');
+      Value := SubUtf8(EnvelopeUtf8, Start, I - Start);
+      if Same(Key, 'recovered') then
+        Recovered := Same(Value, 'true')
+      else if Same(Key, 'queued') then
+        Queued := Same(Value, 'true')
+      else if Same(Key, 'references') then
+      begin
+        if (Length(Value) = 0) or (Value[1] <> '[') then
+          raise NotUnderstood(EnvelopeUtf8, '"references" that is not an array');
+        ReferencesJson := JdyFromUtf8(Value);
+      end;
+      { any other mark (a newer library's) is skipped }
     end;
-    if EndsWith(EnvelopeUtf8, RecoveredSuffix, Stop) then
-    begin
-      Recovered := True;
-      Dec(Stop, Length(RecoveredSuffix));
-    end;
-    if Stop < Start then
-      raise NotUnderstood(EnvelopeUtf8, 'a success envelope without data');
-    Data := SubUtf8(EnvelopeUtf8, Start, Stop - Start + 1);
+    Inc(I);
+    SkipWs(EnvelopeUtf8, I);
+    if I <= Length(EnvelopeUtf8) then
+      raise NotUnderstood(EnvelopeUtf8, 'text after the envelope''s closing brace');
     if Same(Data, 'null') then
       IsNull := True
     else
@@ -993,6 +1111,13 @@ begin
     raise NotUnderstood(EnvelopeUtf8, 'a success envelope without "data" right after "ok"')
   else
     raise NotUnderstood(EnvelopeUtf8, 'it begins with neither {"ok":true nor {"ok":false');
+end;
+
+function JdyUnwrapEnvelope(const EnvelopeUtf8: TJdyUtf8; out IsNull, Recovered, Queued: Boolean): string;
+var
+  ReferencesJson: string;
+begin
+  Result := JdyUnwrapEnvelope(EnvelopeUtf8, IsNull, Recovered, Queued, ReferencesJson);
 end;
 
 function JdyJsonQuote(const S: string): string;
@@ -1054,6 +1179,58 @@ var
   IsNull, Recovered, Queued: Boolean;
 begin
   Result := Unwrap(P, IsNull, Recovered, Queued);
+end;
+
+type
+  { The shapes of the client functions the thin methods call. }
+  TJdyJsonFunction = function(client: PJdyClient; json: PAnsiChar): PAnsiChar; cdecl;
+  TJdyPlainFunction = function(client: PJdyClient): PAnsiChar; cdecl;
+
+{ DATA of a thin method's envelope: its exact JSON text, 'null' included. }
+function DataText(P: PAnsiChar): string;
+var
+  IsNull, Recovered, Queued: Boolean;
+begin
+  Result := Unwrap(P, IsNull, Recovered, Queued);
+  if IsNull then
+    Result := 'null';
+end;
+
+{ Calls Fn(Handle, Json as UTF-8). Optional: '' is passed as NULL (the library's defaults);
+  else '' is passed as an empty string, which the library refuses as invalid_argument. }
+function CallWithJson(Fn: TJdyJsonFunction; Handle: PJdyClient; const Json: string;
+  Optional: Boolean): string;
+var
+  Utf8: TJdyUtf8;
+  Arg, P: PAnsiChar;
+  Fpu: TJdyFpuState;
+begin
+  Utf8 := JdyToUtf8(Json);
+  if Optional and (Length(Utf8) = 0) then
+    Arg := nil
+  else
+    Arg := PAnsiChar(Utf8);
+  Fpu := EnterNative;
+  try
+    P := Fn(Handle, Arg);
+  finally
+    LeaveNative(Fpu);
+  end;
+  Result := DataText(P);
+end;
+
+function CallPlain(Fn: TJdyPlainFunction; Handle: PJdyClient): string;
+var
+  P: PAnsiChar;
+  Fpu: TJdyFpuState;
+begin
+  Fpu := EnterNative;
+  try
+    P := Fn(Handle);
+  finally
+    LeaveNative(Fpu);
+  end;
+  Result := DataText(P);
 end;
 
 constructor TJdyClient.Create(const ConfigJson: string);
@@ -1194,8 +1371,16 @@ end;
 
 class function TJdyClient.ValidateMember(const MemberJson: string): string;
 var
+  ReferencesJson: string;
+begin
+  Result := ValidateMember(MemberJson, ReferencesJson);
+end;
+
+class function TJdyClient.ValidateMember(const MemberJson: string; out ReferencesJson: string): string;
+var
   Member: TJdyUtf8;
   P: PAnsiChar;
+  IsNull, Recovered, Queued: Boolean;
   Fpu: TJdyFpuState;
 begin
   Member := JdyToUtf8(MemberJson);
@@ -1205,7 +1390,47 @@ begin
   finally
     LeaveNative(Fpu);
   end;
-  Result := UnwrapData(P);
+  Result := JdyUnwrapEnvelope(JdyTakeEnvelope(P), IsNull, Recovered, Queued, ReferencesJson);
+end;
+
+function TJdyClient.OutboxAdd(const MemberJson: string): string;
+begin
+  Result := CallWithJson(jdy_outbox_add, FHandle, MemberJson, False);
+end;
+
+function TJdyClient.OutboxFlush(const OptionsJson: string): string;
+begin
+  Result := CallWithJson(jdy_outbox_flush, FHandle, OptionsJson, True);
+end;
+
+function TJdyClient.OutboxStatus: string;
+begin
+  Result := CallPlain(jdy_outbox_status, FHandle);
+end;
+
+function TJdyClient.OutboxList(const QueryJson: string): string;
+begin
+  Result := CallWithJson(jdy_outbox_list, FHandle, QueryJson, True);
+end;
+
+function TJdyClient.OutboxRetry(const QueryJson: string): string;
+begin
+  Result := CallWithJson(jdy_outbox_retry, FHandle, QueryJson, False);
+end;
+
+function TJdyClient.OutboxDiscard(const QueryJson: string): string;
+begin
+  Result := CallWithJson(jdy_outbox_discard, FHandle, QueryJson, False);
+end;
+
+function TJdyClient.Call(const RequestJson: string): string;
+begin
+  Result := CallWithJson(jdy_call, FHandle, RequestJson, False);
+end;
+
+function TJdyClient.Doctor: string;
+begin
+  Result := CallPlain(jdy_doctor, FHandle);
 end;
 
 class function TJdyClient.Version: string;

@@ -154,15 +154,38 @@ begin
     [$7EC4, $5408, $503C, $4E0E, $5176, $4ED6, $8868, $5355, $91CD, $590D]);
 end;
 
-{ The member of the API spec (examples/seed-member.json) with another mobile or name. }
-function SeedMember(const Mobile, Name: string): string;
+function StoreName: string;    { U+5357 U+4EAC U+897F U+8DEF U+5E97: the sandbox's store MD001 }
+begin
+  Result := Text('E58D97E4BAACE8A5BFE8B7AFE5BA97', 'C4CFBEA9CEF7C2B7B5EA',
+    [$5357, $4EAC, $897F, $8DEF, $5E97]);
+end;
+
+function GoldCard: string;     { U+91D1 U+5361: the sandbox's member level L03 }
+begin
+  Result := Text('E98791E58DA1', 'BDF0BFA8', [$91D1, $5361]);
+end;
+
+const
+  { The sandbox's store MD001: its id, and its name misspelt (the last character left out),
+    as JSON escapes. }
+  StoreId = '850693217107061760';
+  MisspeltStoreJson = '"\u5357\u4eac\u897f\u8def"';
+
+(* The member of the API spec (examples/seed-member.json) with another mobile or name, and
+  ShopJson as its "shop" (a JSON value). *)
+function SeedMemberAt(const Mobile, Name, ShopJson: string): string;
 begin
   Result := '{"address":"410","birthday":"2022-08-01","custom_no":"1","customer":"001",' +
     '"detail_address":"XXX","enable":"1","end_date":"2022-01-01","is_delete":"0",' +
     '"join_way":"1","label":null,"level":"1","mbcard_id":"1","mobile":' + JdyJsonQuote(Mobile) +
     ',"name":' + JdyJsonQuote(Name) + ',"period":"1","referrere_mp":"1","remark":' +
-    JdyJsonQuote(Remark) + ',"sale_shop":"1","sex_group":"1","shop":"850693217107061760",' +
+    JdyJsonQuote(Remark) + ',"sale_shop":"1","sex_group":"1","shop":' + ShopJson + ',' +
     '"source":"1","start_date":"2022-01-01"}';
+end;
+
+function SeedMember(const Mobile, Name: string): string;
+begin
+  Result := SeedMemberAt(Mobile, Name, '"' + StoreId + '"');
 end;
 
 { The text of the string value of Key in Json ('' when absent); plain values only. }
@@ -742,6 +765,394 @@ begin
   Check(Hex(Desc) = Hex(Text('E7BB84', 'D7E9', [$7EC4])), 'raw UTF-8 in a description becomes the program''s string', Hex(Desc));
 end;
 
+{ ---- envelopes with marks after data (references, recovered, queued) ---- }
+
+{ The kind JdyUnwrapEnvelope raises for Env ('' when it raises nothing). }
+function UnwrapKind(const Env: TJdyUtf8): string;
+var
+  IsNull, Recovered, Queued: Boolean;
+  Refs: string;
+begin
+  Result := '';
+  try
+    JdyUnwrapEnvelope(Env, IsNull, Recovered, Queued, Refs);
+  except
+    on E: EJdyError do
+      Result := E.Kind;
+  end;
+end;
+
+procedure TestEnvelopeMarks;
+var
+  Data, Refs, Big: string;
+  IsNull, Recovered, Queued: Boolean;
+  I: Integer;
+begin
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":{"shop":"a"},"references":[{"field":"shop","kind":"store","value":"a"}]}',
+    IsNull, Recovered, Queued, Refs);
+  Check(Data = '{"shop":"a"}', 'data before "references" is the data alone', Data);
+  Check(Refs = '[{"field":"shop","kind":"store","value":"a"}]', 'the references are the raw array', Refs);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":{"a":1}}', IsNull, Recovered, Queued, Refs);
+  Check((Data = '{"a":1}') and (Refs = '[]'), 'no references gives ''[]''', Refs);
+
+  { Quotes, escapes and brackets inside strings, in data and in the references. }
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":{"v":"}]\",\"references\":[","w":"\\"},' +
+    '"references":[{"field":"label[1]","kind":"label","value":"x\"]},{\\"}]}',
+    IsNull, Recovered, Queued, Refs);
+  Check(Data = '{"v":"}]\",\"references\":[","w":"\\"}', 'brackets, escaped quotes and backslashes inside data strings are data', Data);
+  Check(Refs = '[{"field":"label[1]","kind":"label","value":"x\"]},{\\"}]', 'and inside reference strings too', Refs);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":"a\",\"recovered\":true","queued":true}', IsNull, Recovered, Queued, Refs);
+  Check((Data = '"a\",\"recovered\":true"') and Queued and not Recovered,
+    'a mark spelt inside a data string is data', Data);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":[[],{"a":[{}]},"\u005d"],"queued":true,"recovered":true}',
+    IsNull, Recovered, Queued, Refs);
+  Check((Data = '[[],{"a":[{}]},"\u005d"]') and Queued and Recovered, 'nested arrays, and marks in either order', Data);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":12,"recovered":true}', IsNull, Recovered, Queued, Refs);
+  Check((Data = '12') and Recovered, 'a number as data, then a mark', Data);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":2,"from_a_newer_library":{"x":[1,"}"]}}', IsNull, Recovered, Queued, Refs);
+  Check((Data = '2') and not Recovered and not Queued and (Refs = '[]'), 'a mark this unit does not know is skipped', Data);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data": {"a":1} , "references" : [ ] , "recovered" : true }',
+    IsNull, Recovered, Queued, Refs);
+  Check((Data = '{"a":1}') and Recovered and (Refs = '[ ]'), 'whitespace around data and marks', Data);
+  Data := JdyUnwrapEnvelope('{"ok":true,"data":null,"references":[]}', IsNull, Recovered, Queued, Refs);
+  Check(IsNull and (Data = ''), 'data null before a mark is IsNull');
+
+  Check(UnwrapKind('{"ok":true,"data":{"a":1}') = JdyKindInternal, 'a success envelope cut after data raises internal');
+  Check(UnwrapKind('{"ok":true,"data":{"a":"1}}') = JdyKindInternal, 'an unterminated string in data raises internal');
+  Check(UnwrapKind('{"ok":true,"data":{"a":"\x"}}') = JdyKindInternal, 'a bad escape in data raises internal');
+  Check(UnwrapKind('{"ok":true,"data":{"a":1}}x') = JdyKindInternal, 'text after the closing brace raises internal');
+  Check(UnwrapKind('{"ok":true,"data":1 2}') = JdyKindInternal, 'a second value after data raises internal');
+  Check(UnwrapKind('{"ok":true,"data":}') = JdyKindInternal, 'an empty data raises internal');
+  Check(UnwrapKind('{"ok":true,"data":1,"references":{}}') = JdyKindInternal, 'references that are not an array raise internal');
+  Check(UnwrapKind('{"ok":true,"data":1,"recovered"}') = JdyKindInternal, 'a mark without a value raises internal');
+  Check(UnwrapKind('{"ok":true,"data":1,"recovered":true,}') = JdyKindInternal, 'a trailing comma raises internal');
+
+  { A large data is read once through (no copy per string). }
+  Big := '';
+  SetLength(Big, 20000 * 7);
+  for I := 0 to 19999 do
+  begin
+    Big[I * 7 + 1] := '"';
+    Big[I * 7 + 2] := 'a';
+    Big[I * 7 + 3] := '\';
+    Big[I * 7 + 4] := '"';
+    Big[I * 7 + 5] := 'b';
+    Big[I * 7 + 6] := '"';
+    Big[I * 7 + 7] := ',';
+  end;
+  Big := '[' + Copy(Big, 1, Length(Big) - 1) + ']';
+  Data := JdyUnwrapEnvelope(JdyToUtf8('{"ok":true,"data":' + Big + ',"references":[]}'), IsNull, Recovered, Queued, Refs);
+  Check(Data = Big, 'a data of 20000 strings is read whole', IntToStr(Length(Data)));
+end;
+
+{ ---- references by name, offline ---- }
+
+procedure TestValidateReferences;
+var
+  Normalised, Refs: string;
+begin
+  Normalised := TJdyClient.ValidateMember(SeedMemberAt('13333333333', NameA, JdyJsonQuote(StoreName)), Refs);
+  Check(Pos('"field":"shop"', Refs) > 0, 'ValidateMember lists a store given by name as a reference of field shop', Refs);
+  Check(Pos('"kind":"store"', Refs) > 0, 'of kind store', Refs);
+  Check(Pos('"value":"' + StoreName + '"', Refs) > 0, 'with the name as given, in the program''s string', Hex(Refs));
+  Check((Copy(Refs, 1, 1) = '[') and (Copy(Refs, Length(Refs), 1) = ']'), 'the references are a JSON array', Refs);
+  Check(JsonField(Normalised, 'shop') = StoreName, 'the data keeps the name as given (a save resolves it)', Normalised);
+  Check(Pos('"references"', Normalised) = 0, 'the references are not part of the data', Normalised);
+  Check(Copy(Normalised, Length(Normalised), 1) = '}', 'the data is the member object alone', Normalised);
+  Normalised := TJdyClient.ValidateMember(SeedMember('13333333333', NameA), Refs);
+  Check(Refs = '[]', 'a member with ids only has no references', Refs);
+  Refs := 'unchanged';
+  try
+    TJdyClient.ValidateMember('{"mobile":"1"}', Refs);
+  except
+    on E: EJdyError do
+      ;
+  end;
+  Check(Refs = '[]', 'an invalid member leaves ReferencesJson ''[]''', Refs);
+end;
+
+{ ---- a TJdyClient without a native client ---- }
+
+{ The kind raised by method Which on Client ('no error' when none). }
+function KindOf(Client: TJdyClient; Which: Integer): string;
+begin
+  Result := '';
+  try
+    case Which of
+      0: Client.SaveMember(SeedMember('13333333333', NameA));
+      1: Client.SaveMembers('[]');
+      2: Client.GetMember('{"mobile":"13333333333"}');
+      3: Client.ListMembers('{}');
+      4: Client.OutboxAdd(SeedMember('13333333333', NameA));
+      5: Client.OutboxFlush;
+      6: Client.OutboxStatus;
+      7: Client.OutboxList;
+      8: Client.OutboxRetry('{"state":"refused"}');
+      9: Client.OutboxDiscard('{"state":"refused"}');
+      10: Client.Call('{"method":"GET","path":"/jdy/v2/ls/store"}');
+      11: Client.Doctor;
+      12: Client.OutboxFlush('{"max":1}');
+      13: Client.OutboxList('{"state":"queued"}');
+    end;
+    Result := 'no error';
+  except
+    on E: EJdyError do
+      Result := E.Kind;
+  end;
+end;
+
+procedure TestNilClient;
+const
+  Names: array[0..13] of string = ('SaveMember', 'SaveMembers', 'GetMember', 'ListMembers',
+    'OutboxAdd', 'OutboxFlush', 'OutboxStatus', 'OutboxList', 'OutboxRetry', 'OutboxDiscard',
+    'Call', 'Doctor', 'OutboxFlush(options)', 'OutboxList(query)');
+var
+  Client: TJdyClient;
+  I: Integer;
+  Kind: string;
+begin
+  { A TJdyClient whose native client is NULL (what Destroy leaves behind): every method,
+    old and new, gets the library's invalid_argument, raised as EJdyError. }
+  Client := TJdyClient(TJdyClient.NewInstance);
+  try
+    Check(Client.Handle = nil, 'a client object without a native client has Handle nil');
+    for I := 0 to High(Names) do
+    begin
+      Kind := KindOf(Client, I);
+      Check(Kind = JdyKindInvalidArgument, Names[I] + ' on a client without a native client raises invalid_argument', Kind);
+    end;
+  finally
+    Client.Free;
+  end;
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_add(nil, nil)))) > 0,
+    'jdy_outbox_add(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_flush(nil, nil)))) > 0,
+    'jdy_outbox_flush(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_status(nil)))) > 0,
+    'jdy_outbox_status(NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_list(nil, nil)))) > 0,
+    'jdy_outbox_list(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_retry(nil, nil)))) > 0,
+    'jdy_outbox_retry(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_outbox_discard(nil, nil)))) > 0,
+    'jdy_outbox_discard(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_call(nil, nil)))) > 0,
+    'jdy_call(NULL, NULL) is invalid_argument');
+  Check(Pos('"kind":"invalid_argument"', string(JdyTakeEnvelope(jdy_doctor(nil)))) > 0,
+    'jdy_doctor(NULL) is invalid_argument');
+end;
+
+{ ---- call, references by name, doctor (live sandbox) ---- }
+
+procedure TestCall(Client: TJdyClient);
+var
+  Data, Kind, Names: string;
+begin
+  Data := Client.Call('{"method":"GET","path":"/jdy/v2/ls/store","query":{"page":1}}');
+  Check(Pos('"name":"' + StoreName + '"', Data) > 0, 'Call GET /jdy/v2/ls/store lists the store by its Chinese name', Copy(Data, 1, 300));
+  Check(Pos(StoreId, Data) > 0, 'with its id', Copy(Data, 1, 300));
+  Data := Client.Call('{"method":"GET","path":"/jdy/v2/ls/mb_level"}');
+  Check(Pos(GoldCard, Data) > 0, 'Call GET /jdy/v2/ls/mb_level lists the level gold card', Copy(Data, 1, 300));
+  Kind := '';
+  Names := '';
+  try
+    Client.Call('{"method":"GET","path":"/other/x"}');
+  except
+    on E: EJdyError do
+    begin
+      Kind := E.Kind;
+      Names := E.FieldNames;
+    end;
+  end;
+  Check((Kind = JdyKindValidation) and (Names = 'path'), 'Call of a path outside /jdy/ raises validation naming field path',
+    Kind + ' ' + Names);
+  Kind := '';
+  try
+    Client.Call('');
+  except
+    on E: EJdyError do
+      Kind := E.Kind;
+  end;
+  Check(Kind = JdyKindInvalidArgument, 'Call('''') raises invalid_argument', Kind);
+end;
+
+{ The stored member (from GET /__sandbox/members) with this mobile, as raw text ('' when none). }
+function StoredMember(const Mobile: string): RawByteString;
+var
+  All: RawByteString;
+  P, A, B: Integer;
+begin
+  Result := '';
+  All := Http('GET', '/__sandbox/members');
+  P := Pos('"mobile":"' + RawByteString(Mobile) + '"', All);
+  if P = 0 then
+    Exit;
+  A := P;
+  while (A > 1) and (All[A] <> '{') do
+    Dec(A);
+  B := P;
+  while (B < Length(All)) and (All[B] <> '}') do
+    Inc(B);
+  Result := Copy(All, A, B - A + 1);
+end;
+
+procedure TestSaveByName(Client: TJdyClient);
+var
+  Saved, Msg, Kind, Names: string;
+  Stored, Stats: RawByteString;
+begin
+  Saved := Client.SaveMember(SeedMemberAt('13800000001', NameA, JdyJsonQuote(StoreName)));
+  Check(JsonField(Saved, 'mobile') = '13800000001', 'SaveMember with shop given by name saves', Saved);
+  Stored := StoredMember('13800000001');
+  Check(Pos('"shop":"' + StoreId + '"', Stored) > 0, 'the store name was resolved to the store''s id', string(Stored));
+  Kind := '';
+  Msg := '';
+  Names := '';
+  try
+    Client.SaveMember(SeedMemberAt('13800000002', NameA, MisspeltStoreJson));
+  except
+    on E: EJdyError do
+    begin
+      Kind := E.Kind;
+      Msg := E.ErrorMessage;
+      Names := E.FieldNames;
+    end;
+  end;
+  Check(Kind = JdyKindValidation, 'a misspelt store raises validation', Kind);
+  Check(Pos('did you mean', Msg) > 0, 'whose message says "did you mean"', Msg);
+  Check(Pos(StoreName, Msg) > 0, 'and names the store meant', Msg);
+  Check(Names = 'shop', 'naming field shop', Names);
+  Stats := Http('GET', '/__sandbox/stats');
+  Check((SavesOf(Stats, '13800000001') = 1) and (SavesOf(Stats, '13800000002') = -1),
+    'the member by name was saved once; the misspelt one never reached the gateway', string(Stats));
+end;
+
+procedure TestDoctor(Client: TJdyClient);
+var
+  Data: string;
+begin
+  Data := Client.Doctor;
+  Check(Pos('"checks":[', Data) > 0, 'Doctor returns its checks', Copy(Data, 1, 200));
+  Check(Pos('"failed":0', Data) > 0, 'none fails against the healthy sandbox', Data);
+  Check(Pos('"verdict":"ok"', Data) > 0, 'some are ok', Copy(Data, 1, 200));
+end;
+
+{ ---- the outbox ---- }
+
+{ The kind an outbox method raises ('no error' when none). }
+function OutboxKind(Client: TJdyClient; Which: Integer; const Json: string): string;
+begin
+  Result := '';
+  try
+    case Which of
+      0: Client.OutboxAdd(Json);
+      1: Client.OutboxStatus;
+      2: Client.OutboxRetry(Json);
+      3: Client.OutboxDiscard(Json);
+    end;
+    Result := 'no error';
+  except
+    on E: EJdyError do
+      Result := E.Kind;
+  end;
+end;
+
+procedure RemoveTree(const Dir: string);
+var
+  Found: TSearchRec;
+begin
+  if FindFirst(IncludeTrailingPathDelimiter(Dir) + '*', faAnyFile, Found) = 0 then
+  begin
+    repeat
+      if (Found.Name <> '.') and (Found.Name <> '..') then
+        DeleteFile(IncludeTrailingPathDelimiter(Dir) + Found.Name);
+    until FindNext(Found) <> 0;
+    FindClose(Found);
+  end;
+  RemoveDir(Dir);
+end;
+
+procedure TestOutbox(Client: TJdyClient);
+var
+  Dir, OutboxPath, Offline, Live, Data, Saved, Id: string;
+  Till, Sender: TJdyClient;
+  Recovered, Queued: Boolean;
+  Stats: RawByteString;
+begin
+  Randomize;
+  Dir := IncludeTrailingPathDelimiter(GetTempDir(False)) + 'jdy-pascal-outbox-' +
+    IntToStr(GetProcessID) + '-' + IntToStr(Random(1000000));
+  Check(ForceDirectories(Dir), 'a temporary directory for the outbox', Dir);
+  OutboxPath := IncludeTrailingPathDelimiter(Dir) + 'outbox.db';
+  { The same credentials; the gateway unreachable (nothing listens on port 1). }
+  Offline := StringReplace(ConfigJson, '"base_url":"' + BaseUrl + '"', '"base_url":"http://127.0.0.1:1"', []);
+  Offline := StringReplace(Offline, '{', '{"outbox_path":' + JdyJsonQuote(OutboxPath) +
+    ',"offline":"queue","max_retries":0,"deadline_ms":5000,', []);
+  Live := StringReplace(ConfigJson, '{', '{"outbox_path":' + JdyJsonQuote(OutboxPath) + ',', []);
+  Check((Pos('127.0.0.1:1"', Offline) > 0) and (Pos('"outbox_path"', Live) > 0), 'the outbox configurations were built');
+  try
+    Till := TJdyClient.Create(Offline);
+    try
+      Data := Till.OutboxAdd(SeedMember('13800000003', NameA));
+      Check(Pos('"state":"queued"', Data) > 0, 'OutboxAdd answers "state":"queued"', Data);
+      Check(Copy(JsonField(Data, 'outbox_id'), 1, 3) = 'ob-', 'with an outbox_id', Data);
+      Data := Till.OutboxStatus;
+      Check(Pos('"queued":1', Data) > 0, 'OutboxStatus shows "queued":1', Data);
+      Data := Till.OutboxList;
+      Check((Pos('"count":1', Data) > 0) and (Pos('13800000003', Data) > 0), 'OutboxList lists the queued member', Copy(Data, 1, 300));
+      Check(Pos(NameA, Data) > 0, 'with its Chinese name in the program''s string', Copy(Data, 1, 300));
+      Data := Till.OutboxList('{"state":"saved"}');
+      Check(Pos('"count":0', Data) > 0, 'OutboxList with a query filters by state', Data);
+      { With "offline":"queue", a save the gateway cannot take is queued instead. }
+      Saved := Till.SaveMember(SeedMember('13800000004', NameB), Recovered, Queued);
+      Check(Queued and not Recovered, 'SaveMember on an unreachable gateway with offline queue says Queued', Saved);
+      Check(Pos('"state":"queued"', Saved) > 0, 'its data is the outbox item', Saved);
+      Data := Till.OutboxStatus;
+      Check(Pos('"queued":2', Data) > 0, 'the outbox holds both', Data);
+      Check(OutboxKind(Till, 0, '{"mobile":"12"}') = JdyKindValidation, 'OutboxAdd of an invalid member raises validation');
+      Check(OutboxKind(Till, 0, '') = JdyKindInvalidArgument, 'OutboxAdd('''') raises invalid_argument');
+      Check(OutboxKind(Till, 2, '') = JdyKindInvalidArgument, 'OutboxRetry('''') raises invalid_argument');
+      Check(OutboxKind(Till, 3, '') = JdyKindInvalidArgument, 'OutboxDiscard('''') raises invalid_argument');
+    finally
+      Till.Free;
+    end;
+
+    { Another client on the same file, with the sandbox reachable, sends them. }
+    Sender := TJdyClient.Create(Live);
+    try
+      Data := Sender.OutboxFlush('{"max":1}');
+      Check(Pos('"saved":1', Data) > 0, 'OutboxFlush with options sends at most max items ("saved":1)', Data);
+      Check(Pos('"left":1', Data) > 0, 'and leaves the other', Data);
+      Data := Sender.OutboxFlush;
+      Check(Pos('"saved":1', Data) > 0, 'OutboxFlush of a second client on the same outbox_path saves the rest ("saved":1)', Data);
+      Data := Sender.OutboxStatus;
+      Check((Pos('"queued":0', Data) > 0) and (Pos('"saved":2', Data) > 0), 'the outbox has none queued, two saved', Data);
+      Data := Sender.OutboxList('{"state":"saved"}');
+      Check(Pos('"count":2', Data) > 0, 'OutboxList lists both as saved', Copy(Data, 1, 300));
+      Data := Sender.OutboxRetry('{"state":"refused"}');
+      Check(Pos('"requeued":0', Data) > 0, 'OutboxRetry of every refused item: none', Data);
+      Data := Sender.OutboxDiscard('{"state":"refused"}');
+      Check(Pos('"discarded":0', Data) > 0, 'OutboxDiscard of every refused item: none', Data);
+      { A queued item never sent can be discarded by its id. }
+      Data := Sender.OutboxAdd(SeedMember('13800000005', NameA));
+      Id := JsonField(Data, 'outbox_id');
+      Data := Sender.OutboxDiscard('{"outbox_id":' + JdyJsonQuote(Id) + '}');
+      Check(Pos('"state":"discarded"', Data) > 0, 'OutboxDiscard of a queued item by its id', Data);
+      Check(OutboxKind(Sender, 2, '{"outbox_id":"ob-nothing"}') <> 'no error', 'OutboxRetry of an unknown id raises EJdyError');
+    finally
+      Sender.Free;
+    end;
+  finally
+    RemoveTree(Dir);
+  end;
+  Check(not DirectoryExists(Dir), 'the temporary outbox was removed', Dir);
+  Check(OutboxKind(Client, 1, '') = JdyKindConfig, 'OutboxStatus on a client without outbox_path raises config');
+  Stats := Http('GET', '/__sandbox/stats');
+  Check((SavesOf(Stats, '13800000003') = 1) and (SavesOf(Stats, '13800000004') = 1) and
+    (SavesOf(Stats, '13800000005') = -1),
+    'the flushed members were saved exactly once, the discarded one never', string(Stats));
+end;
+
 procedure TestQuote;
 var
   Q, Normalised: string;
@@ -839,6 +1250,9 @@ begin
   TestVersionNotNetworked;
   TestValidation;
   TestEnvelopeParsing;
+  TestEnvelopeMarks;
+  TestValidateReferences;
+  TestNilClient;
   TestQuote;
   TestFpuMask;
   TestNetworkError;
@@ -851,6 +1265,11 @@ begin
     TestBatch(Client);
     TestRecoveredAndUnknown(Client);
     TestThreads(Client);
+    { After the token check of TestThreads: these create clients of their own. }
+    TestCall(Client);
+    TestSaveByName(Client);
+    TestDoctor(Client);
+    TestOutbox(Client);
   finally
     Client.Free;
   end;
