@@ -208,8 +208,9 @@ pub unsafe extern "C" fn jdy_member_save(
 /// gateway cannot be reached at all (3 requests in a row refused, unresolvable or refused
 /// by TLS) the batch stops sending within about a second and reports the rest as not sent.
 /// On success `data` is `{"results": [one envelope per member, in input order], "saved": n,
-/// "recovered": n, "refused": n, "failed": n}` (refused: fix the member; failed: send it
-/// again later); the call itself fails only for bad arguments.
+/// "queued": n, "recovered": n, "refused": n, "failed": n}` (queued: kept in the outbox,
+/// with `offline: "queue"`; refused: fix the member; failed: send it again later); the call
+/// itself fails only for bad arguments.
 /// Input up to 64 MiB, each member under 1 MiB. Returns an envelope, never NULL; release it
 /// with jdy_string_free().
 /// Blocks until every member has its result: at most `deadline_ms` per member, and the
@@ -288,7 +289,8 @@ pub unsafe extern "C" fn jdy_member_list(
 /// sent, or the error (kind `validation`) lists every invalid field. References given by
 /// name or number (`shop`, `sale_shop`, `level`, `customer`, `label`; a value of digits
 /// only is an id) are kept as given and listed after `data` as
-/// `,"references":[{"field","kind","value"}]`: a save resolves them to ids.
+/// `,"references":[{"field","kind","value"}]` (a label as `label[0]`, `label[1]`, ...): a
+/// save resolves them to ids.
 ///
 /// Returns an envelope, never NULL; release it with jdy_string_free().
 /// Needs no client, makes no network call, does not block. Thread-safe.
