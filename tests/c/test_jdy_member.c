@@ -21,6 +21,7 @@
 #include <string.h>
 
 #ifdef _WIN32
+#include <winsock2.h> /* before windows.h, for sandbox_control.h */
 #include <windows.h>
 #else
 #include <pthread.h>
