@@ -4,18 +4,28 @@ Called by scripts/bench (which builds everything and prepares the venv first); r
 the venv's Python:
 
     python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--criterion-executables F]
+                        [--sections 1,2,3,4,5,6]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
    `cargo bench` runs them);
 2. side by side against one `jdy-member sandbox` process: the library through C, through
-   Python ctypes, and plain Python requests + hmac;
+   Python ctypes, plain Python requests + hmac, and the bare round trip (bench/c/bare_save.c
+   replaying the library's own save request bytes): the latency the library adds;
 3. bulk: 10,000 members through jdy_member_save_batch at concurrency 16 against 20 ms of
    gateway latency, and the rate ceiling seen on the wire by a recording proxy;
-4. memory after 1,000 vs 100,000 saves, library size, library load + client creation.
+4. memory after 1,000 vs 100,000 saves, library size, library load + client creation;
+5. budget use: one `jdy-member import` against a scaled-down account budget (sandbox
+   arrivals): share of the budget used, 429s, token calls, lookups;
+6. sharing: 1, 3 and 6 import processes with separate budget files on one account budget:
+   share used while all run, 429s, fairness (arrivals told apart by their token).
+
+Sections 1-4 use a sandbox without rate limits and clients without a request budget or a
+token cache file; 5-6 a sandbox with the scaled budget (token limit off).
 
 Exit status: 0 when every benchmark ran and its results check out (all saves stored, the
-sandbox saw what was sent, the rate ceiling held); 1 otherwise. A MISS of a speed or size
-target is reported, not an error.
+sandbox saw what was sent, the rate ceiling held, every member of an import saved exactly
+once, every process exited 0); 1 otherwise. A MISS of a speed, size or budget target is
+reported, not an error. In quick mode verdicts are printed "(quick: not judged)".
 """
 
 import argparse
@@ -23,6 +33,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -43,6 +54,8 @@ FULL = {
     "rate": 200, "rate_members": 2000, "latency_probe": 50,
     "memory": [1000, 10000, 25000, 50000, 100000],
     "load_runs": 51, "pingpong": 50000,
+    "budget": (250, 5000), "budget_members": 2000,
+    "share_ks": [1, 3, 6], "share_total": 5000, "share_fixed_ks": [6],
 }
 QUICK = {
     "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"],
@@ -51,6 +64,8 @@ QUICK = {
     "rate": 200, "rate_members": 300, "latency_probe": 10,
     "memory": [1000, 3000],
     "load_runs": 11, "pingpong": 10000,
+    "budget": (50, 1000), "budget_members": 150,
+    "share_ks": [1, 3, 6], "share_total": 240, "share_fixed_ks": [6],
 }
 
 TARGET_SIGN_US = 10.0
@@ -60,19 +75,27 @@ TARGET_BULK_SLACK = 0.15
 TARGET_RSS_GROWTH_KB = 5 * 1024
 TARGET_SIZE_BYTES = 3 * 1024 * 1024
 TARGET_LOAD_MS = 5.0
+TARGET_ADDED_P99_US = 1000.0
+TARGET_BUDGET_USE = 0.95
+TARGET_BUDGET_429 = 0.01
+TARGET_SHARED_USE = 0.90
+TARGET_SHARED_429 = 0.05
+TARGET_FAIRNESS = 0.5
 
 
 class Report:
     def __init__(self):
         self.verdicts = []  # (name, passed)
         self.problems = []  # benchmark failures (not target misses)
+        self.quick = False  # quick mode: verdicts are shown, not judged
 
     def line(self, text=""):
         print(text, flush=True)
 
     def verdict(self, name, passed):
         self.verdicts.append((name, passed))
-        return "PASS" if passed else "MISS"
+        word = "PASS" if passed else "MISS"
+        return word + " (quick: not judged)" if self.quick else word
 
     def problem(self, text):
         self.problems.append(text)
@@ -87,12 +110,17 @@ R = Report()
 class SandboxProcess:
     """`jdy-member sandbox --port 0` in its own process, controlled over HTTP."""
 
-    def __init__(self, cli):
-        self.proc = subprocess.Popen([cli, "sandbox", "--port", "0"], stdout=subprocess.PIPE,
+    def __init__(self, cli, behaviour):
+        self.proc = subprocess.Popen([cli, "sandbox", "--port", "0", "--behaviour",
+                                      json.dumps(behaviour)], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
         first = json.loads(self.proc.stdout.readline().decode())
         self.base_url = first["base_url"]
-        self.config = first["config"]
+        # The client configuration as the sandbox gives it (fake credentials; never printed).
+        self.sandbox_config = first["config"]
+        # For the unpaced sections: no request budget (the client would pace itself at
+        # Kingdee's 500 a minute) and no token cache file (~/.cache).
+        self.config = dict(first["config"], request_budget=None, token_cache_path=None)
         self.port = int(self.base_url.rsplit(":", 1)[1])
 
     def control(self, method, name, body=None):
@@ -111,6 +139,12 @@ class SandboxProcess:
 
     def stats(self):
         return self.control("GET", "stats")
+
+    def arrivals(self):
+        return self.control("GET", "arrivals")
+
+    def behaviour(self, changes):
+        self.control("POST", "behaviour", changes)
 
     def cpu_s(self):
         """User + system CPU seconds of the sandbox process so far (from /proc)."""
@@ -156,6 +190,10 @@ def run_json(argv, what, env=None):
     return json.loads(out[-1])
 
 
+def fmt_us_signed(us):
+    return ("+" if us >= 0 else "-") + fmt_us(abs(us))
+
+
 def fmt_us(us):
     if us is None:
         return "n/a"
@@ -189,8 +227,8 @@ CRITERION_ROWS = [
     ("sign/gateway_headers_save", "sign: signing::gateway_headers (save)", None),
     ("sign/save_request_with_nonce_and_clock", "  with nonce, clock and query as sent", None),
     ("validate_and_sign", "validate + sign", TARGET_SIGN_US),
-    ("request/build_save_from_json_text", "build the full save request from JSON", None),
-    ("answer/parse_unwrap_envelope", "answer: parse, unwrap, envelope", None),
+    ("answer/decrypt_personal_fields", "answer: decrypt its personal fields", None),
+    ("answer/save_envelope_text", "answer: the save envelope as C text", None),
     ("save_ffi/one_cpu/wall", "jdy_member_save, wall, one CPU", None),
     ("save_ffi/one_cpu/client_thread_cpu", "jdy_member_save, client thread CPU, one CPU",
      TARGET_SAVE_CPU_US),
@@ -217,7 +255,7 @@ def criterion_executables(messages_path):
 
 
 def criterion(mode, target_dir, messages_path):
-    R.line("== 1. In-process costs (criterion: cargo bench --features sandbox --bench core "
+    R.line("== 1. In-process costs (criterion: cargo bench -p jdy-member --bench core "
            "--bench save)")
     executables = criterion_executables(messages_path)
     env = dict(os.environ, CARGO_TARGET_DIR=target_dir)
@@ -287,9 +325,23 @@ def side_by_side(mode, sandbox, bins, venv_python):
            % (mode["rounds"], mode["saves"], mode["warmup"]))
     config = json.dumps(sandbox.config)
     py_env = dict(os.environ, PYTHONPATH=os.path.join(HERE, "py"), PYTHONDONTWRITEBYTECODE="1")
+    captured = {}  # the bare contender's request file and the mobile in it
+
+    def capture():
+        if captured.get("path"):
+            os.unlink(captured["path"])
+        captured.clear()
+        found = capture_save_request(sandbox, bins)
+        if found:
+            captured.update(found)
+        return bool(found)
+
     contenders = [
         ("library via C", lambda m: [bins["save_loop"], config, SEED, str(m),
                                      str(mode["warmup"]), str(mode["saves"])], None),
+        (BARE, lambda m: [bins["bare_save"], str(sandbox.port), captured["path"],
+                          captured["mobile"], str(m), str(mode["warmup"]),
+                          str(mode["saves"])], None),
         ("library via Python ctypes", lambda m: [venv_python, os.path.join(HERE, "py",
                                                                            "lib_save.py"),
                                                  config, SEED, str(m), str(mode["warmup"]),
@@ -314,6 +366,10 @@ def side_by_side(mode, sandbox, bins, venv_python):
     runs = {name: [] for name, _, _ in contenders}
     for _ in range(mode["rounds"]):
         for name, argv, env in contenders:
+            # A fresh capture each round: the replayed timestamp stays well inside the
+            # sandbox's 5-minute window.
+            if name == BARE and not capture():
+                continue
             sandbox.reset()
             server0 = sandbox.cpu_s()
             result = run_json(argv(next(MOBILES)), name, env)
@@ -326,6 +382,8 @@ def side_by_side(mode, sandbox, bins, venv_python):
                 continue
             runs[name].append(result)
     sandbox.reset()
+    if captured.get("path"):
+        os.unlink(captured["path"])
 
     table = {}
     R.line("  %-31s %10s %14s %11s %11s %13s" % ("contender", "saves/s", "client CPU/save",
@@ -372,19 +430,82 @@ def side_by_side(mode, sandbox, bins, venv_python):
                "judged in section 1, both ends on one CPU; the difference is cross-CPU "
                "wake-ups, see the round-trip line above)" % (
                    fmt_us(c_row["cpu"]), fmt_us(TARGET_SAVE_CPU_US)))
+    py_row = table.get("library via Python ctypes")
+    if c_row and py_row:
+        R.line("  what Python + ctypes add per save: %s of client CPU (the ctypes contender minus "
+               "the C one: the JSON encoding of the member and decoding of the envelope, the "
+               "interpreter running the wrapper, ctypes; the library's own work is the same)" % (
+                   fmt_us_signed(py_row["cpu"] - c_row["cpu"])))
+    bare = table.get(BARE)
+    if c_row and bare:
+        added50, added99 = c_row["p50"] - bare["p50"], c_row["p99"] - bare["p99"]
+        paired = ["%+.0f/%+.0f" % (lib["p50_us"] - raw["p50_us"], lib["p99_us"] - raw["p99_us"])
+                  for lib, raw in zip(runs["library via C"], runs[BARE])]
+        R.line("  latency the library adds to one save over the bare round trip (library via C "
+               "minus the replayed bytes, same sandbox process, same rounds): p50 %s, p99 %s%s"
+               "   target p99 < %s  %s" % (
+                   fmt_us_signed(added50), fmt_us_signed(added99),
+                   " (per round p50/p99 µs: %s)" % ", ".join(paired) if len(paired) > 1 else "",
+                   fmt_us(TARGET_ADDED_P99_US),
+                   R.verdict("added latency p99 < 1 ms", added99 < TARGET_ADDED_P99_US)))
+        R.line("  (bare round trip: the request bytes the library sent for a save, captured on "
+               "the wire by a proxy, replayed by bench/c/bare_save.c over one keep-alive "
+               "connection with only the mobile's digits in the body changed, each answer read "
+               "to its Content-Length; its client CPU/save is the floor of any client's)")
     return table
+
+
+BARE = "bare round trip (C, replay)"
+
+
+def capture_save_request(sandbox, bins):
+    """One save of the library's, through a recording proxy: the request exactly as sent
+    (its Host header pointed back at the sandbox), in a file for bench/c/bare_save.c.
+    Returns {"path", "mobile"} or None. The file holds the sandbox's fake token and
+    signature; it is never printed."""
+    sandbox.reset()
+    proxy = RecordingProxy(sandbox.port, keep=True)
+    mobile = str(next(MOBILES))
+    config = dict(sandbox.config, base_url="http://127.0.0.1:%d" % proxy.port)
+    try:
+        result = run_json([bins["save_loop"], json.dumps(config), SEED, mobile, "0", "1"],
+                          "capturing one save request")
+    finally:
+        proxy.close()
+    request = proxy.save_request()
+    if result is None or result["failures"] or request is None:
+        R.problem("no save request of the library's could be captured for the bare round trip")
+        return None
+    end = request.index(b"\r\n\r\n") + 4
+    head, body = request[:end], request[end:]
+    own = ("127.0.0.1:%d" % proxy.port).encode()
+    head, hosts = re.subn(rb"(\r\nhost:[ \t]*)" + re.escape(own) + rb"\r\n",
+                          lambda m: m.group(1) + ("127.0.0.1:%d" % sandbox.port).encode()
+                          + b"\r\n", head, flags=re.I)
+    if hosts != 1 or body.count(mobile.encode()) != 1:
+        R.problem("the captured save request has %d Host headers naming the proxy and the "
+                  "mobile %d times in its body (expected 1 and 1: the body's mobile is sent "
+                  "in plaintext)" % (hosts, body.count(mobile.encode())))
+        return None
+    with tempfile.NamedTemporaryFile(prefix="jdy-save-request-", suffix=".http",
+                                     delete=False) as f:
+        f.write(head + body)
+    return {"path": f.name, "mobile": mobile}
 
 
 # --- 3. bulk and the rate ceiling -------------------------------------------------------------
 
 class RecordingProxy:
     """A TCP forwarder in front of the sandbox that notes when each member save's request
-    line passes: the request starts as the gateway would see them."""
+    line passes: the request starts as the gateway would see them. With `keep`, it also
+    keeps every byte the clients sent, per connection (for `save_request`)."""
 
     MARKER = b"POST /jdy/v2/ls/member HTTP/1.1\r\n"
 
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, keep=False):
         self.upstream_port = upstream_port
+        self.keep = keep
+        self.sent = []  # with keep: one bytearray per connection, what the client sent
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -403,17 +524,25 @@ class RecordingProxy:
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             for s in (client, upstream):
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._pipe, args=(client, upstream, True),
+            kept = None
+            if self.keep:
+                kept = bytearray()
+                with self.lock:
+                    self.sent.append(kept)
+            threading.Thread(target=self._pipe, args=(client, upstream, True, kept),
                              daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, False),
                              daemon=True).start()
 
-    def _pipe(self, src, dst, record):
+    def _pipe(self, src, dst, record, kept=None):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if kept is not None:
+                    with self.lock:
+                        kept.extend(data)
                 if record:
                     seen = data.count(self.MARKER)
                     if seen:
@@ -431,6 +560,27 @@ class RecordingProxy:
 
     def close(self):
         self.listener.close()
+
+    def save_request(self):
+        """The first whole member save request a client sent (head and Content-Length body),
+        as bytes, or None."""
+        with self.lock:
+            streams = [bytes(b) for b in self.sent]
+        for stream in streams:
+            start = stream.find(self.MARKER)
+            if start < 0:
+                continue
+            end = stream.find(b"\r\n\r\n", start)
+            if end < 0:
+                continue
+            head = stream[start:end + 4]
+            found = re.search(rb"\r\ncontent-length:\s*(\d+)\r\n", head, re.I)
+            if not found:
+                continue
+            request = stream[start:end + 4 + int(found.group(1))]
+            if len(request) == len(head) + int(found.group(1)):
+                return request
+        return None
 
 
 def max_in_window(times, window=1.0):
@@ -581,6 +731,255 @@ def memory_size_load(mode, sandbox, bins, lib_path):
                    R.verdict("load + client creation", med < TARGET_LOAD_MS)))
 
 
+# --- 5. and 6. the account's request budget -----------------------------------------------
+
+def write_members(path, mobiles):
+    with open(path, "w", encoding="utf-8") as f:
+        for mobile in mobiles:
+            f.write(json.dumps({"mobile": mobile, "name": "会员"}, ensure_ascii=False) + "\n")
+
+
+class ImportProcess:
+    """`jdy-member --config FILE --json import members.jsonl` in a folder of its own, with
+    its own token cache there (and so its own budget file beside it): a "machine" that
+    cannot see any other's budget."""
+
+    def __init__(self, cli, workdir, name, sandbox, mobiles, budget):
+        self.name, self.mobiles = name, mobiles
+        self.dir = os.path.join(workdir, name)
+        os.mkdir(self.dir, 0o700)
+        cache = os.path.join(self.dir, "cache")
+        os.mkdir(cache, 0o700)
+        members = os.path.join(self.dir, "members.jsonl")
+        write_members(members, mobiles)
+        config = dict(sandbox.sandbox_config,
+                      request_budget={"requests": budget[0], "window_s": budget[1]},
+                      token_cache_path=os.path.join(cache, "token.json"))
+        config_path = os.path.join(self.dir, "config.json")
+        with open(os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+            json.dump(config, f)
+        self.proc = subprocess.Popen([cli, "--config", config_path, "--json", "import", members],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, cwd=self.dir)
+        self.summary = None
+
+    def wait(self, what):
+        """Waits for the import; True when it exited 0 having saved every member."""
+        out, err = self.proc.communicate()
+        lines = [l for l in out.decode(errors="replace").splitlines() if l.strip()]
+        try:
+            envelope = json.loads(lines[-1])
+            self.summary = envelope.get("data") or {}
+        except (IndexError, ValueError):
+            envelope, self.summary = None, {}
+        s = self.summary
+        if self.proc.returncode != 0 or s.get("saved") != len(self.mobiles) or s.get("failed") \
+                or s.get("refused"):
+            R.problem("%s: the import exited %d: saved %s of %d, refused %s, failed %s; %s" % (
+                what, self.proc.returncode, s.get("saved"), len(self.mobiles), s.get("refused"),
+                s.get("failed"), (err.decode(errors="replace").strip()[-500:] or
+                                  str(envelope)[:500])))
+            return False
+        return True
+
+
+def check_exactly_once(stats, mobiles, what):
+    """Every member stored by exactly one successful save, and nothing else."""
+    by_mobile = stats.get("saves_by_mobile", {})
+    lost = [m for m in mobiles if by_mobile.get(m, 0) == 0]
+    twice = [m for m in mobiles if by_mobile.get(m, 0) > 1]
+    extra = set(by_mobile) - set(mobiles)
+    if lost or twice or extra:
+        R.problem("%s: %d members lost, %d saved more than once, %d unknown mobiles stored" % (
+            what, len(lost), len(twice), len(extra)))
+        return False
+    return True
+
+
+def per_window(times, window_ms, window):
+    """The admitted requests per window, as text: for sliding windows per whole window from
+    the first arrival (a last partial one left out); for fixed ones per window of the
+    gateway's own (multiples of the length), the partial first and last in brackets."""
+    if not times:
+        return ""
+    first, last = min(times), max(times)
+    start = first - first % window_ms if window == "fixed" else first
+    counts = []
+    low = start
+    while low <= last:
+        count = sum(1 for t in times if low <= t < low + window_ms)
+        partial = low < first or low + window_ms > last + 1
+        if partial and window != "fixed":
+            break
+        counts.append("[%d]" % count if partial else str(count))
+        low += window_ms
+    return " ".join(counts)
+
+
+def per_window_label(window_ms, window):
+    if window == "fixed":
+        return "admitted per gateway window (fixed, %d ms; partial ones in brackets)" % window_ms
+    return "admitted per whole %d ms window from the first arrival" % window_ms
+
+
+def gateway_limit(window, retry_after):
+    return "%s windows, %s" % (window, "429 with Retry-After" if retry_after
+                               else "429 without Retry-After")
+
+
+def budget_use(mode, sandbox, cli):
+    n, window_ms = mode["budget"]
+    count = mode["budget_members"]
+    R.line("== 5. Budget use: one `jdy-member --json import` of %d members (JSON lines, distinct "
+           "mobiles) against a sandbox budget of %d requests per %d ms" % (count, n, window_ms))
+    R.line("  (Kingdee's %d per %d s, scaled down to %d per %g s: the same kind of limit at a "
+           "higher rate, so that the run takes %.0f windows, not %.1f minutes; token limit "
+           "off. The client: request_budget %d per %d s, its own token cache and budget file "
+           "in a temporary folder, --concurrency 4, the default)" % (
+               500, 60, n, window_ms / 1000, count / n, count / 500.0, n, window_ms // 1000))
+    for window, retry_after in (("sliding", True), ("fixed", False)):
+        sandbox.reset()
+        sandbox.behaviour({"window": window, "retry_after": retry_after})
+        mobiles = ["139%08d" % i for i in range(count)]
+        work = tempfile.mkdtemp(prefix="jdy-bench-budget-")
+        what = "budget use (%s)" % window
+        try:
+            began = time.monotonic()
+            process = ImportProcess(cli, work, "till", sandbox, mobiles, (n, window_ms // 1000))
+            ran = process.wait(what)
+            wall = time.monotonic() - began
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        arrivals, stats = sandbox.arrivals(), sandbox.stats()
+        R.line("  %s:" % gateway_limit(window, retry_after))
+        if not ran:
+            continue
+        if not arrivals:
+            R.problem("%s: the sandbox recorded no arrivals" % what)
+            continue
+        check_exactly_once(stats, mobiles, what)
+        times = sorted(a["at_ms"] for a in arrivals)
+        admitted = sorted(a["at_ms"] for a in arrivals if not a["rate_limited"])
+        refused = len(arrivals) - len(admitted)
+        span = times[-1] - times[0]
+        used = len(admitted) / (span / window_ms * n) if span else float("nan")
+        R.line("    budget used: %.1f%% (%d admitted business calls over %.2f s = %.2f windows "
+               "of %d; admitted / (span / window x %d), span = first to last arrival at the "
+               "sandbox)   target >= %.0f%%  %s" % (
+                   used * 100, len(admitted), span / 1000, span / window_ms, n, n,
+                   TARGET_BUDGET_USE * 100,
+                   R.verdict("budget used (%s)" % window, used >= TARGET_BUDGET_USE)))
+        R.line("    %s: %s" % (per_window_label(window_ms, window),
+                                per_window(admitted, window_ms, window)))
+        share = refused / len(arrivals)
+        R.line("    answered 429: %d of %d requests (%.2f%%)   target <= %.0f%%  %s" % (
+            refused, len(arrivals), share * 100, TARGET_BUDGET_429 * 100,
+            R.verdict("429 share (%s)" % window, share <= TARGET_BUDGET_429)))
+        R.line("    token calls %d   target 1  %s; detail lookups %d   target 0  %s; "
+               "save calls %d for %d members, each stored exactly once" % (
+                   stats.get("token_calls"),
+                   R.verdict("token calls (%s)" % window, stats.get("token_calls") == 1),
+                   stats.get("detail_calls"),
+                   R.verdict("detail lookups (%s)" % window, stats.get("detail_calls") == 0),
+                   stats.get("save_calls"), count))
+        R.line("    the import took %.1f s (%.1f members/s; at exactly %d per %g s: %.1f s)" % (
+            wall, count / wall, n, window_ms / 1000, count / n * window_ms / 1000))
+    sandbox.reset()
+
+
+def sharing(mode, sandbox, cli):
+    n, window_ms = mode["budget"]
+    total = mode["share_total"]
+    R.line("== 6. Sharing without a coordinator: k `jdy-member --json import` processes started "
+           "together, each its own \"machine\" (own token cache and budget file, so none sees "
+           "another's), each configured with the whole budget %d per %d s, against one sandbox "
+           "budget of %d per %d ms" % (n, window_ms // 1000, n, window_ms))
+    R.line("  (%d members in all, %d/k each: about %.0f windows at the full budget. The "
+           "sandbox's token limit is off: in real life each machine holds its own cached "
+           "token and fetches it once a day, here every run starts cold. Attribution: each "
+           "process fetches its own token, and the sandbox's arrivals name the token's serial. "
+           "The period \"while all ran\": the first arrival to the last arrival of the process "
+           "that finished first)" % (total, total, total / n))
+    for window, retry_after, ks in (("sliding", True, mode["share_ks"]),
+                                    ("fixed", False, mode["share_fixed_ks"])):
+        R.line("  %s:" % gateway_limit(window, retry_after))
+        for k in ks:
+            sandbox.reset()
+            sandbox.behaviour({"window": window, "retry_after": retry_after})
+            per = total // k
+            work = tempfile.mkdtemp(prefix="jdy-bench-share-")
+            what = "sharing, k=%d, %s" % (k, window)
+            all_mobiles, ran = [], True
+            try:
+                began = time.monotonic()
+                processes = []
+                for p in range(k):
+                    mobiles = ["13%d%08d" % (p + 1, i) for i in range(per)]
+                    all_mobiles += mobiles
+                    processes.append(ImportProcess(cli, work, "machine%d" % p, sandbox, mobiles,
+                                                   (n, window_ms // 1000)))
+                for process in processes:
+                    ran = process.wait(what) and ran
+                wall = time.monotonic() - began
+            finally:
+                    shutil.rmtree(work, ignore_errors=True)
+            arrivals, stats = sandbox.arrivals(), sandbox.stats()
+            if not ran:
+                continue
+            if not arrivals:
+                R.problem("%s: the sandbox recorded no arrivals" % what)
+                continue
+            check_exactly_once(stats, all_mobiles, what)
+            share_figures(k, per, window, window_ms, n, arrivals, stats, processes, wall)
+    sandbox.reset()
+
+
+def share_figures(k, per, window, window_ms, n, arrivals, stats, processes, wall):
+    start = min(a["at_ms"] for a in arrivals)
+    last_by = {}
+    for a in arrivals:
+        last_by[a["token_serial"]] = max(last_by.get(a["token_serial"], 0), a["at_ms"])
+    cut = min(last_by.values())
+    counts = dict((serial, 0) for serial in last_by)
+    for a in arrivals:
+        if not a["rate_limited"] and a["at_ms"] <= cut:
+            counts[a["token_serial"]] += 1
+    admitted = sum(counts.values())
+    period = cut - start
+    used = admitted / (period / window_ms * n) if period else float("nan")
+    refused = sum(1 for a in arrivals if a["rate_limited"])
+    share = refused / len(arrivals)
+    seconds = "/".join("%.1f" % (p.summary or {}).get("seconds", float("nan"))
+                       for p in processes)
+    R.line("    k=%d: %d x %d members; done in %.1f s (processes %s s; at exactly %d per %g s: "
+           "%.1f s); token calls %d, detail lookups %d" % (
+               k, k, per, wall, seconds, n, window_ms / 1000, k * per / n * window_ms / 1000,
+               stats.get("token_calls"), stats.get("detail_calls")))
+    if len(last_by) != k:
+        R.line("      !! %d token serials among the arrivals for %d processes: the per-process "
+               "figures below are per token" % (len(last_by), k))
+    R.line("      gateway budget used while all ran (%.1f s, %d admitted): %.1f%%   "
+           "target >= %.0f%%  %s" % (
+               period / 1000, admitted, used * 100, TARGET_SHARED_USE * 100,
+               R.verdict("shared budget used (k=%d, %s)" % (k, window),
+                         used >= TARGET_SHARED_USE)))
+    R.line("      answered 429: %d of %d requests (%.2f%%)   target <= %.0f%%  %s" % (
+        refused, len(arrivals), share * 100, TARGET_SHARED_429 * 100,
+        R.verdict("shared 429 share (k=%d, %s)" % (k, window), share <= TARGET_SHARED_429)))
+    if k > 1:
+        fair = admitted / len(counts)
+        smallest = min(counts.values())
+        R.line("      fairness: admitted per process while all ran %s; the smallest over the "
+               "fair share (%.0f): %.2f   target >= %.1f  %s" % (
+                   "/".join(str(counts[s]) for s in sorted(counts)), fair, smallest / fair,
+                   TARGET_FAIRNESS,
+                   R.verdict("fairness (k=%d, %s)" % (k, window),
+                             smallest / fair >= TARGET_FAIRNESS)))
+    R.line("      %s, all processes: %s" % (
+        per_window_label(window_ms, window),
+        per_window([a["at_ms"] for a in arrivals if not a["rate_limited"]], window_ms, window)))
+
+
 def elf_sections(path):
     """Section names of a 64-bit little-endian ELF file, or None."""
     import struct
@@ -625,12 +1024,16 @@ def main():
     parser.add_argument("--bin-dir", required=True)
     parser.add_argument("--criterion-executables", metavar="JSON",
                         help="output of cargo bench --no-run --message-format=json")
+    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6",
+                        help="run only these sections (default: all)")
     args = parser.parse_args()
+    chosen = set(int(n) for n in args.sections.split(",") if n.strip())
     mode = QUICK if args.quick else FULL
+    R.quick = args.quick
     bins = {name: os.path.join(args.bin_dir, name)
-            for name in ("save_loop", "batch", "load", "pingpong")}
+            for name in ("save_loop", "batch", "load", "pingpong", "bare_save")}
     lib_path = os.path.join(args.target_dir, "release", "libjdy_member.so")
-    cli = os.path.join(args.target_dir, "release", "jdy-member")
+    cli = os.path.abspath(os.path.join(args.target_dir, "release", "jdy-member"))
 
     started = time.time()
     R.line("jdy-member benchmarks (%s mode), %s" % ("quick" if args.quick else "full",
@@ -647,22 +1050,45 @@ def main():
         R.line("  (%.1f s)" % (time.time() - began))
         R.line()
 
-    if args.criterion_executables:
+    if 1 not in chosen:
+        pass
+    elif args.criterion_executables:
         timed(criterion, mode, args.target_dir, args.criterion_executables)
     else:
         R.line("(criterion skipped: no --criterion-executables)")
         R.line()
-    sandbox = SandboxProcess(cli)
-    try:
-        timed(side_by_side, mode, sandbox, bins, sys.executable)
-        timed(bulk, mode, sandbox, bins)
-        timed(memory_size_load, mode, sandbox, bins, lib_path)
-    finally:
-        sandbox.stop()
+    # The unpaced sections: no account budget, no token limit at the sandbox (by default it
+    # models Kingdee's 500 requests and 2 token calls a minute).
+    if chosen & {2, 3, 4}:
+        sandbox = SandboxProcess(cli, {"account_budget": None, "token_limit": None})
+        try:
+            if 2 in chosen:
+                timed(side_by_side, mode, sandbox, bins, sys.executable)
+            if 3 in chosen:
+                timed(bulk, mode, sandbox, bins)
+            if 4 in chosen:
+                timed(memory_size_load, mode, sandbox, bins, lib_path)
+        finally:
+            sandbox.stop()
+    # The budget sections: a scaled-down account budget, the token limit off (each process
+    # fetches its own token once).
+    if chosen & {5, 6}:
+        requests, window_ms = mode["budget"]
+        sandbox = SandboxProcess(cli, {"account_budget": {"requests": requests,
+                                                          "window_ms": window_ms},
+                                       "token_limit": None, "window": "sliding",
+                                       "retry_after": True})
+        try:
+            if 5 in chosen:
+                timed(budget_use, mode, sandbox, cli)
+            if 6 in chosen:
+                timed(sharing, mode, sandbox, cli)
+        finally:
+            sandbox.stop()
 
     passed = sum(1 for _, ok in R.verdicts if ok)
-    R.line("== Summary: %d PASS, %d MISS%s (%.0f s)" % (
-        passed, len(R.verdicts) - passed,
+    R.line("== Summary: %d PASS, %d MISS%s%s (%.0f s)" % (
+        passed, len(R.verdicts) - passed, " (quick: not judged)" if R.quick else "",
         "" if not R.problems else ", %d benchmark FAILURES" % len(R.problems),
         time.time() - started))
     for name, ok in R.verdicts:

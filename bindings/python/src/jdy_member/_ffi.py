@@ -118,11 +118,18 @@ def version() -> str:
     return raw.decode("utf-8")
 
 
+#: One encoder for every call (``json.dumps`` with any option builds a new ``JSONEncoder`` each
+#: time), compact: the library reads fewer bytes. Encoders keep no state between calls.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: What ``json.loads`` calls for a ``str``, without its checks for bytes and a BOM.
+_decode_json = json.JSONDecoder().decode
+
+
 def encode(value: Any) -> bytes:
     """JSON as NUL-terminated UTF-8 for the library. ``ensure_ascii=False`` keeps Chinese text
     as its own UTF-8 bytes; JSON escapes control characters, so no NUL can cut the string."""
     try:
-        return json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return _encode_json(value).encode("utf-8")
     except UnicodeEncodeError as error:  # a lone surrogate: not representable in UTF-8
         raise InvalidArgumentError(
             "invalid_argument",
@@ -140,7 +147,7 @@ def take_envelope(pointer: Optional[int]) -> Any:
         text = ctypes.string_at(pointer).decode("utf-8")
     finally:
         lib.jdy_string_free(pointer)
-    return json.loads(text)
+    return _decode_json(text)
 
 
 def unwrap(envelope: Any) -> Any:
