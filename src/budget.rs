@@ -52,8 +52,9 @@ const MAX_LOG: usize = 1_000;
 struct Shared {
     /// Requests per window currently allowed (at most the configured budget).
     allowance: f64,
-    /// Epoch ms before which no further request may start.
-    next_ms: u64,
+    /// Epoch ms before which no further request may start (fractional: a budget of
+    /// thousands per second is spaced by fractions of a millisecond).
+    next_ms: f64,
     /// Epoch ms of the last cut, so that one burst of 429s cuts once.
     last_cut_ms: u64,
     /// Counts the 429s: a slot reserved before one is given up and asked for again, so
@@ -114,7 +115,7 @@ impl Budget {
             budget,
             shared: Mutex::new(Shared {
                 allowance: f64::from(budget.requests),
-                next_ms: 0,
+                next_ms: 0.0,
                 last_cut_ms: 0,
                 refusals: 0,
                 log: std::collections::VecDeque::new(),
@@ -141,6 +142,14 @@ impl Budget {
         allowance / self.budget.window.as_secs_f64()
     }
 
+    /// The allowance as this process last saw it, without reading the file.
+    fn local_allowance(&self) -> f64 {
+        self.shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allowance
+    }
+
     /// The window with its margin, in ms.
     fn window_ms(&self) -> f64 {
         self.budget.window.as_secs_f64() * 1000.0 * (1.0 + MARGIN)
@@ -155,7 +164,8 @@ impl Budget {
         }
     }
 
-    /// When the next request may start by the log (the oldest start leaves the window).
+    /// When the next request may start by the log (the oldest start leaves the window); 0
+    /// when the log has room.
     fn log_free_at(&self, s: &mut Shared, now: u64) -> u64 {
         let window = self.window_ms().ceil() as u64;
         while s
@@ -167,11 +177,11 @@ impl Budget {
         }
         let cap = (s.allowance as usize).max(1);
         if cap > MAX_LOG || s.log.len() < cap {
-            return now;
+            return 0;
         }
         // Allowance cut below what the log holds: the oldest surplus has to leave first.
         let surplus = s.log.len() - cap;
-        s.log.get(surplus).map_or(now, |t| t + window)
+        s.log.get(surplus).map_or(0, |t| t + window)
     }
 
     /// Runs `f` on the shared state: under the process's lock, and with a file under the
@@ -230,11 +240,14 @@ impl Budget {
             }
             std::thread::sleep(Duration::from_millis(slot - now));
             // A 429 while this request waited: the slot was planned for a pace the gateway
-            // just refused, so give it back and ask again.
+            // just refused, so give it back and ask again. Else the log keeps when it really
+            // starts (a late thread stays in the gateway's window longer than planned).
             let still_good = self.with_shared(|s| {
                 let unchanged = s.refusals == refusals;
-                if !unchanged {
-                    if let Some(at) = s.log.iter().position(|t| *t == slot) {
+                if let Some(at) = s.log.iter().position(|t| *t == slot) {
+                    if unchanged {
+                        s.log[at] = now_ms().max(slot);
+                    } else {
                         s.log.remove(at);
                     }
                 }
@@ -247,15 +260,13 @@ impl Budget {
     }
 
     fn no_room(&self, wait_ms: u64) -> Error {
-        Error::new(
-                ErrorKind::RateLimited,
-                format!(
-                    "the account's request budget ({} requests per {} s) has no room before the call's deadline (the next request may start in {:.1} s); the request was not sent, try again later or give a longer `deadline_ms`",
-                    self.budget.requests,
-                    self.budget.window.as_secs(),
-                    wait_ms as f64 / 1000.0
-                ),
-        )
+        let message = format!(
+            "the account's request budget ({} requests per {} s) has no room before the call's deadline (the next request may start in {:.1} s); the request was not sent, try again later or give a longer `deadline_ms`",
+            self.budget.requests,
+            self.budget.window.as_secs(),
+            wait_ms as f64 / 1000.0
+        );
+        Error::new(ErrorKind::RateLimited, message)
     }
 
     /// The start time (epoch ms) of the next request, reserved, or how long until there is
@@ -263,14 +274,21 @@ impl Budget {
     fn reserve(&self, s: &mut Shared, now: u64, left_ms: u64) -> std::result::Result<u64, u64> {
         // A slot further ahead than any spacing or pause can put it comes from a clock that
         // was set back: start afresh rather than wait for it.
-        if s.next_ms > now + self.budget.window.as_millis() as u64 + MAX_PAUSE_MS {
-            s.next_ms = now;
+        let now_f = now as f64;
+        if s.next_ms > now_f + self.window_ms() + MAX_PAUSE_MS as f64 {
+            s.next_ms = now_f;
         }
-        let slot = s.next_ms.max(self.log_free_at(s, now)).max(now);
+        // Up to a millisecond behind `now` still counts as `now`: the clock ticks in whole
+        // milliseconds, and fractions of spacing must add up, not be lost to it.
+        let earliest = s
+            .next_ms
+            .max(self.log_free_at(s, now) as f64)
+            .max(now_f - 1.0);
+        let slot = (earliest.ceil() as u64).max(now);
         if slot.saturating_sub(now) >= left_ms {
             return Err(slot - now);
         }
-        s.next_ms = slot + self.spacing_ms(s.allowance).round() as u64;
+        s.next_ms = earliest + self.spacing_ms(s.allowance);
         if (s.allowance as usize) <= MAX_LOG {
             s.log.push_back(slot);
         }
@@ -287,16 +305,21 @@ impl Budget {
             }
             s.refusals += 1;
             // Without Retry-After, at least the new spacing: the next start is a fresh try.
-            let pause = retry_after.map_or(self.spacing_ms(s.allowance).round() as u64, |d| {
-                (d.as_millis() as u64).min(MAX_PAUSE_MS)
+            let pause = retry_after.map_or(self.spacing_ms(s.allowance), |d| {
+                d.as_millis().min(u128::from(MAX_PAUSE_MS)) as f64
             });
-            s.next_ms = s.next_ms.max(now + pause);
+            s.next_ms = s.next_ms.max(now as f64 + pause);
         });
     }
 
     /// A request went through: win back a little of the allowance.
     pub fn succeeded(&self) {
         let configured = f64::from(self.budget.requests);
+        // At the whole budget when this request started (the copy was read from the file
+        // then): nothing to win back, so no file to touch.
+        if self.local_allowance() >= configured {
+            return;
+        }
         let now = now_ms();
         self.with_shared(|s| {
             if s.allowance < configured {
@@ -362,6 +385,16 @@ mod tests {
             took >= Duration::from_millis(1_900) && took < Duration::from_secs(4),
             "{took:?}"
         );
+    }
+
+    #[test]
+    fn a_budget_of_thousands_per_second_is_still_spread() {
+        // 3,000 per second: starts a third of a millisecond apart, which whole milliseconds
+        // would round to none at all.
+        let b = Budget::new(budget(3_000, 1_000), None);
+        let slots = slots(&b, 301, 0);
+        assert!(slots[300] - slots[0] >= 100, "{:?}", &slots[..5]);
+        assert!(slots[300] - slots[0] <= 110, "{:?}", &slots[295..]);
     }
 
     #[test]
