@@ -45,6 +45,9 @@ pub struct Check {
     /// What to do, when it is not ok.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<String>,
+    /// The kind of error that failed the check, for the checks that depend on it.
+    #[serde(skip)]
+    cause: Option<ErrorKind>,
 }
 
 fn check(name: &str, verdict: Verdict, detail: impl Into<String>, advice: Option<String>) -> Check {
@@ -53,6 +56,7 @@ fn check(name: &str, verdict: Verdict, detail: impl Into<String>, advice: Option
         verdict,
         detail: detail.into(),
         advice,
+        cause: None,
     }
 }
 
@@ -61,7 +65,10 @@ fn failed(name: &str, error: &Error) -> Check {
     if let Some(description) = &error.description {
         detail.push_str(&format!(" [{description}]"));
     }
-    check(name, Verdict::Fail, detail, Some(advice_for(error)))
+    Check {
+        cause: Some(error.kind),
+        ..check(name, Verdict::Fail, detail, Some(advice_for(error)))
+    }
 }
 
 fn advice_for(error: &Error) -> String {
@@ -114,7 +121,7 @@ fn dns(name: &str, target: &str) -> Check {
             name,
             Verdict::Fail,
             format!("{host} cannot be resolved ({e})"),
-            Some("check the network's DNS, or put the gateway's address in `proxy`'s reach".into()),
+            Some("check the network's DNS, or set `proxy` to a proxy that resolves names for this till".into()),
         ),
     }
 }
@@ -307,7 +314,7 @@ fn permissions(core: &Core) -> Vec<Check> {
 }
 
 fn budget(core: &Core, seen: &[Check]) -> Check {
-    let limited = seen.iter().any(|c| c.detail.contains("rate limited"));
+    let limited = seen.iter().any(|c| c.cause == Some(ErrorKind::RateLimited));
     match (&core.budget, limited) {
         (_, true) => check("request budget", Verdict::Warn, "the gateway rate-limited these checks", Some("other tills or programs share this account's budget; give them one token_cache_path folder on a machine, and spread imports".into())),
         (Some(b), false) => {
@@ -332,8 +339,8 @@ pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
         AppSource::Authorize { .. } => authorization(core),
         AppSource::Direct(_) => token_check(core),
     };
-    let gateway_ok = reached.verdict != Verdict::Fail
-        || !matches!(reached.advice.as_deref(), Some(a) if a.contains("network") || a.contains("ca_file"));
+    // Any answer, even a refusal, proves the gateway reachable; only a failure to talk fails it.
+    let gateway_ok = !matches!(reached.cause, Some(ErrorKind::Network | ErrorKind::Timeout));
     checks.push(match (gateway_ok, &reached) {
         (true, _) => check(
             "gateway",

@@ -287,3 +287,53 @@ fn the_doctor_says_when_the_gateway_cannot_be_reached() {
         "no secret in the report"
     );
 }
+
+#[test]
+fn the_doctor_tells_a_refusal_from_an_unreachable_gateway_and_names_a_spent_budget() {
+    // Wrong credentials: the gateway answered, so it is reachable; the token check fails.
+    let sandbox = sandbox();
+    let mut wrong = config(&sandbox);
+    wrong["client_secret"] = "fake-wrong-secret-of-32-chars-00".into();
+    let report = doctor(&CClient::new(&wrong));
+    assert_eq!(check(&report, "gateway")["verdict"], "ok", "{report}");
+    let token = check(&report, "token");
+    assert_eq!(token["verdict"], "fail", "{report}");
+    assert!(
+        token["advice"].as_str().unwrap().contains("client_secret"),
+        "{token}"
+    );
+    assert!(
+        !report.to_string().contains("fake-wrong-secret"),
+        "no secret in the report"
+    );
+
+    // An account budget of 3 a minute: the later permission reads are rate limited, and
+    // the budget check says the account is shared.
+    let limited = sandbox_with(Behaviour {
+        account_budget: Some(Limit {
+            requests: 3,
+            window_ms: 60_000,
+        }),
+        ..Behaviour::unlimited()
+    });
+    let mut short = config(&limited);
+    short["deadline_ms"] = 1500.into();
+    let report = doctor(&CClient::new(&short));
+    assert_eq!(check(&report, "gateway")["verdict"], "ok", "{report}");
+    assert_eq!(
+        check(&report, "permission member detail")["verdict"],
+        "ok",
+        "{report}"
+    );
+    assert_eq!(
+        check(&report, "permission label list")["verdict"],
+        "fail",
+        "{report}"
+    );
+    let budget = check(&report, "request budget");
+    assert_eq!(budget["verdict"], "warn", "{report}");
+    assert!(
+        budget["detail"].as_str().unwrap().contains("rate-limited"),
+        "{budget}"
+    );
+}
