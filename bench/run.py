@@ -3,7 +3,7 @@
 Called by scripts/bench (which builds everything and prepares the venv first); run it with
 the venv's Python:
 
-    python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--criterion-executables F]
+    python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--cli PATH] [--criterion-executables F]
                         [--sections 1,2,3,4,5,6]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
@@ -58,7 +58,8 @@ FULL = {
     "share_ks": [1, 3, 6], "share_total": 5000, "share_fixed_ks": [6],
 }
 QUICK = {
-    "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10"],
+    "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10",
+                  "--nresamples", "1000", "--noplot"],
     "rounds": 1, "warmup": 20, "saves": 200,
     "bulk": 400, "bulk_concurrency": 16, "latency_ms": 20,
     "rate": 200, "rate_members": 300, "latency_probe": 10,
@@ -1024,6 +1025,8 @@ def main():
     parser.add_argument("--bin-dir", required=True)
     parser.add_argument("--criterion-executables", metavar="JSON",
                         help="output of cargo bench --no-run --message-format=json")
+    parser.add_argument("--cli", metavar="PATH",
+                        help="the jdy-member binary (default: TARGET_DIR/release/jdy-member)")
     parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6",
                         help="run only these sections (default: all)")
     args = parser.parse_args()
@@ -1033,7 +1036,7 @@ def main():
     bins = {name: os.path.join(args.bin_dir, name)
             for name in ("save_loop", "batch", "load", "pingpong", "bare_save")}
     lib_path = os.path.join(args.target_dir, "release", "libjdy_member.so")
-    cli = os.path.abspath(os.path.join(args.target_dir, "release", "jdy-member"))
+    cli = os.path.abspath(args.cli or os.path.join(args.target_dir, "release", "jdy-member"))
 
     started = time.time()
     R.line("jdy-member benchmarks (%s mode), %s" % ("quick" if args.quick else "full",
