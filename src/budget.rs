@@ -37,8 +37,8 @@ const DECREASE: f64 = 0.8;
 /// every process sharing the account wins it back at once.
 const INCREASE_PER_WINDOW: f64 = 0.02;
 /// The win-back grows by this share of itself for every window without a 429 (capped at
-/// ten times), so a process left alone on the account regains the whole budget within
-/// minutes rather than an hour.
+/// ten times), so a process left alone on the account with a sixth of the budget regains
+/// the whole of it in about 14 windows (14 minutes at Kingdee's 60 s) instead of 42.
 const ACCELERATION_PER_WINDOW: f64 = 0.25;
 /// The allowance never falls below this many requests per window.
 const MIN_ALLOWANCE: f64 = 2.0;
