@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 
 /// Pages fetched at most per list (100 rows each): a shop's stores or levels are far fewer.
 const MAX_PAGES: u64 = 200;
+/// A value not found reads its list again at once (a store opened this morning), but a list
+/// is read again for misses at most this often, so a run of typos cannot spend the budget.
+const MISS_REFRESH_EVERY: Duration = Duration::from_secs(10);
 
 /// One record of a master-data list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,10 +116,13 @@ pub(crate) fn unresolved(member: &Map<String, Value>) -> Vec<Unresolved> {
 type Fetched = (Instant, Arc<Vec<Record>>);
 
 /// The master data of one client: each list fetched whole when first needed, again after
-/// `ttl`, and once more at once when a value is not found in it.
+/// `ttl`, and once more at once when a value is not found in it (at most every
+/// [`MISS_REFRESH_EVERY`]).
 pub(crate) struct MasterData {
     ttl: Duration,
     lists: Mutex<HashMap<Kind, Fetched>>,
+    /// When each list was last read again because of a miss.
+    miss_refreshed: Mutex<HashMap<Kind, Instant>>,
 }
 
 fn text(row: &Map<String, Value>, key: &str) -> String {
@@ -132,7 +138,23 @@ impl MasterData {
         MasterData {
             ttl,
             lists: Mutex::new(HashMap::new()),
+            miss_refreshed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether a miss may read `kind`'s list again now; if so, the time is taken.
+    fn may_refresh_for_a_miss(&self, kind: Kind) -> bool {
+        let mut refreshed = self
+            .miss_refreshed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let due = refreshed
+            .get(&kind)
+            .is_none_or(|at| at.elapsed() >= MISS_REFRESH_EVERY);
+        if due {
+            refreshed.insert(kind, Instant::now());
+        }
+        due
     }
 
     /// The records of a list: cached, unless `fresh` or older than the ttl.
@@ -200,7 +222,9 @@ impl MasterData {
             };
             match found.as_slice() {
                 [one] => return Ok(Ok(one.id.clone())),
-                [] if attempt == 0 => records = self.records(core, kind, true)?,
+                [] if attempt == 0 && self.may_refresh_for_a_miss(kind) => {
+                    records = self.records(core, kind, true)?
+                }
                 [] => return Ok(Err(not_found(kind, value, &records))),
                 several => return Ok(Err(ambiguous(kind, value, several))),
             }

@@ -83,6 +83,10 @@ fn a_misspelt_store_is_refused_with_a_did_you_mean_and_nothing_is_sent() {
     assert_eq!(stats.save_calls, 0, "refused before anything is sent");
     // A miss reads the list once more, at once, in case the store is new.
     assert_eq!(stats.master_data_calls, 4, "{stats:?}");
+    // Another typo right after reads no list again: a run of typos cannot spend the budget.
+    let again = client.save(&json!({"mobile": "13100000002", "name": "错字", "shop": "南京东"}));
+    expect_error(&again, "validation");
+    assert_eq!(sandbox.stats().master_data_calls, 4);
 }
 
 #[test]
