@@ -89,4 +89,16 @@ static inline double quantile(const double *sorted, size_t n, double q) {
     return sorted[rank - 1];
 }
 
+/* Prints the timing fields every save benchmark reports, as the start of a JSON object
+ * (`{"count":..,"p99_us":..`, no closing brace: the caller adds its own fields and `}`).
+ * Sorts `lat` (seconds per save) in place. */
+static inline void print_timing(long count, long failures, double wall, double user,
+                                double sys, double *lat) {
+    qsort(lat, (size_t)count, sizeof *lat, cmp_double);
+    printf("{\"count\":%ld,\"failures\":%ld,\"wall_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,"
+           "\"p50_us\":%.1f,\"p99_us\":%.1f",
+           count, failures, wall, user, sys, quantile(lat, (size_t)count, 0.50) * 1e6,
+           quantile(lat, (size_t)count, 0.99) * 1e6);
+}
+
 #endif

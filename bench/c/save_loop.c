@@ -67,11 +67,8 @@ int main(int argc, char **argv) {
     cpu_s(&user1, &sys1);
     jdy_client_free(client);
 
-    qsort(lat, (size_t)count, sizeof *lat, cmp_double);
-    printf("{\"count\":%ld,\"failures\":%ld,\"wall_s\":%.6f,\"user_s\":%.6f,\"sys_s\":%.6f,"
-           "\"p50_us\":%.1f,\"p99_us\":%.1f,\"rss_kb\":[",
-           count, failures, wall, user1 - user0, sys1 - sys0,
-           quantile(lat, (size_t)count, 0.50) * 1e6, quantile(lat, (size_t)count, 0.99) * 1e6);
+    print_timing(count, failures, wall, user1 - user0, sys1 - sys0, lat);
+    printf(",\"rss_kb\":[");
     for (int i = 0; i < next_check; i++) {
         printf("%s[%ld,%ld]", i ? "," : "", checks[i], rss[i]);
     }
