@@ -797,6 +797,33 @@ def check_exactly_once(stats, mobiles, what):
     return True
 
 
+def run_imports(sandbox, cli, window, retry_after, mobile_groups, budget, what):
+    """One import process per group of mobiles, started together against the sandbox set to
+    `window` and `retry_after`, each with `budget`. Returns (processes, wall, arrivals,
+    stats) once all have finished, or None when one failed or the sandbox saw nothing (the
+    problem reported); every member is checked to be stored exactly once."""
+    sandbox.reset()
+    sandbox.behaviour({"window": window, "retry_after": retry_after})
+    work = tempfile.mkdtemp(prefix="jdy-bench-imports-")
+    try:
+        began = time.monotonic()
+        processes = [ImportProcess(cli, work, "machine%d" % i, sandbox, mobiles, budget)
+                     for i, mobiles in enumerate(mobile_groups)]
+        # A list, not a generator: every process is waited for, whatever the first says.
+        ran = all([process.wait(what) for process in processes])
+        wall = time.monotonic() - began
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    arrivals, stats = sandbox.arrivals(), sandbox.stats()
+    if not ran:
+        return None
+    if not arrivals:
+        R.problem("%s: the sandbox recorded no arrivals" % what)
+        return None
+    check_exactly_once(stats, [m for group in mobile_groups for m in group], what)
+    return processes, wall, arrivals, stats
+
+
 def per_window(times, window_ms, window):
     """The admitted requests per window, as text: for sliding windows per whole window from
     the first arrival (a last partial one left out); for fixed ones per window of the
@@ -839,26 +866,13 @@ def budget_use(mode, sandbox, cli):
            "in a temporary folder, --concurrency 4, the default)" % (
                500, 60, n, window_ms / 1000, count / n, count / 500.0, n, window_ms // 1000))
     for window, retry_after in (("sliding", True), ("fixed", False)):
-        sandbox.reset()
-        sandbox.behaviour({"window": window, "retry_after": retry_after})
-        mobiles = ["139%08d" % i for i in range(count)]
-        work = tempfile.mkdtemp(prefix="jdy-bench-budget-")
-        what = "budget use (%s)" % window
-        try:
-            began = time.monotonic()
-            process = ImportProcess(cli, work, "till", sandbox, mobiles, (n, window_ms // 1000))
-            ran = process.wait(what)
-            wall = time.monotonic() - began
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        arrivals, stats = sandbox.arrivals(), sandbox.stats()
         R.line("  %s:" % gateway_limit(window, retry_after))
-        if not ran:
+        what = "budget use (%s)" % window
+        ran = run_imports(sandbox, cli, window, retry_after,
+                          [["139%08d" % i for i in range(count)]], (n, window_ms // 1000), what)
+        if ran is None:
             continue
-        if not arrivals:
-            R.problem("%s: the sandbox recorded no arrivals" % what)
-            continue
-        check_exactly_once(stats, mobiles, what)
+        _, wall, arrivals, stats = ran
         times = sorted(a["at_ms"] for a in arrivals)
         admitted = sorted(a["at_ms"] for a in arrivals if not a["rate_limited"])
         refused = len(arrivals) - len(admitted)
@@ -905,32 +919,13 @@ def sharing(mode, sandbox, cli):
                                     ("fixed", False, mode["share_fixed_ks"])):
         R.line("  %s:" % gateway_limit(window, retry_after))
         for k in ks:
-            sandbox.reset()
-            sandbox.behaviour({"window": window, "retry_after": retry_after})
             per = total // k
-            work = tempfile.mkdtemp(prefix="jdy-bench-share-")
-            what = "sharing, k=%d, %s" % (k, window)
-            all_mobiles, ran = [], True
-            try:
-                began = time.monotonic()
-                processes = []
-                for p in range(k):
-                    mobiles = ["13%d%08d" % (p + 1, i) for i in range(per)]
-                    all_mobiles += mobiles
-                    processes.append(ImportProcess(cli, work, "machine%d" % p, sandbox, mobiles,
-                                                   (n, window_ms // 1000)))
-                for process in processes:
-                    ran = process.wait(what) and ran
-                wall = time.monotonic() - began
-            finally:
-                    shutil.rmtree(work, ignore_errors=True)
-            arrivals, stats = sandbox.arrivals(), sandbox.stats()
-            if not ran:
+            groups = [["13%d%08d" % (p + 1, i) for i in range(per)] for p in range(k)]
+            ran = run_imports(sandbox, cli, window, retry_after, groups, (n, window_ms // 1000),
+                              "sharing, k=%d, %s" % (k, window))
+            if ran is None:
                 continue
-            if not arrivals:
-                R.problem("%s: the sandbox recorded no arrivals" % what)
-                continue
-            check_exactly_once(stats, all_mobiles, what)
+            processes, wall, arrivals, stats = ran
             share_figures(k, per, window, window_ms, n, arrivals, stats, processes, wall)
     sandbox.reset()
 
