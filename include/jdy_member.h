@@ -165,10 +165,11 @@ char *jdy_member_list(JdyClient *client, const char *query_json);
 /**
  * Validates and normalises a member offline: `data` is the member exactly as it would be
  * sent, or the error (kind `validation`) lists every invalid field. References given by
- * name or number (`shop`, `sale_shop`, `level`, `customer`, `label`; a value of digits
- * only is an id) are kept as given and listed after `data` as
- * `,"references":[{"field","kind","value"}]` (a label as `label[0]`, `label[1]`, ...): a
- * save resolves them to ids.
+ * name or number (`shop`, `sale_shop`, `level`, `customer`; a value of digits only is an
+ * id) are kept as given and listed after `data` as
+ * `,"references":[{"field","kind","value"}]`: a save resolves them to ids. Labels are not
+ * listed: with the default configuration a save sends them as given (a client configured
+ * with `"labels": "resolve_to_ids"` resolves them too).
  *
  * Returns an envelope, never NULL; release it with jdy_string_free().
  * Needs no client, makes no network call, does not block. Thread-safe.

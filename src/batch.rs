@@ -202,19 +202,21 @@ pub fn save_all(
     observer: &dyn Observer,
 ) -> Vec<Result<Saved>> {
     // Offline checks, then references by name or number resolved before anything is sent,
-    // so that a misspelt store is refused up front (a member whose lists cannot be read
-    // now goes on as it is: its save resolves it, or fails, or is queued).
+    // so that a misspelt store, or a list the app may not read, is refused up front (a
+    // member whose lists fail for a passing reason goes on as it is: its save resolves it,
+    // or fails, or is queued).
+    let labels = client.labels();
     let checked: Vec<Result<Map<String, Value>>> = members
         .iter()
         .enumerate()
         .map(|(index, value)| {
             let normalised = check(index, value)?;
-            if references::unresolved(&normalised).is_empty() {
+            if references::unresolved(&normalised, labels).is_empty() {
                 return Ok(normalised);
             }
             match client.resolve_references(&normalised) {
                 Ok(resolved) => Ok(resolved),
-                Err(e) if e.kind == ErrorKind::Validation => Err(e),
+                Err(e) if e.kind == ErrorKind::Validation || !e.retryable => Err(e),
                 Err(_) => Ok(normalised),
             }
         })

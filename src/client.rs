@@ -11,6 +11,7 @@ use crate::codes::GatewayCode;
 use crate::config::{Config, LogLevel, Offline};
 use crate::error::{Delivery, Error, ErrorKind, Result};
 use crate::flush::{self, Background, FlushOptions, FlushSummary};
+use crate::labels;
 use crate::log::{mask_mobile, Logger};
 use crate::member;
 use crate::outbox::Outbox;
@@ -275,9 +276,15 @@ impl Client {
         self.core.call(&CallRequest::from_map(request)?)
     }
 
+    /// How saves send labels (`labels` in the configuration): as given, or resolved to ids.
+    pub fn labels(&self) -> labels::Labels {
+        self.core.config.labels
+    }
+
     /// The member with its references given by name or number (`shop`, `sale_shop`,
-    /// `level`, `customer`, `label`) replaced by ids, read from the account's master data;
-    /// every one that cannot be resolved is named in one `validation` error.
+    /// `level`, `customer`; `label` only under `"labels": "resolve_to_ids"`) replaced by ids,
+    /// read from the account's master data; every one that cannot be resolved is named in
+    /// one `validation` error.
     pub fn resolve_references(&self, member: &Map<String, Value>) -> Result<Map<String, Value>> {
         let mut resolved = member.clone();
         self.core.master.resolve(&self.core, &mut resolved)?;
@@ -410,7 +417,7 @@ impl Core {
         // References given by name or number become ids first (a store named in a shop's
         // spreadsheet, a member kept in the outbox before the lists could be read).
         let resolved;
-        let normalised = if references::unresolved(normalised).is_empty() {
+        let normalised = if references::unresolved(normalised, self.config.labels).is_empty() {
             normalised
         } else {
             let mut member = normalised.clone();
@@ -418,6 +425,19 @@ impl Core {
             resolved = member;
             &resolved
         };
+        // Whether the account takes label names or ids is unknown: a refusal about labels
+        // says which reading to try.
+        self.send_save(normalised, options)
+            .map_err(|error| labels::with_reading_hint(error, normalised, self.config.labels))
+    }
+
+    /// Sends a member whose references are resolved, retrying and recovering as the
+    /// failure allows.
+    fn send_save(
+        &self,
+        normalised: &Map<String, Value>,
+        options: SendOptions<'_>,
+    ) -> Result<Saved> {
         let body = serde_json::to_string(normalised)
             .map_err(|e| Error::internal(format!("a member could not be serialised: {e}")))?;
         let request = Request {

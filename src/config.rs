@@ -5,6 +5,7 @@
 use crate::api;
 use crate::error::{Error, Result};
 use crate::input;
+use crate::labels::{self, Labels};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,7 +24,7 @@ pub const DEFAULT_RETRY_BACKOFF_MS: u64 = 200;
 pub const MAX_QUERY_VALUE_CHARS: usize = 256;
 
 /// Every configuration key (the command line reads each from `JDY_<KEY>` too).
-pub const CONFIG_KEYS: [&str; 24] = [
+pub const CONFIG_KEYS: [&str; 25] = [
     "client_id",
     "client_secret",
     "app_key",
@@ -48,6 +49,7 @@ pub const CONFIG_KEYS: [&str; 24] = [
     "outbox_flush_interval_s",
     "outbox_keep_days",
     "master_data_ttl_s",
+    "labels",
 ];
 
 /// Stores, levels, customers and labels are fetched again after this long.
@@ -207,6 +209,8 @@ pub struct Config {
     pub outbox_keep: Duration,
     /// How long the master data (stores, levels, customers, labels) is trusted.
     pub master_data_ttl: Duration,
+    /// Labels sent as given (the default) or resolved to the label list's ids.
+    pub labels: Labels,
 }
 
 impl std::fmt::Debug for Config {
@@ -415,6 +419,13 @@ impl Config {
             )
             .unwrap_or(DEFAULT_MASTER_DATA_TTL_S),
         );
+        let labels = match r.text("labels", false) {
+            None => Labels::default(),
+            Some(text) => Labels::parse(&text).unwrap_or_else(|| {
+                r.problems.push(labels::EXPECTED.into());
+                Labels::default()
+            }),
+        };
         if outbox_path.is_none()
             && (outbox_flush_interval.is_some() || map.contains_key("outbox_keep_days"))
         {
@@ -519,6 +530,7 @@ impl Config {
                     outbox_flush_interval,
                     outbox_keep,
                     master_data_ttl,
+                    labels,
                 })
             }
             _ => Err(Error::config(format!(
@@ -797,6 +809,20 @@ mod tests {
             .unwrap_err()
             .message
             .contains("goes with `outer_instance_id`"));
+    }
+
+    #[test]
+    fn labels_go_as_given_unless_resolving_is_chosen() {
+        assert_eq!(parse(&direct()).unwrap().labels, Labels::AsGiven);
+        assert_eq!(
+            with("labels", "resolve_to_ids".into()).unwrap().labels,
+            Labels::ResolveToIds
+        );
+        assert_eq!(with("labels", Value::Null).unwrap().labels, Labels::AsGiven);
+        for bad in [serde_json::json!("ids"), serde_json::json!(true)] {
+            let e = with("labels", bad.clone()).unwrap_err();
+            assert!(e.message.contains("`labels`"), "{bad}: {}", e.message);
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::client::Client;
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::input::{self, MAX_INPUT_BYTES};
+use crate::labels::Labels;
 use crate::member;
 use crate::panic::{guard, guard_unit};
 use libc::c_char;
@@ -287,10 +288,11 @@ pub unsafe extern "C" fn jdy_member_list(
 
 /// Validates and normalises a member offline: `data` is the member exactly as it would be
 /// sent, or the error (kind `validation`) lists every invalid field. References given by
-/// name or number (`shop`, `sale_shop`, `level`, `customer`, `label`; a value of digits
-/// only is an id) are kept as given and listed after `data` as
-/// `,"references":[{"field","kind","value"}]` (a label as `label[0]`, `label[1]`, ...): a
-/// save resolves them to ids.
+/// name or number (`shop`, `sale_shop`, `level`, `customer`; a value of digits only is an
+/// id) are kept as given and listed after `data` as
+/// `,"references":[{"field","kind","value"}]`: a save resolves them to ids. Labels are not
+/// listed: with the default configuration a save sends them as given (a client configured
+/// with `"labels": "resolve_to_ids"` resolves them too).
 ///
 /// Returns an envelope, never NULL; release it with jdy_string_free().
 /// Needs no client, makes no network call, does not block. Thread-safe.
@@ -301,7 +303,7 @@ pub unsafe extern "C" fn jdy_member_list(
 pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut c_char {
     offline_call(|| {
         let normalised = member::validate_json(text_arg(member_json, "member")?)?;
-        Ok(member::validated_envelope(normalised))
+        Ok(member::validated_envelope(normalised, Labels::default()))
     })
 }
 

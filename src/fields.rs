@@ -23,7 +23,7 @@ pub enum Rule {
     Reference(Reference),
     /// A `YYYY-MM-DD` date.
     Date,
-    /// A list of label ids, or null.
+    /// A list of labels (names or ids: unknown upstream, see `labels`), or null.
     Label,
 }
 

@@ -19,6 +19,7 @@ pub mod error;
 pub mod ffi;
 pub mod fields;
 pub mod input;
+pub mod labels;
 pub mod member;
 pub mod privacy;
 pub mod signing;

@@ -118,9 +118,13 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
 }
 
 /// The envelope of an offline validation: the member as it would be sent, and the
-/// references a save resolves.
-pub(crate) fn validated_envelope(normalised: Map<String, Value>) -> crate::envelope::Envelope {
-    let references = crate::references::unresolved(&normalised)
+/// references a save under `labels` resolves (labels only under `resolve_to_ids`; the C
+/// ABI's `jdy_member_validate`, which has no configuration, answers for the default).
+pub fn validated_envelope(
+    normalised: Map<String, Value>,
+    labels: crate::labels::Labels,
+) -> crate::envelope::Envelope {
+    let references = crate::references::unresolved(&normalised, labels)
         .into_iter()
         .filter_map(|r| serde_json::to_value(r).ok())
         .collect();

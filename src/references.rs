@@ -1,18 +1,24 @@
-//! References by name or number: a member's `shop`, `sale_shop`, `level`, `customer` and
-//! `label` are ids of other records of the account, which differ per account; a shop's
-//! spreadsheet says 开卡门店 "南京西路店" and 会员级别 "金卡". Before a save, a value that is
-//! not an id is resolved to one through the account's master data (stores, member levels,
-//! customers, labels), fetched page by page and cached per client.
+//! References by name or number: a member's `shop`, `sale_shop`, `level` and `customer` are
+//! ids of other records of the account, which differ per account; a shop's spreadsheet says
+//! 开卡门店 "南京西路店" and 会员级别 "金卡". Before a save, a value that is not an id is
+//! resolved to one through the account's master data (stores, member levels, customers),
+//! fetched page by page and cached per client. Labels are resolved the same way only when
+//! the configuration says the account takes label ids (`"labels": "resolve_to_ids"`, see
+//! [`crate::labels`]); by default they are sent as given and the label list is never read.
 //!
 //! A value of digits only is taken as an id and sent as it is, unchecked (Kingdee's ids are
 //! numbers; an id the lists do not show is Kingdee's to judge). Any other value must be the
 //! number (编码) or the name of exactly one record; an unknown or ambiguous one is a
-//! `validation` error naming the field, the value and the closest matches.
+//! `validation` error naming the field, the value and the closest matches. A list that
+//! cannot be read fails only the saves that need it, before the member is sent, with an
+//! error naming the field, the list and what to grant.
 
 use crate::api;
 use crate::client::Core;
-use crate::error::{Error, FieldError, Result};
+use crate::codes::GatewayCode;
+use crate::error::{Delivery, Error, ErrorKind, FieldError, Result};
 use crate::fields::{self, Reference, Rule};
+use crate::labels::Labels;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -84,8 +90,9 @@ fn is_id(value: &str) -> bool {
     !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The reference values of a validated member that are not ids (offline).
-pub(crate) fn unresolved(member: &Map<String, Value>) -> Vec<Unresolved> {
+/// The reference values of a validated member that are not ids and that a save under
+/// `labels` resolves (offline).
+pub(crate) fn unresolved(member: &Map<String, Value>, labels: Labels) -> Vec<Unresolved> {
     let mut found = Vec::new();
     for field in &fields::MEMBER_FIELDS {
         match (field.rule, member.get(field.name)) {
@@ -95,7 +102,7 @@ pub(crate) fn unresolved(member: &Map<String, Value>) -> Vec<Unresolved> {
                     kind: Kind::of(reference),
                     value: value.clone(),
                 }),
-            (Rule::Label, Some(Value::Array(items))) => {
+            (Rule::Label, Some(Value::Array(items))) if labels.resolved() => {
                 for (i, item) in items.iter().enumerate() {
                     if let Some(value) = item.as_str().filter(|v| !is_id(v)) {
                         found.push(Unresolved {
@@ -173,7 +180,7 @@ impl MasterData {
                 ("page".to_string(), page.to_string()),
                 ("page_size".to_string(), api::MAX_PAGE_SIZE.to_string()),
             ];
-            let what = format!("the {} list (resolving a reference)", kind.noun());
+            let what = format!("the {} list (GET {})", kind.noun(), kind.path());
             let data = core.read(
                 kind.path(),
                 &params,
@@ -232,12 +239,17 @@ impl MasterData {
         Ok(Err(not_found(kind, value, &records)))
     }
 
-    /// Replaces every reference of `member` given by name or number by its id; every one
-    /// that cannot be resolved is listed in one `validation` error.
+    /// Replaces every reference of `member` given by name or number by its id (labels only
+    /// under `"labels": "resolve_to_ids"`); every one that cannot be resolved is listed in
+    /// one `validation` error. A list that cannot be read is the error of the first
+    /// reference that needs it (see [`unreadable`]).
     pub fn resolve(&self, core: &Core, member: &mut Map<String, Value>) -> Result<()> {
         let mut problems = Vec::new();
-        for reference in unresolved(member) {
-            match self.resolve_one(core, reference.kind, &reference.value)? {
+        for reference in unresolved(member, core.config.labels) {
+            let found = self
+                .resolve_one(core, reference.kind, &reference.value)
+                .map_err(|error| unreadable(&reference, error))?;
+            match found {
                 Ok(id) => set(member, &reference.field, id),
                 Err(message) => problems.push(FieldError::new(reference.field, message)),
             }
@@ -248,6 +260,33 @@ impl MasterData {
             Err(Error::validation("member", problems))
         }
     }
+}
+
+/// The error of a save that needs `reference`'s list when the list could not be read: it
+/// names the field, the value and the list, and says what to do; the kind, Kingdee's
+/// errcode and description are the read's (as `codes` maps them). The member was not sent,
+/// so an outbox or an import may send it again once the list can be read.
+fn unreadable(reference: &Unresolved, mut error: Error) -> Error {
+    let (noun, path) = (reference.kind.noun(), reference.kind.path());
+    let remedy = match error.errcode.and_then(GatewayCode::from_number) {
+        Some(
+            GatewayCode::NoPermission | GatewayCode::ApiNotFound | GatewayCode::MethodNotAllowed,
+        ) => {
+            format!("grant GET {path} to the app in Kingdee's developer console (开发者平台), or give the {noun}'s id instead")
+        }
+        // The credentials or the token: every call fails alike, an id would not help.
+        _ if matches!(error.kind, ErrorKind::Auth | ErrorKind::Config) => {
+            return error.delivered(Delivery::NotSent)
+        }
+        _ if error.retryable => format!("try again later, or give the {noun}'s id instead"),
+        _ => format!("give the {noun}'s id instead"),
+    };
+    error.message = format!(
+        "{} {:?} names a {noun} that must be looked up, and {}. To save this member, {remedy}; the member was not sent",
+        reference.field, reference.value, error.message
+    );
+    error.outcome_unknown = false;
+    error.delivered(Delivery::NotSent)
 }
 
 /// Sets `field` (or `label[i]`) to `id`.
@@ -331,10 +370,54 @@ mod tests {
     fn only_values_that_are_not_ids_need_resolving() {
         let member = json!({"mobile": "13333333333", "name": "a", "shop": "南京西路店", "sale_shop": "1",
             "level": "金卡", "customer": "001", "label": ["1", "VIP"]});
-        let found = unresolved(member.as_object().unwrap());
+        let member = member.as_object().unwrap();
+        let found = unresolved(member, Labels::ResolveToIds);
         let fields: Vec<&str> = found.iter().map(|u| u.field.as_str()).collect();
         assert_eq!(fields, ["label[1]", "level", "shop"]);
         assert_eq!(found[1].kind, Kind::Level);
+        // Labels as given: the label list is never needed.
+        let found = unresolved(member, Labels::AsGiven);
+        let fields: Vec<&str> = found.iter().map(|u| u.field.as_str()).collect();
+        assert_eq!(fields, ["level", "shop"]);
+    }
+
+    #[test]
+    fn an_unreadable_list_names_the_field_the_list_and_the_remedy() {
+        let reference = Unresolved {
+            field: "shop".into(),
+            kind: Kind::Store,
+            value: "南京西路店".into(),
+        };
+        let read = Error::new(
+            crate::ErrorKind::Auth,
+            "the store list (GET /jdy/v2/ls/store) failed with errcode 4012 (HTTP 519): no permission",
+        )
+        .with_errcode(4012, Some("无权限".into()))
+        .with_status(519)
+        .delivered(Delivery::Answered);
+        let error = unreadable(&reference, read);
+        assert_eq!(error.kind, crate::ErrorKind::Auth);
+        assert_eq!(
+            (error.errcode, error.description.as_deref()),
+            (Some(4012), Some("无权限"))
+        );
+        assert_eq!(error.delivery, Delivery::NotSent);
+        assert!(
+            error.message.starts_with("shop \"南京西路店\" names a store that must be looked up, and the store list (GET /jdy/v2/ls/store) failed with errcode 4012"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.ends_with("grant GET /jdy/v2/ls/store to the app in Kingdee's developer console (开发者平台), or give the store's id instead; the member was not sent"), "{}", error.message);
+        let busy = unreadable(
+            &reference,
+            Error::new(crate::ErrorKind::Server, "the store list failed: HTTP 503"),
+        );
+        assert!(
+            busy.message
+                .contains("try again later, or give the store's id"),
+            "{}",
+            busy.message
+        );
     }
 
     #[test]

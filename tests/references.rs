@@ -28,7 +28,7 @@ fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
 }
 
 #[test]
-fn names_and_numbers_are_saved_as_ids_and_each_list_is_read_once() {
+fn names_and_numbers_are_saved_as_ids_labels_as_given_and_each_list_is_read_once() {
     let sandbox = sandbox();
     let client = CClient::new(&config(&sandbox));
     let members: Vec<Value> = (0..10)
@@ -46,11 +46,12 @@ fn names_and_numbers_are_saved_as_ids_and_each_list_is_read_once() {
     assert_eq!(stored["sale_shop"], "850693217107061761");
     assert_eq!(stored["level"], "3");
     assert_eq!(stored["customer"], "001");
-    assert_eq!(stored["label"], json!(["1", "2"]));
+    // Whether the account takes label names or ids is unknown: sent as given (tests/labels.rs).
+    assert_eq!(stored["label"], json!(["VIP", "2"]));
     assert_eq!(
         sandbox.stats().master_data_calls,
-        4,
-        "stores, levels, customers, labels: once each"
+        3,
+        "stores, levels, customers: once each; never the labels"
     );
     // Ids (digits only) go as they are, without reading any list.
     let before = sandbox.stats().master_data_calls;
@@ -267,6 +268,32 @@ fn the_doctor_names_a_ten_minute_clock_skew_and_a_missing_permission() {
 }
 
 #[test]
+fn the_doctor_needs_the_label_list_only_when_labels_are_resolved() {
+    let sandbox = sandbox_with(Behaviour {
+        denied_paths: vec!["/jdy/v2/bd/label".into()],
+        ..Behaviour::unlimited()
+    });
+    let report = doctor(&CClient::new(&config(&sandbox)));
+    let label = check(&report, "permission label list");
+    assert_eq!(label["verdict"], "skipped", "{label}");
+    assert!(
+        label["detail"].as_str().unwrap().starts_with("not needed"),
+        "{label}"
+    );
+    assert_eq!(report["failed"], 0, "{report}");
+    let mut resolving = config(&sandbox);
+    resolving["labels"] = "resolve_to_ids".into();
+    let report = doctor(&CClient::new(&resolving));
+    let label = check(&report, "permission label list");
+    assert_eq!(label["verdict"], "fail", "{label}");
+    assert!(
+        label["detail"].as_str().unwrap().contains("4012"),
+        "{label}"
+    );
+    assert_eq!(report["failed"], 1, "{report}");
+}
+
+#[test]
 fn the_doctor_says_when_the_gateway_cannot_be_reached() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -330,7 +357,7 @@ fn the_doctor_tells_a_refusal_from_an_unreachable_gateway_and_names_a_spent_budg
         "{report}"
     );
     assert_eq!(
-        check(&report, "permission label list")["verdict"],
+        check(&report, "permission customer list")["verdict"],
         "fail",
         "{report}"
     );

@@ -238,8 +238,9 @@ type
       listing every invalid field. Needs no client. }
     class function ValidateMember(const MemberJson: string): string; overload;
     (* As above; ReferencesJson: the references given by name or number (shop, sale_shop,
-      level, customer, label[i]) that a save resolves to ids, as the JSON array the library
-      wrote, [{"field":"shop","kind":"store","value":"..."}], or '[]' when there are none.
+      level, customer; labels go as given) that a save resolves to ids, as the JSON array
+      the library wrote, [{"field":"shop","kind":"store","value":"..."}], or '[]' when there
+      are none.
       Offline: whether such a name exists is found out only by a save. *)
     class function ValidateMember(const MemberJson: string; out ReferencesJson: string): string; overload;
 

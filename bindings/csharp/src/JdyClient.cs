@@ -154,7 +154,7 @@ namespace Jdy.Member
         /// Validates and normalises a member offline (no client, no network). Returns the member
         /// exactly as it would be sent; throws kind <c>validation</c> listing every invalid field.
         /// References given by name or number (<c>shop</c>, <c>sale_shop</c>, <c>level</c>,
-        /// <c>customer</c>, <c>label</c>) are kept as given; see
+        /// <c>customer</c>) are kept as given; see
         /// <see cref="ValidateMember(string, out string)"/> to have them listed.
         /// Does not block; thread-safe.
         /// </summary>
@@ -168,10 +168,11 @@ namespace Jdy.Member
         /// As <see cref="ValidateMember(string)"/>; <paramref name="referencesJson"/> is the exact
         /// JSON text of the array of references the member gives by name or number (a value of
         /// digits only is an id and is not listed), each
-        /// <c>{"field": "shop" | "sale_shop" | "level" | "customer" | "label[i]", "kind": "store" |
-        /// "level" | "customer" | "label", "value": "..."}</c>, or <c>[]</c> when there is none.
-        /// They are not checked here: a save resolves them to ids through the account's master
-        /// data, and refuses (kind <c>validation</c>) one it cannot resolve.
+        /// <c>{"field": "shop" | "sale_shop" | "level" | "customer", "kind": "store" | "level" |
+        /// "customer", "value": "..."}</c>, or <c>[]</c> when there is none. They are not checked
+        /// here: a save resolves them to ids through the account's master data, and refuses (kind
+        /// <c>validation</c>) one it cannot resolve. Labels are sent as given, so not listed (a
+        /// client configured with <c>"labels": "resolve_to_ids"</c> resolves them too).
         /// </summary>
         public static string ValidateMember(string memberJson, out string referencesJson)
         {

@@ -60,9 +60,9 @@ namespace Jdy.Member.Tests
             Assert.AreEqual(id, row["id"]);
             Assert.AreEqual(new byte[] { 0xE4, 0xBC, 0x9A, 0xE5, 0x91, 0x98, 0x41 }, Encoding.UTF8.GetBytes((string)row["name"]));
             Assert.AreEqual("备注：二楼收银台", row["remark"]);
-            // Labels given by name are resolved to the account's label ids before the save
-            // (the sandbox seeds VIP as 1 and 老客户 as 2).
-            Assert.AreEqual(new object[] { "1", "2" }, row["label"]);
+            // Labels are sent as given (whether Kingdee takes label names or ids is unknown;
+            // "labels": "resolve_to_ids" in the configuration resolves them).
+            Assert.AreEqual(new object[] { "VIP", "老客户" }, row["label"]);
             Assert.AreEqual("1995-05-07", row["birthday"]);
         }
 

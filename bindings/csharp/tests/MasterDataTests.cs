@@ -1,4 +1,4 @@
-// References by name (store, level, label), the generic signed call and the doctor, against
+// References by name (store, level; labels go as given), the generic signed call and the doctor, against
 // the sandbox gateway and its seeded master data: stores MD001 南京西路店 (id
 // 850693217107061760) to MD004, levels 普通会员 (1), 银卡 (2), 金卡 (3), labels VIP (1) ...
 
@@ -130,11 +130,11 @@ namespace Jdy.Member.Tests
                 Assert.AreEqual("3", row["level_id"]);
                 Assert.AreEqual("金卡", row["level_name"]);
             }
-            // What was sent: ids, not names.
+            // What was sent: ids, not names; labels as given.
             Dictionary<string, object> stored = Row(Sandbox.Members().Single());
             Assert.AreEqual(NanjingWestRoad, stored["shop"]);
             Assert.AreEqual("3", stored["level"]);
-            Assert.AreEqual(new object[] { "1" }, stored["label"]);
+            Assert.AreEqual(new object[] { "VIP" }, stored["label"]);
         }
 
         [Test]
@@ -181,13 +181,10 @@ namespace Jdy.Member.Tests
             Assert.AreEqual("南京西路店", Json.Object(member)["shop"], "kept as given");
             StringAssert.Contains("\"value\":\"南京西路店\"", references, "Chinese is UTF-8 text");
             object[] list = Json.Array(references);
-            Assert.AreEqual(2, list.Length, references);
+            Assert.AreEqual(1, list.Length, references + " (labels go as given: not a reference)");
             Dictionary<string, object> shop = list.Select(Row).Single(r => (string)r["field"] == "shop");
             Assert.AreEqual("store", shop["kind"]);
             Assert.AreEqual("南京西路店", shop["value"]);
-            Dictionary<string, object> label = list.Select(Row).Single(r => (string)r["field"] == "label[1]");
-            Assert.AreEqual("label", label["kind"]);
-            Assert.AreEqual("老客户", label["value"]);
 
             // Ids only, or no reference at all: an empty list.
             JdyClient.ValidateMember("{\"mobile\":\"13811110006\",\"name\":\"会员\",\"shop\":\"850693217107061760\"}", out references);

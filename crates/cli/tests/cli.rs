@@ -1019,7 +1019,7 @@ fn a_shops_export_with_store_and_level_names_imports_with_every_reference_resolv
     assert_eq!(first["sale_shop"], "850693217107061762");
     assert_eq!(first["level"], "3");
     assert_eq!(first["customer"], "001");
-    assert_eq!(first["label"], json!(["1"]));
+    assert_eq!(first["label"], json!(["VIP"]), "labels go as given");
     assert_eq!(by_mobile("13900600002").unwrap()["level"], "2");
     assert!(by_mobile("13900600003").is_none(), "never sent");
     assert_eq!(by_mobile("13900600004").unwrap()["level"], "1");
@@ -1034,17 +1034,17 @@ fn a_shops_export_with_store_and_level_names_imports_with_every_reference_resolv
 #[test]
 fn doctor_and_call_on_the_command_line() {
     let sandbox = SandboxProcess::start_with(
-        r#"{"account_budget": null, "token_limit": null, "denied_paths": ["/jdy/v2/bd/label"]}"#,
+        r#"{"account_budget": null, "token_limit": null, "denied_paths": ["/jdy/v2/bd/customer"]}"#,
     );
     let dir = temp_dir("doctor");
     let config = sandbox.config_file(&dir);
     let (code, stdout, stderr) = run(&mut jdy(&["--config", config.to_str().unwrap(), "doctor"]));
     assert_eq!(code, 5, "a missing permission: {stdout} {stderr}");
-    let label = stdout
+    let customer = stdout
         .lines()
-        .find(|l| l.contains("permission label list"))
+        .find(|l| l.contains("permission customer list"))
         .unwrap();
-    assert!(label.starts_with("fail"), "{stdout}");
+    assert!(customer.starts_with("fail"), "{stdout}");
     assert!(stdout.contains("developer console"), "{stdout}");
     assert!(
         stdout
@@ -1082,7 +1082,7 @@ fn doctor_and_call_on_the_command_line() {
         config.to_str().unwrap(),
         "call",
         "GET",
-        "/jdy/v2/bd/label",
+        "/jdy/v2/bd/customer",
     ]));
     assert_eq!(code, 5, "4012 is refused by Kingdee: {stderr}");
     let (code, _, stderr) = run(&mut jdy(&[

@@ -273,6 +273,10 @@ impl Shared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let route = match route {
+            // Routing comes first: an API the gateway does not offer here is unknown to it.
+            Ok(_) if state.behaviour.missing_paths.contains(&req.path) => {
+                return gateway_reject(state, GatewayCode::ApiNotFound.number())
+            }
             Ok(route) => route,
             Err(code) => return gateway_reject(state, code),
         };

@@ -25,7 +25,9 @@
 //! | the 429 body (`errcode` 429) and the gateway's texts | the sandbox's own | unknown |
 //! | field-level business errors of save | 2000002000 naming the first broken field | unknown |
 //! | stores, member levels, customers, labels (`id, number, name, ...`), paged | seeded lists (`master_data`) | documented lists; the data is the sandbox's |
+//! | a member's `label`: label names or ids of the label list | switch `labels`: `names` (default; stored as given) or `ids` (anything but an id of `master_data::LABELS` refused, 2000002000 `标签不存在: VIP`) | unknown |
 //! | an API the app has no permission for | switch `denied_paths`: 519/4012 | documented code |
+//! | an API the gateway does not offer this account | switch `missing_paths`: 519/5001 | documented code |
 //! | points adjustment, `src_bill_id` applied once | `/jdy/v2/ls/integral_adjust`, body and answer the sandbox's | unknown |
 //!
 //! The sandbox's credentials are fake and public ([`SANDBOX_CLIENT_ID`] ...); its client
@@ -100,7 +102,7 @@ mod tokens;
 pub use clock::{china_datetime, http_date};
 pub use faults::{Fault, FaultRule};
 pub use options::{
-    Behaviour, Certificate, DuplicateMobile, Limit, NotFound, SandboxOptions, Window,
+    Behaviour, Certificate, DuplicateMobile, LabelReading, Limit, NotFound, SandboxOptions, Window,
 };
 pub use state::{Arrival, SandboxStats};
 pub use store::{ERR_DUPLICATE, ERR_NOT_FOUND, FIRST_MEMBER_ID};

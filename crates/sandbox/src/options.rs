@@ -38,6 +38,21 @@ pub enum NotFound {
     Empty,
 }
 
+/// What a member's `label` holds. Unknown upstream: the seed types it as a list of strings
+/// and calls it 标签, without the word id the other references carry (notes §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelReading {
+    /// Label names, stored exactly as given: the default, being the reading under which a
+    /// client that sends what it was given loses nothing (under `ids` such a client is
+    /// refused, and told; under `names` a client that rewrote names to ids would store
+    /// meaningless labels, and nobody would be told).
+    Names,
+    /// Ids of the label list (`GET /jdy/v2/bd/label`); a save with any other label is
+    /// refused, naming it (`标签不存在: VIP`).
+    Ids,
+}
+
 /// How the gateway counts its rate limits. Unknown upstream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -73,6 +88,11 @@ pub struct Behaviour {
     /// Business paths this app has no permission for (519/4012), as when an API was not
     /// granted to the app in Kingdee's developer console.
     pub denied_paths: Vec<String>,
+    /// Business paths the gateway does not know (519/5001), as when an API is not offered
+    /// to this account or app at all.
+    pub missing_paths: Vec<String>,
+    /// What a member's `label` holds.
+    pub labels: LabelReading,
 }
 
 impl Default for Behaviour {
@@ -92,6 +112,8 @@ impl Default for Behaviour {
             window: Window::Sliding,
             retry_after: true,
             denied_paths: Vec::new(),
+            missing_paths: Vec::new(),
+            labels: LabelReading::Names,
         }
     }
 }
@@ -193,6 +215,11 @@ mod tests {
             })
         );
         assert!(b.encryption);
+        assert_eq!(
+            b.labels,
+            LabelReading::Names,
+            "the reading that loses nothing"
+        );
         let all = Behaviour::every_unknown(&b);
         assert_eq!(all.len(), 12);
         let parsed: Behaviour =
@@ -200,6 +227,12 @@ mod tests {
                 .unwrap();
         assert_eq!(parsed.duplicate_mobile, DuplicateMobile::Update);
         assert_eq!(parsed.account_budget, None);
+        let parsed: Behaviour =
+            serde_json::from_str(r#"{"labels": "ids", "missing_paths": ["/jdy/v2/bd/label"]}"#)
+                .unwrap();
+        assert_eq!(parsed.labels, LabelReading::Ids);
+        assert_eq!(parsed.missing_paths, ["/jdy/v2/bd/label"]);
+        assert!(serde_json::from_str::<Behaviour>(r#"{"labels": "numbers"}"#).is_err());
         assert!(parsed.encryption, "unnamed switches keep their defaults");
         assert!(serde_json::from_str::<Behaviour>(r#"{"duplicates": "update"}"#).is_err());
     }

@@ -11,11 +11,12 @@
 //! mobile format are not checked; unknown fields (including `id`) are ignored. A duplicate
 //! mobile is refused or updates (switch); an update overwrites the fields it carries and
 //! keeps the others and the id. The answer's `custom_no` and `enable` are `""` when never
-//! given.
+//! given. Labels are names stored as given, or (switch `labels: ids`) must each be the id
+//! of a seeded label, else the save is refused like the other field errors.
 
 use crate::clock::china_datetime;
-use crate::master_data::{self, CUSTOMERS, LEVELS, STORES};
-use crate::options::{Behaviour, DuplicateMobile};
+use crate::master_data::{self, CUSTOMERS, LABELS, LEVELS, STORES};
+use crate::options::{Behaviour, DuplicateMobile, LabelReading};
 use crate::SANDBOX_CLIENT_SECRET;
 use jdy_member::codes::GatewayCode;
 use jdy_member::fields::{Rule, MEMBER_FIELDS};
@@ -91,6 +92,21 @@ fn validate(body: &[u8]) -> Result<Map<String, Value>, String> {
     Ok(fields)
 }
 
+/// Under `labels: ids`, the first label that is not the id of a label. Unknown upstream:
+/// the errcode and the text are the sandbox's guess, 2000002000 and a Chinese description
+/// naming the label, as for its other field errors.
+fn unknown_label(fields: &Map<String, Value>, reading: LabelReading) -> Option<String> {
+    if reading != LabelReading::Ids {
+        return None;
+    }
+    let items = fields.get("label")?.as_array()?;
+    items
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|label| master_data::by_id(&LABELS, label).is_none())
+        .map(|label| format!("标签不存在: {label}"))
+}
+
 /// `text` encrypted as Kingdee does when the switch is on.
 fn personal(behaviour: &Behaviour, text: &str) -> Value {
     match behaviour.encryption && !text.is_empty() {
@@ -116,6 +132,9 @@ impl Store {
         behaviour: &Behaviour,
     ) -> Result<(Value, String), Refusal> {
         let fields = validate(body).map_err(|d| (ERR_SYSTEM, d))?;
+        if let Some(description) = unknown_label(&fields, behaviour.labels) {
+            return Err((ERR_SYSTEM, description));
+        }
         let mobile = fields
             .get("mobile")
             .and_then(Value::as_str)

@@ -166,8 +166,9 @@ class Client:
     # -- operations -----------------------------------------------------------------------
 
     def save_member(self, member: Member) -> "Saved":
-        """Validates the member offline, resolves ``shop``, ``sale_shop``, ``level``,
-        ``customer`` and ``label`` given by name or number to ids, then saves it; returns
+        """Validates the member offline, resolves ``shop``, ``sale_shop``, ``level`` and
+        ``customer`` given by name or number to ids (``label`` too with ``"labels":
+        "resolve_to_ids"``; by default labels go as given), then saves it; returns
         Kingdee's answer (``id``, ``mobile``, ``name``, ...) as a :class:`Saved`. A save whose
         answer was lost is looked up before it is ever sent again, so a member is never saved
         twice by a retry."""

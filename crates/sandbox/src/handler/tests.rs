@@ -594,6 +594,51 @@ fn stats_count_every_kind_of_call() {
 }
 
 #[test]
+fn denied_and_missing_paths_answer_4012_and_5001_and_leave_the_other_lists_readable() {
+    let sb = Sandbox::start(SandboxOptions {
+        behaviour: Behaviour {
+            denied_paths: vec![api::STORE.into()],
+            missing_paths: vec![api::LABEL.into()],
+            ..Behaviour::unlimited()
+        },
+        ..options()
+    })
+    .unwrap();
+    let token = fetch_token(&sb);
+    let mut c = Conn::new(&sb);
+    let list = |c: &mut Conn, path: &str| c.send(&Req::business("GET", path, &[], &token));
+    list(&mut c, api::STORE).assert_gateway(4012);
+    list(&mut c, api::LABEL).assert_gateway(5001);
+    // Routing comes first: a missing path is unknown even without a valid token.
+    c.send(&Req::business("GET", api::LABEL, &[], "bad"))
+        .assert_gateway(5001);
+    let levels = list(&mut c, api::MEMBER_LEVEL);
+    assert_eq!((levels.status, levels.errcode()), (200, 0));
+    assert_eq!(levels.json["data"]["rows"][0]["name"], "普通会员");
+
+    // Switched over HTTP: the store list answers again, and the customers are missing.
+    let set = control_post(
+        &mut c,
+        "behaviour",
+        r#"{"denied_paths": [], "missing_paths": ["/jdy/v2/bd/customer"]}"#,
+    );
+    assert_eq!(
+        set.json["behaviour"]["missing_paths"],
+        json!([api::CUSTOMER])
+    );
+    assert_eq!(list(&mut c, api::STORE).errcode(), 0);
+    assert_eq!(list(&mut c, api::LABEL).errcode(), 0);
+    list(&mut c, api::CUSTOMER).assert_gateway(5001);
+    let stats = sb.stats();
+    assert_eq!(
+        stats.master_data_calls, 7,
+        "every list request counts: {stats:?}"
+    );
+    assert_eq!(stats.rejections["5001"], 3, "{stats:?}");
+    assert_eq!(stats.rejections["4012"], 1, "{stats:?}");
+}
+
+#[test]
 fn the_account_budget_answers_429_with_a_retry_after_and_counts_what_it_refused() {
     for window in [Window::Sliding, Window::Fixed] {
         let sb = Sandbox::start(SandboxOptions {

@@ -1,7 +1,8 @@
 use crate::clock::china_datetime;
 use crate::test_client::*;
 use crate::{
-    Behaviour, DuplicateMobile, NotFound, Sandbox, SandboxOptions, ERR_DUPLICATE, ERR_NOT_FOUND,
+    Behaviour, DuplicateMobile, LabelReading, NotFound, Sandbox, SandboxOptions, ERR_DUPLICATE,
+    ERR_NOT_FOUND,
 };
 use jdy_member::api;
 use serde_json::{json, Value};
@@ -217,6 +218,78 @@ fn save_field_rules() {
     assert_eq!(stored["label"], json!(["vip", "老客"]));
     assert!(stored.get("color").is_none());
     assert_eq!(stored["id"], "1534104111400644608");
+}
+
+#[test]
+fn labels_are_stored_as_given_by_default() {
+    let sb = sandbox();
+    assert_eq!(sb.behaviour().labels, LabelReading::Names);
+    let token = fetch_token(&sb);
+    let mut c = Conn::new(&sb);
+    let member =
+        json!({"mobile": "1", "name": "n", "label": ["VIP", "老客户", "2", "从未建过的标签"]});
+    assert_eq!(save_member(&mut c, &token, &member).errcode(), 0);
+    assert_eq!(
+        sb.member_by_mobile("1").unwrap()["label"],
+        json!(["VIP", "老客户", "2", "从未建过的标签"])
+    );
+}
+
+#[test]
+fn labels_must_be_label_ids_when_switched() {
+    let sb = sandbox_with(Behaviour {
+        labels: LabelReading::Ids,
+        ..Behaviour::unlimited()
+    });
+    let token = fetch_token(&sb);
+    let mut c = Conn::new(&sb);
+    let ids = json!({"mobile": "1", "name": "n", "label": ["1", "2"]});
+    assert_eq!(save_member(&mut c, &token, &ids).errcode(), 0);
+    assert_eq!(
+        sb.member_by_mobile("1").unwrap()["label"],
+        json!(["1", "2"])
+    );
+    for (labels, named) in [
+        (json!(["VIP"]), "VIP"),
+        (json!(["1", "老客户"]), "老客户"),
+        (json!(["9"]), "9"),
+        (json!(["BQ001"]), "BQ001"),
+    ] {
+        let reply = save_member(
+            &mut c,
+            &token,
+            &json!({"mobile": "2", "name": "n", "label": labels}),
+        );
+        assert_eq!(
+            (reply.status, reply.errcode()),
+            (200, 2_000_002_000),
+            "{labels}"
+        );
+        assert_eq!(
+            reply.json["description"],
+            format!("标签不存在: {named}"),
+            "{labels}"
+        );
+    }
+    assert!(sb.member_by_mobile("2").is_none(), "nothing stored");
+    // No labels, or none at all, is fine under either reading.
+    for member in [
+        json!({"mobile": "3", "name": "n", "label": []}),
+        json!({"mobile": "4", "name": "n", "label": null}),
+        json!({"mobile": "5", "name": "n"}),
+    ] {
+        assert_eq!(
+            save_member(&mut c, &token, &member).errcode(),
+            0,
+            "{member}"
+        );
+    }
+    // Switched back over HTTP, names are stored again.
+    let set = control_post(&mut c, "behaviour", r#"{"labels": "names"}"#);
+    assert_eq!(set.json["behaviour"]["labels"], "names");
+    let named = json!({"mobile": "2", "name": "n", "label": ["VIP"]});
+    assert_eq!(save_member(&mut c, &token, &named).errcode(), 0);
+    assert_eq!(sb.member_by_mobile("2").unwrap()["label"], json!(["VIP"]));
 }
 
 #[test]
