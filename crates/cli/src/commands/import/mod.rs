@@ -7,10 +7,10 @@
 //! were in flight when the last run stopped before sending them again, so an import cut off
 //! at any point saves nobody twice.
 
+use crate::args::ImportArgs;
 use crate::output::{describe, Exit, Output};
 use crate::records::{self, Format, Record};
-use crate::{ReadArgs, Session};
-use clap::Args;
+use crate::session::Session;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jdy_member::batch::{self, BatchOptions, Observer, Outcome};
 use jdy_member::{Error, Saved};
@@ -23,39 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-#[derive(Args)]
-pub struct ImportArgs {
-    /// The members: .csv (API field names or Chinese headers), .jsonl or .json.
-    file: PathBuf,
-    #[command(flatten)]
-    read: ReadArgs,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
-    concurrency: u64,
-    /// At most this many requests per second (the account's request budget applies anyway).
-    #[arg(long, value_parser = parse_rate)]
-    rate: Option<f64>,
-    /// Where refused and failed rows go (default: beside the input, NAME.rejects.jsonl).
-    #[arg(long, value_name = "FILE")]
-    rejects: Option<PathBuf>,
-    /// Continue an earlier import of this file: rows already saved are skipped.
-    #[arg(long, conflicts_with = "restart")]
-    resume: bool,
-    /// Discard the journal of an earlier import and import every row again.
-    #[arg(long)]
-    restart: bool,
-}
-
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let (low, high) = batch::RATE_RANGE;
-    match text.trim().parse::<f64>() {
-        Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
-        _ => Err(format!(
-            "give a number of requests per second from {low} to {high}"
-        )),
-    }
-}
 
 /// `dir/members.csv` → `dir/members.<suffix>`.
 fn beside(input: &Path, suffix: &str) -> PathBuf {
