@@ -9,7 +9,7 @@
 
 use crate::args::ImportArgs;
 use crate::output::{describe, Exit, Output};
-use crate::records::{self, Format, Record};
+use crate::records::{self, FileRecord, Format};
 use crate::session::Session;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jdy_member::batch::{self, BatchOptions, Observer, Outcome};
@@ -132,7 +132,7 @@ struct Counters {
 
 /// One member on its way to the gateway.
 struct Pending<'a> {
-    record: &'a Record,
+    record: &'a FileRecord,
     fingerprint: String,
 }
 
@@ -287,7 +287,7 @@ impl Observer for ImportObserver<'_> {
 fn reject(
     rejects: &Lines,
     format: Format,
-    record: &Record,
+    record: &FileRecord,
     error: &Error,
     counters: &Counters,
 ) -> std::io::Result<()> {
