@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 /// Items a flush sends per call, so that progress can be shown between calls.
 const FLUSH_CHUNK: u64 = 50;
 
+/// The item `id` names, or (without one) every refused item.
 fn target(id: &Option<String>) -> Map<String, Value> {
     let mut query = Map::new();
     match id {
