@@ -1,73 +1,17 @@
 //! `jdy-member outbox`: the offline outbox of the configured client (`outbox_path`), from
 //! the command line: add members, see what waits, send it, retry or discard refusals.
 
+use crate::args::{OutboxArgs, OutboxCommand};
+use crate::commands::read_input;
 use crate::output::{Exit, Output};
-use crate::Session;
-use clap::{Args, Subcommand};
+use crate::session::Session;
 use jdy_member::Error;
 use serde_json::{json, Map, Value};
-use std::path::PathBuf;
-
-#[derive(Args)]
-pub struct OutboxArgs {
-    #[command(subcommand)]
-    command: OutboxCommand,
-}
-
-#[derive(Subcommand)]
-enum OutboxCommand {
-    /// Keep a member (a JSON object, or - for standard input) in the outbox, to send later.
-    Add {
-        #[arg(default_value = "-")]
-        file: String,
-    },
-    /// How many items wait, are saved, refused; the oldest waiting; the latest error.
-    Status,
-    /// The items, oldest first.
-    List {
-        /// queued, sending, saved, refused or discarded.
-        #[arg(long)]
-        state: Option<String>,
-        #[arg(long, default_value_t = 100)]
-        limit: u32,
-        /// Continue after this outbox_id.
-        #[arg(long)]
-        after: Option<String>,
-    },
-    /// Send what waits, oldest first, exactly once each.
-    Flush {
-        /// At most this many items.
-        #[arg(long)]
-        max: Option<u64>,
-        /// Start no item after this many milliseconds.
-        #[arg(long)]
-        deadline_ms: Option<u64>,
-        #[arg(long, default_value_t = 4)]
-        concurrency: u64,
-    },
-    /// Queue a refused item again (optionally with a corrected member), or every refused one.
-    Retry {
-        #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
-        id: Option<String>,
-        /// A JSON file with the corrected member.
-        #[arg(long, requires = "id")]
-        member: Option<PathBuf>,
-        /// Every refused item.
-        #[arg(long)]
-        refused: bool,
-    },
-    /// Give up on a refused item (kept as discarded), or on every refused one.
-    Discard {
-        #[arg(long, conflicts_with = "refused", required_unless_present = "refused")]
-        id: Option<String>,
-        #[arg(long)]
-        refused: bool,
-    },
-}
 
 /// Items a flush sends per call, so that progress can be shown between calls.
 const FLUSH_CHUNK: u64 = 50;
 
+/// The item `id` names, or (without one) every refused item.
 fn target(id: &Option<String>) -> Map<String, Value> {
     let mut query = Map::new();
     match id {
@@ -81,7 +25,7 @@ pub fn run(session: &Session, args: &OutboxArgs, out: &Output) -> Result<Exit, E
     let client = &session.client;
     match &args.command {
         OutboxCommand::Add { file } => {
-            let text = crate::read_input(file)?;
+            let text = read_input(file)?;
             let member =
                 jdy_member::input::parse_object(text.trim_start_matches('\u{feff}'), "member")?;
             out.data(&client.outbox_add(&member)?);

@@ -1,0 +1,115 @@
+//! What an import writes and counts as it goes, from every step and (while sending) from
+//! every worker thread: the journal, the rejects file and the tally of saved, refused and
+//! failed rows with the worst exit code so far.
+
+use super::journal::{self, RowState};
+use super::jsonl_file::JsonLinesFile;
+use crate::output::Exit;
+use crate::records::{FileRecord, Format};
+use jdy_member::batch::Outcome;
+use jdy_member::Error;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+pub(super) struct Ledger {
+    pub journal: JsonLinesFile,
+    pub rejects: JsonLinesFile,
+    pub tally: Tally,
+}
+
+impl Ledger {
+    /// Nothing is written before the first line; a `fresh_journal` starts the journal over.
+    pub fn new(journal: PathBuf, rejects: PathBuf, fresh_journal: bool) -> Ledger {
+        Ledger {
+            journal: JsonLinesFile::new(journal, fresh_journal),
+            rejects: JsonLinesFile::new(rejects, true),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Adds the journal line saying `state` of `record`.
+    pub fn journal(
+        &self,
+        record: &FileRecord,
+        fingerprint: &str,
+        state: RowState,
+        id: Option<&Value>,
+    ) -> std::io::Result<()> {
+        self.journal
+            .append(&journal::entry(record.number, fingerprint, state, id))
+    }
+
+    /// Writes a refused or failed row to the rejects file and counts it.
+    pub fn reject(
+        &self,
+        format: Format,
+        record: &FileRecord,
+        error: &Error,
+    ) -> std::io::Result<()> {
+        self.tally.count_error(error);
+        self.rejects.append(&serde_json::json!({
+            "at": record.location(format),
+            "line": record.number,
+            "record": record.source,
+            "error": error.to_json(),
+        }))
+    }
+}
+
+/// The error for a file of the import that could not be written.
+pub(super) fn unwritable(file: &JsonLinesFile, e: std::io::Error) -> Error {
+    Error::invalid_argument(format!("{} cannot be written: {e}", file.path().display()))
+}
+
+/// The rows saved, refused and failed so far, and the exit code the worst of them gives.
+pub(super) struct Tally {
+    saved: AtomicUsize,
+    refused: AtomicUsize,
+    failed: AtomicUsize,
+    worst: Mutex<Exit>,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            saved: AtomicUsize::new(0),
+            refused: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            worst: Mutex::new(Exit::Ok),
+        }
+    }
+}
+
+impl Tally {
+    pub fn count_saved(&self) {
+        self.saved.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_error(&self, error: &Error) {
+        let exit = Exit::for_kind(error.kind);
+        match Outcome::of_error(error) {
+            Outcome::Refused => self.refused.fetch_add(1, Ordering::Relaxed),
+            _ => self.failed.fetch_add(1, Ordering::Relaxed),
+        };
+        let mut worst = self.worst.lock().unwrap_or_else(|p| p.into_inner());
+        *worst = (*worst).max(exit);
+    }
+
+    pub fn saved(&self) -> usize {
+        self.saved.load(Ordering::Relaxed)
+    }
+
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    pub fn worst(&self) -> Exit {
+        *self.worst.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -1,0 +1,33 @@
+//! `jdy-member validate`: every record of a file checked offline, each error reported with
+//! its line; exit 4 when any record is refused.
+
+use crate::args::ValidateArgs;
+use crate::output::{Exit, Output};
+use crate::records;
+use jdy_member::Error;
+
+pub fn run(args: &ValidateArgs, out: &Output) -> Result<Exit, Error> {
+    let file = &args.file;
+    let records = records::read_file(file, args.read.format, args.read.encoding)?;
+    let checked = records::check(&records);
+    let mut invalid = 0usize;
+    for (record, result) in records.records.iter().zip(&checked) {
+        if let Err(error) = result {
+            invalid += 1;
+            out.record_error(&record.location(records.format), error);
+        }
+    }
+    let total = records.records.len();
+    out.note(&format!(
+        "{}: {total} records ({}), {} valid, {invalid} invalid",
+        file.display(),
+        records.encoding,
+        total - invalid
+    ));
+    if out.json {
+        out.data(
+            &serde_json::json!({"records": total, "valid": total - invalid, "invalid": invalid}),
+        );
+    }
+    Ok(if invalid > 0 { Exit::Refused } else { Exit::Ok })
+}

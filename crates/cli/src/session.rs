@@ -1,0 +1,126 @@
+//! The session a command runs in: the client, configured from `--config FILE` or the
+//! `JDY_*` environment variables, or (with `--sandbox`) pointed at a sandbox gateway started
+//! in this process, which must outlive the client.
+
+use crate::output::Output;
+use jdy_member::config::CONFIG_KEYS;
+use jdy_member::{Client, Error};
+use jdy_member_sandbox::{Sandbox, SandboxOptions};
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// The client (and the in-process sandbox that must outlive it, when --sandbox is given).
+pub struct Session {
+    pub client: Client,
+    sandbox: Option<Sandbox>,
+}
+
+impl Session {
+    /// With `sandbox`, a client of a new in-process sandbox gateway; else one configured from
+    /// the `config` file, or from the environment when there is none.
+    pub fn open(config: Option<&Path>, sandbox: bool, out: &Output) -> Result<Session, Error> {
+        if sandbox {
+            return Session::with_sandbox(out);
+        }
+        let config = match config {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                Error::config(format!(
+                    "the configuration file {} cannot be read: {e}",
+                    path.display()
+                ))
+            })?,
+            None => config_from_env()?.to_string(),
+        };
+        Ok(Session {
+            client: Client::from_json(&config)?,
+            sandbox: None,
+        })
+    }
+
+    fn with_sandbox(out: &Output) -> Result<Session, Error> {
+        let sandbox = Sandbox::start(SandboxOptions::default())
+            .map_err(|e| Error::config(format!("the sandbox could not start on loopback: {e}")))?;
+        out.note(&format!(
+            "sandbox gateway running at {} (fake credentials, authorization mode)",
+            sandbox.base_url()
+        ));
+        // Authorization mode, so a run shows the whole flow: authorization, token, call.
+        // The sandbox ends with this process, so its token is not worth a cache file.
+        let mut config = sandbox.client_config_outer();
+        config["token_cache_path"] = Value::Null;
+        let client = Client::from_json(&config.to_string())?;
+        Ok(Session {
+            client,
+            sandbox: Some(sandbox),
+        })
+    }
+
+    /// With --sandbox, shows what the gateway saw, so the signed flow is visible.
+    pub fn report(&self, out: &Output) {
+        if let Some(sandbox) = &self.sandbox {
+            let stats = sandbox.stats();
+            out.note(&format!(
+                "sandbox gateway handled {} requests: {} authorization, {} token, {} save, {} detail, {} list, {} master data; {} rejected",
+                stats.requests,
+                stats.authorize_calls,
+                stats.token_calls,
+                stats.save_calls,
+                stats.detail_calls,
+                stats.list_calls,
+                stats.master_data_calls,
+                stats.rejections.values().sum::<u64>()
+            ));
+        }
+    }
+}
+
+/// A `JDY_*` variable as the configuration value it stands for.
+fn env_value(key: &str, name: &str, text: &str) -> Result<Value, Error> {
+    let off = matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "off" | "none" | "null"
+    );
+    match key {
+        _ if key.ends_with("_ms")
+            || key.ends_with("_s")
+            || key.ends_with("_days")
+            || key == "max_retries" =>
+        {
+            text.trim()
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| Error::config(format!("{name} must be a whole number")))
+        }
+        "request_budget" if off => Ok(Value::Null),
+        "request_budget" => serde_json::from_str(text).map_err(|_| {
+            Error::config(format!(
+                r#"{name} must be JSON like {{"requests": 500, "window_s": 60}}, or off"#
+            ))
+        }),
+        "token_cache_path" if off || text.trim().is_empty() => Ok(Value::Null),
+        _ => Ok(Value::from(text)),
+    }
+}
+
+/// The configuration the `JDY_*` variables (and `SSL_CERT_FILE`) give.
+fn config_from_env() -> Result<Value, Error> {
+    let mut config = Map::new();
+    for key in CONFIG_KEYS {
+        let name = format!("JDY_{}", key.to_ascii_uppercase());
+        if let Ok(text) = std::env::var(&name) {
+            config.insert(key.to_string(), env_value(key, &name, &text)?);
+        }
+    }
+    // The usual variable of TLS tools, for a firewall's CA, when JDY_CA_FILE is not set.
+    if !config.is_empty() && !config.contains_key("ca_file") {
+        if let Ok(file) = std::env::var("SSL_CERT_FILE") {
+            config.insert("ca_file".into(), Value::from(file));
+        }
+    }
+    if config.is_empty() {
+        return Err(Error::config(
+            "no configuration: pass --config FILE, set JDY_CLIENT_ID, JDY_CLIENT_SECRET and the app keys, or add --sandbox to try the local sandbox gateway",
+        ));
+    }
+    Ok(Value::Object(config))
+}
