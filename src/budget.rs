@@ -40,6 +40,9 @@ const INCREASE_PER_WINDOW: f64 = 0.02;
 /// ten times), so a process left alone on the account with a sixth of the budget regains
 /// the whole of it in about 14 windows (14 minutes at Kingdee's 60 s) instead of 42.
 const ACCELERATION_PER_WINDOW: f64 = 0.25;
+/// A 429 never cuts the allowance below this share of the budget because of what the
+/// process's own log shows (further 429s still cut it by DECREASE).
+const SHARE_FLOOR: f64 = 0.1;
 /// The allowance never falls below this many requests per window.
 const MIN_ALLOWANCE: f64 = 2.0;
 /// The longest pause a `Retry-After` can impose.
@@ -65,6 +68,10 @@ struct Shared {
     #[serde(default)]
     log: std::collections::VecDeque<u64>,
 }
+
+/// A request's start as the budget logged it (epoch ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ticket(u64);
 
 /// The budget of one account.
 pub(crate) struct Budget {
@@ -222,8 +229,9 @@ impl Budget {
     }
 
     /// Blocks until one more request may start, or fails (kind `rate_limited`, certainly not
-    /// sent) when that is not before `deadline`.
-    pub fn acquire(&self, deadline: Instant) -> Result<()> {
+    /// sent) when that is not before `deadline`. The ticket names the start in the log, so
+    /// that a 429 can take it out again.
+    pub fn acquire(&self, deadline: Instant) -> Result<Ticket> {
         loop {
             let now = now_ms();
             let left_ms = deadline
@@ -236,17 +244,18 @@ impl Budget {
                 Err(wait_ms) => return Err(self.no_room(wait_ms)),
             };
             if slot <= now {
-                return Ok(());
+                return Ok(Ticket(slot));
             }
             std::thread::sleep(Duration::from_millis(slot - now));
             // A 429 while this request waited: the slot was planned for a pace the gateway
             // just refused, so give it back and ask again. Else the log keeps when it really
             // starts (a late thread stays in the gateway's window longer than planned).
+            let started = now_ms().max(slot);
             let still_good = self.with_shared(|s| {
                 let unchanged = s.refusals == refusals;
                 if let Some(at) = s.log.iter().position(|t| *t == slot) {
                     if unchanged {
-                        s.log[at] = now_ms().max(slot);
+                        s.log[at] = started;
                     } else {
                         s.log.remove(at);
                     }
@@ -254,7 +263,7 @@ impl Budget {
                 unchanged
             });
             if still_good {
-                return Ok(());
+                return Ok(Ticket(started));
             }
         }
     }
@@ -295,12 +304,17 @@ impl Budget {
         Ok(slot)
     }
 
-    /// The gateway answered 429: cut the allowance (once per burst) and wait as asked.
-    pub fn rate_limited(&self, retry_after: Option<Duration>) {
+    /// The gateway answered 429 to the request of `ticket`: cut the allowance (once per
+    /// burst) and wait as asked.
+    pub fn rate_limited(&self, ticket: Ticket, retry_after: Option<Duration>) {
         let now = now_ms();
         self.with_shared(|s| {
+            // A refused request took no room in the gateway's window.
+            if let Some(at) = s.log.iter().position(|t| *t == ticket.0) {
+                s.log.remove(at);
+            }
             if now.saturating_sub(s.last_cut_ms) as f64 >= self.spacing_ms(s.allowance) {
-                s.allowance = (s.allowance * DECREASE).max(MIN_ALLOWANCE);
+                s.allowance = self.cut(s, now);
                 s.last_cut_ms = now;
             }
             s.refusals += 1;
@@ -310,6 +324,28 @@ impl Budget {
             });
             s.next_ms = s.next_ms.max(now as f64 + pause);
         });
+    }
+
+    /// The allowance after a 429: 0.8 of itself, and no more than this process's requests
+    /// that the gateway let through within the last window (but not below a tenth of the
+    /// budget for that reason). Tills that cannot see each other all start at the whole
+    /// budget; the first 429 tells each what share it got, so they settle at once instead of
+    /// cutting by a fifth a window at a time, a window of 429s for each cut. The tenth keeps
+    /// a till that was idle (nothing of its own in the window) from being spaced a whole
+    /// window apart for its next save.
+    fn cut(&self, s: &Shared, now: u64) -> f64 {
+        let mut allowance = s.allowance * DECREASE;
+        if (s.allowance as usize) <= MAX_LOG {
+            let window = self.window_ms().ceil() as u64;
+            let admitted = s
+                .log
+                .iter()
+                .filter(|t| **t <= now && now - **t < window)
+                .count() as f64;
+            let floor = f64::from(self.budget.requests) * SHARE_FLOOR;
+            allowance = allowance.min(admitted.max(floor));
+        }
+        allowance.max(MIN_ALLOWANCE)
     }
 
     /// A request went through: win back a little of the allowance.
@@ -427,13 +463,33 @@ mod tests {
         assert!(e.message.contains("2 requests per 60 s"), "{}", e.message);
     }
 
+    /// Takes `count` starts as if they had gone through within the last second.
+    fn admitted(b: &Budget, count: usize) -> Vec<Ticket> {
+        let now = now_ms();
+        b.with_shared(|s| {
+            (0..count)
+                .map(|i| {
+                    let at = now - 1_000 + i as u64;
+                    s.log.push_back(at);
+                    Ticket(at)
+                })
+                .collect()
+        })
+    }
+
     #[test]
     fn a_429_cuts_once_per_burst_and_successes_win_it_back() {
         let b = Budget::new(budget(100, 60_000), None);
-        b.rate_limited(None);
-        b.rate_limited(None);
+        let tickets = admitted(&b, 100);
+        b.rate_limited(tickets[98], None);
+        b.rate_limited(tickets[99], None);
         let cut = b.with_shared(|s| s.allowance);
         assert!((cut - 80.0).abs() < 1e-9, "one cut for a burst: {cut}");
+        assert_eq!(
+            b.with_shared(|s| s.log.len()),
+            98,
+            "refused requests take no room in the window"
+        );
         // A window's worth of successes wins back about 2% of the budget.
         for _ in 0..80 {
             b.succeeded();
@@ -451,6 +507,21 @@ mod tests {
     }
 
     #[test]
+    fn the_first_429_cuts_to_the_share_the_gateway_let_through() {
+        // Three tills started together at the whole budget of 60: the gateway let this one
+        // through 20 times in the window before refusing it, so 20 is its share.
+        let b = Budget::new(budget(60, 60_000), None);
+        let tickets = admitted(&b, 21);
+        b.rate_limited(tickets[20], None);
+        assert_eq!(b.with_shared(|s| s.allowance), 20.0);
+        // A till with nothing of its own in the window keeps a tenth of the budget (its next
+        // save is not spaced a whole window away); more 429s cut it further.
+        let idle = Budget::new(budget(60, 60_000), None);
+        idle.rate_limited(Ticket(0), None);
+        assert_eq!(idle.with_shared(|s| s.allowance), 6.0);
+    }
+
+    #[test]
     fn a_request_waiting_when_a_429_comes_waits_for_the_new_pace() {
         let b = Arc::new(Budget::new(budget(10, 1000), None));
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -465,7 +536,7 @@ mod tests {
             })
         };
         std::thread::sleep(Duration::from_millis(30));
-        b.rate_limited(Some(Duration::from_millis(400)));
+        b.rate_limited(Ticket(0), Some(Duration::from_millis(400)));
         let waited = waiting.join().unwrap();
         assert!(waited >= Duration::from_millis(400), "{waited:?}");
         // The given-back slot left the log: one start in it, plus the new one.
@@ -475,7 +546,7 @@ mod tests {
     #[test]
     fn retry_after_pauses_everyone() {
         let b = Budget::new(budget(1000, 1000), None);
-        b.rate_limited(Some(Duration::from_millis(300)));
+        b.rate_limited(Ticket(0), Some(Duration::from_millis(300)));
         let start = Instant::now();
         b.acquire(start + Duration::from_secs(5)).unwrap();
         assert!(start.elapsed() >= Duration::from_millis(250));

@@ -718,9 +718,10 @@ impl Core {
                     return Err(error);
                 }
             };
-            if let Some(budget) = &self.budget {
-                budget.acquire(deadline)?;
-            }
+            let ticket = match &self.budget {
+                Some(budget) => Some(budget.acquire(deadline)?),
+                None => None,
+            };
             if let Some(pacer) = pacer {
                 pacer.wait();
             }
@@ -746,8 +747,8 @@ impl Core {
                     return Ok(data);
                 }
                 Err(e) if e.kind == ErrorKind::RateLimited => {
-                    if let Some(budget) = &self.budget {
-                        budget.rate_limited(e.retry_after());
+                    if let (Some(budget), Some(ticket)) = (&self.budget, ticket) {
+                        budget.rate_limited(ticket, e.retry_after());
                     }
                     return Err(e);
                 }
