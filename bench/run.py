@@ -4,7 +4,7 @@ Called by scripts/bench (which builds everything and prepares the venv first); r
 the venv's Python:
 
     python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--cli PATH] [--criterion-executables F]
-                        [--sections 1,2,3,4,5,6]
+                        [--sections 1,2,3,4,5,6,7]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
    `cargo bench` runs them);
@@ -17,7 +17,9 @@ the venv's Python:
 5. budget use: one `jdy-member import` against a scaled-down account budget (sandbox
    arrivals): share of the budget used, 429s, token calls, lookups;
 6. sharing: 1, 3 and 6 import processes with separate budget files on one account budget:
-   share used while all run, 429s, fairness (arrivals told apart by their token).
+   share used while all run, 429s, fairness (arrivals told apart by their token);
+7. sharing in a short import: 3 and 6 processes of 100 members each at 50 per 6 s, where
+   the first 429s and the win-back weigh most: budget used from first to last, 429s.
 
 Sections 1-4 use a sandbox without rate limits and clients without a request budget or a
 token cache file; 5-6 a sandbox with the scaled budget (token limit off).
@@ -56,6 +58,7 @@ FULL = {
     "load_runs": 51, "pingpong": 50000,
     "budget": (250, 5000), "budget_members": 2000,
     "share_ks": [1, 3, 6], "share_total": 5000, "share_fixed_ks": [6],
+    "short_budget": (50, 6000), "short_per": 100, "short_ks": [3, 6],
 }
 QUICK = {
     "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10",
@@ -67,6 +70,7 @@ QUICK = {
     "load_runs": 11, "pingpong": 10000,
     "budget": (50, 1000), "budget_members": 150,
     "share_ks": [1, 3, 6], "share_total": 240, "share_fixed_ks": [6],
+    "short_budget": (20, 1000), "short_per": 20, "short_ks": [3],
 }
 
 TARGET_SIGN_US = 10.0
@@ -82,6 +86,8 @@ TARGET_BUDGET_429 = 0.01
 TARGET_SHARED_USE = 0.90
 TARGET_SHARED_429 = 0.05
 TARGET_FAIRNESS = 0.5
+TARGET_SHORT_USE = 0.90
+TARGET_SHORT_429 = 0.05
 
 
 class Report:
@@ -799,11 +805,14 @@ def check_exactly_once(stats, mobiles, what):
 
 def run_imports(sandbox, cli, window, retry_after, mobile_groups, budget, what):
     """One import process per group of mobiles, started together against the sandbox set to
-    `window` and `retry_after`, each with `budget`. Returns (processes, wall, arrivals,
+    `window` and `retry_after` and to the account budget `budget` (requests, window in s),
+    each process configured with that budget too. Returns (processes, wall, arrivals,
     stats) once all have finished, or None when one failed or the sandbox saw nothing (the
     problem reported); every member is checked to be stored exactly once."""
     sandbox.reset()
-    sandbox.behaviour({"window": window, "retry_after": retry_after})
+    sandbox.behaviour({"window": window, "retry_after": retry_after,
+                       "account_budget": {"requests": budget[0],
+                                          "window_ms": budget[1] * 1000}})
     work = tempfile.mkdtemp(prefix="jdy-bench-imports-")
     try:
         began = time.monotonic()
@@ -976,6 +985,55 @@ def share_figures(k, per, window, window_ms, n, arrivals, stats, processes, wall
         per_window([a["at_ms"] for a in arrivals if not a["rate_limited"]], window_ms, window)))
 
 
+def short_sharing(mode, sandbox, cli):
+    n, window_ms = mode["short_budget"]
+    per = mode["short_per"]
+    R.line("== 7. Sharing in a short import: k `jdy-member --json import` processes of %d members "
+           "each, started together, each its own \"machine\" configured with the whole budget, "
+           "against one sandbox budget of %d per %d ms (Kingdee's 500 a minute scaled down; a "
+           "few windows in all, so the first 429s and the win-back weigh most)" % (
+               per, n, window_ms))
+    R.line("  (budget used = the time the members need at exactly %d per %g s, over the time "
+           "from the first to the last admitted arrival plus one spacing; the tail, when one "
+           "process finishes before the others, counts)" % (n, window_ms / 1000))
+    for window, retry_after in (("sliding", True), ("sliding", False), ("fixed", False)):
+        R.line("  %s:" % gateway_limit(window, retry_after))
+        for k in mode["short_ks"]:
+            groups = [["15%d%08d" % (p + 1, i) for i in range(per)] for p in range(k)]
+            what = "short sharing, k=%d, %s%s" % (k, window, "" if retry_after else ", no Retry-After")
+            ran = run_imports(sandbox, cli, window, retry_after, groups,
+                              (n, window_ms // 1000), what)
+            if ran is None:
+                continue
+            processes, wall, arrivals, _ = ran
+            admitted = sorted(a["at_ms"] for a in arrivals if not a["rate_limited"])
+            refused = len(arrivals) - len(admitted)
+            ideal_ms = len(admitted) / n * window_ms
+            used = ideal_ms / (admitted[-1] - admitted[0] + window_ms / n)
+            share = refused / len(arrivals)
+            judged = k == 3
+            seconds = "/".join("%.1f" % (p.summary or {}).get("seconds", float("nan"))
+                               for p in processes)
+            R.line("    k=%d: %d members in %.1f s (processes %s s; at exactly %d per %g s: "
+                   "%.1f s): budget used %.1f%%%s; answered 429: %d of %d (%.2f%%)%s" % (
+                       k, k * per, wall, seconds, n, window_ms / 1000, ideal_ms / 1000,
+                       used * 100,
+                       "   target >= %.0f%%  %s" % (
+                           TARGET_SHORT_USE * 100,
+                           R.verdict("short sharing used (k=3, %s%s)" % (
+                               window, "" if retry_after else ", no Retry-After"),
+                               used >= TARGET_SHORT_USE)) if judged else "",
+                       refused, len(arrivals), share * 100,
+                       "   target <= %.0f%%  %s" % (
+                           TARGET_SHORT_429 * 100,
+                           R.verdict("short sharing 429 share (k=3, %s%s)" % (
+                               window, "" if retry_after else ", no Retry-After"),
+                               share <= TARGET_SHORT_429)) if judged else ""))
+            R.line("      %s: %s" % (per_window_label(window_ms, window),
+                                     per_window(admitted, window_ms, window)))
+    sandbox.reset()
+
+
 def elf_sections(path):
     """Section names of a 64-bit little-endian ELF file, or None."""
     import struct
@@ -1022,7 +1080,7 @@ def main():
                         help="output of cargo bench --no-run --message-format=json")
     parser.add_argument("--cli", metavar="PATH",
                         help="the jdy-member binary (default: TARGET_DIR/release/jdy-member)")
-    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6",
+    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7",
                         help="run only these sections (default: all)")
     args = parser.parse_args()
     chosen = set(int(n) for n in args.sections.split(",") if n.strip())
@@ -1070,7 +1128,7 @@ def main():
             sandbox.stop()
     # The budget sections: a scaled-down account budget, the token limit off (each process
     # fetches its own token once).
-    if chosen & {5, 6}:
+    if chosen & {5, 6, 7}:
         requests, window_ms = mode["budget"]
         sandbox = SandboxProcess(cli, {"account_budget": {"requests": requests,
                                                           "window_ms": window_ms},
@@ -1081,6 +1139,8 @@ def main():
                 timed(budget_use, mode, sandbox, cli)
             if 6 in chosen:
                 timed(sharing, mode, sandbox, cli)
+            if 7 in chosen:
+                timed(short_sharing, mode, sandbox, cli)
         finally:
             sandbox.stop()
 
