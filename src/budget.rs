@@ -49,7 +49,7 @@ const SHARE_ABOVE: f64 = 0.3;
 /// After a cut to the share, no win-back for this many windows: the share is what the
 /// gateway gives this till while the others run, and probing at once would only bring
 /// back the 429s and unequal shares.
-const HOLD_WINDOWS: f64 = 3.0;
+const HOLD_WINDOWS: f64 = 5.0;
 /// A 429 never cuts the allowance below this share of the budget because of what the
 /// process's own log shows (further 429s still cut it by DECREASE).
 const SHARE_FLOOR: f64 = 0.1;
