@@ -4,7 +4,7 @@ Called by scripts/bench (which builds everything and prepares the venv first); r
 the venv's Python:
 
     python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--cli PATH] [--criterion-executables F]
-                        [--sections 1,2,3,4,5,6,7]
+                        [--sections 1,2,3,4,5,6,7,8]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
    `cargo bench` runs them);
@@ -19,7 +19,10 @@ the venv's Python:
 6. sharing: 1, 3 and 6 import processes with separate budget files on one account budget:
    share used while all run, 429s, fairness (arrivals told apart by their token);
 7. sharing in a short import: 3 and 6 processes of 100 members each at 50 per 6 s, where
-   the first 429s and the win-back weigh most: budget used from first to last, 429s.
+   the first 429s and the win-back weigh most: budget used from first to last, 429s;
+8. workbooks: `jdy-member validate` of 100,000 members as an .xlsx (title row, numeric
+   mobiles, date cells, shared strings, as Excel writes them) beside the same rows as CSV:
+   time and peak memory of each.
 
 Sections 1-4 use a sandbox without rate limits and clients without a request budget or a
 token cache file; 5-6 a sandbox with the scaled budget (token limit off).
@@ -59,6 +62,7 @@ FULL = {
     "budget": (250, 5000), "budget_members": 2000,
     "share_ks": [1, 3, 6], "share_total": 5000, "share_fixed_ks": [6],
     "short_budget": (50, 6000), "short_per": 100, "short_ks": [3, 6],
+    "workbook_rows": 100000,
 }
 QUICK = {
     "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10",
@@ -71,6 +75,7 @@ QUICK = {
     "budget": (50, 1000), "budget_members": 150,
     "share_ks": [1, 3, 6], "share_total": 240, "share_fixed_ks": [6],
     "short_budget": (20, 1000), "short_per": 20, "short_ks": [3],
+    "workbook_rows": 2000,
 }
 
 TARGET_SIGN_US = 10.0
@@ -1034,6 +1039,146 @@ def short_sharing(mode, sandbox, cli):
     sandbox.reset()
 
 
+# --- 8. workbooks ----------------------------------------------------------------------------
+
+WORKBOOK_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '</Types>'),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>'),
+    "xl/workbook.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        '<sheets><sheet name="会员资料" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        '</Relationships>'),
+    # Style 1 is Excel's built-in date format 14 (what a birthday cell carries).
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
+        '</styleSheet>'),
+}
+
+
+def workbook_members(rows):
+    """The rows of section 8: (mobile, name, sex, birthday as YYYY-MM-DD and as Excel's day)."""
+    import datetime
+    epoch = datetime.date(1899, 12, 30)
+    for i in range(rows):
+        day = datetime.date(1960, 1, 1) + datetime.timedelta(days=i % 15000)
+        yield 13800000000 + i, "会员%d" % i, "男" if i % 2 else "女", day.isoformat(), (day - epoch).days
+
+
+def write_workbook_files(directory, rows):
+    """members.csv and members.xlsx of the same rows; the workbook as Excel writes one:
+    a title row above the header, mobiles as numbers, names in the shared strings,
+    birthdays as date cells."""
+    import zipfile
+    from xml.sax.saxutils import escape
+    csv_path = os.path.join(directory, "members.csv")
+    xlsx_path = os.path.join(directory, "members.xlsx")
+    with open(csv_path, "w", encoding="utf-8") as f:
+        f.write("手机号,姓名,性别,生日\n")
+        for mobile, name, sex, iso, _ in workbook_members(rows):
+            f.write("%d,%s,%s,%s\n" % (mobile, name, sex, iso))
+    header = ["手机号", "姓名", "性别", "生日"]
+    fixed = ["会员资料导出", "男", "女"] + header  # shared strings 0..6; names follow
+    with zipfile.ZipFile(xlsx_path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in WORKBOOK_PARTS.items():
+            z.writestr(name, text)
+        with z.open("xl/sharedStrings.xml", "w") as f:
+            f.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns='
+                     '"http://schemas.openxmlformats.org/spreadsheetml/2006/main">').encode())
+            f.write("".join("<si><t>%s</t></si>" % escape(t) for t in fixed).encode())
+            for _, name, _, _, _ in workbook_members(rows):
+                f.write(("<si><t>%s</t></si>" % escape(name)).encode())
+            f.write(b"</sst>")
+        with z.open("xl/worksheets/sheet1.xml", "w") as f:
+            f.write(('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns='
+                     '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                     '<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2">').encode())
+            f.write("".join('<c r="%s2" t="s"><v>%d</v></c>' % (c, 3 + i)
+                            for i, c in enumerate("ABCD")).encode())
+            f.write(b"</row>")
+            chunk = []
+            for i, (mobile, _, sex, _, serial) in enumerate(workbook_members(rows)):
+                r = i + 3
+                chunk.append('<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c>'
+                             '<c r="C%d" t="s"><v>%d</v></c><c r="D%d" s="1"><v>%d</v></c></row>'
+                             % (r, r, mobile, r, len(fixed) + i, r, 1 if sex == "男" else 2,
+                                r, serial))
+                if len(chunk) >= 5000:
+                    f.write("".join(chunk).encode())
+                    chunk = []
+            f.write("".join(chunk).encode())
+            f.write(b"</sheetData></worksheet>")
+    return csv_path, xlsx_path
+
+
+def run_peak(argv):
+    """Runs argv; returns (exit code, stderr, seconds, peak resident MB). The peak is the
+    process's own high-water mark (VmHWM), sampled every 2 ms: wait4's figure would also
+    count this Python process, whose memory a spawned child inherits until exec."""
+    started = time.time()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    stderr = []
+    reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))
+    reader.start()
+    peak_kb = 0
+    status_path = "/proc/%d/status" % proc.pid
+    while proc.poll() is None:
+        try:
+            with open(status_path) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.002)
+    reader.join()
+    return (proc.returncode, b"".join(stderr).decode(errors="replace"),
+            time.time() - started, peak_kb / 1024)
+
+
+def workbooks(mode, cli):
+    rows = mode["workbook_rows"]
+    R.line("== 8. Workbooks: `jdy-member validate` of %d members as .xlsx (a title row, numeric "
+           "mobiles, date cells, names in the shared strings) and as CSV (the same rows)" % rows)
+    directory = tempfile.mkdtemp(prefix="jdy-bench-workbook-")
+    try:
+        csv_path, xlsx_path = write_workbook_files(directory, rows)
+        for label, path in (("CSV", csv_path), (".xlsx", xlsx_path)):
+            code, stderr, seconds, peak_mb = run_peak([cli, "validate", path])
+            expected = "%d records" % rows
+            if code != 0 or expected not in stderr or "%d valid" % rows not in stderr:
+                R.problem("validate of the %s did not find %d valid records (exit %d): %s" % (
+                    label, rows, code, stderr.strip()[-300:]))
+                continue
+            R.line("  %-5s %6.1f MB file: %.2f s, peak %.1f MB" % (
+                label, os.path.getsize(path) / 1024 / 1024, seconds, peak_mb))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def elf_sections(path):
     """Section names of a 64-bit little-endian ELF file, or None."""
     import struct
@@ -1080,7 +1225,7 @@ def main():
                         help="output of cargo bench --no-run --message-format=json")
     parser.add_argument("--cli", metavar="PATH",
                         help="the jdy-member binary (default: TARGET_DIR/release/jdy-member)")
-    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7",
+    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7,8",
                         help="run only these sections (default: all)")
     args = parser.parse_args()
     chosen = set(int(n) for n in args.sections.split(",") if n.strip())
@@ -1143,6 +1288,8 @@ def main():
                 timed(short_sharing, mode, sandbox, cli)
         finally:
             sandbox.stop()
+    if 8 in chosen:
+        timed(workbooks, mode, cli)
 
     passed = sum(1 for _, ok in R.verdicts if ok)
     R.line("== Summary: %d PASS, %d MISS%s%s (%.0f s)" % (

@@ -2,7 +2,7 @@
 //! types, with the help texts and examples. Nothing here runs anything; `main.rs` hands the
 //! parsed command to its module under `commands/`.
 
-use crate::records::{Format, TextEncoding};
+use crate::records::{ColumnChoices, Format, ReadOptions, TextEncoding};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jdy_member::batch;
 use std::path::PathBuf;
@@ -55,12 +55,14 @@ pub enum Command {
         after_help = "Example:\n  jdy-member list --name 会员 --page 1 --page-size 50\n  jdy-member list --all"
     )]
     List(ListArgs),
-    /// Check every record of a file offline and report every error with its line.
-    #[command(after_help = "Example:\n  jdy-member validate examples/members.csv")]
-    Validate(ValidateArgs),
-    /// Bulk-save a .csv, .jsonl or .json file, with progress, a rejects file and resume.
+    /// Check every record of a file offline and report every error with its line or row.
     #[command(
-        after_help = "Example:\n  jdy-member --sandbox import examples/members.csv\n  jdy-member import members.csv --concurrency 8 --rate 20 --resume"
+        after_help = "Example:\n  jdy-member validate examples/members.csv\n  jdy-member validate examples/members.xlsx --skip-unknown-columns"
+    )]
+    Validate(ValidateArgs),
+    /// Bulk-save a .csv, .xlsx, .xls, .ods, .jsonl or .json file, with progress, a rejects file and resume.
+    #[command(
+        after_help = "Example:\n  jdy-member --sandbox import examples/members.csv\n  jdy-member --sandbox import examples/members.xlsx\n  jdy-member import members.xlsx --sheet 会员资料 --skip-columns 积分,余额\n  jdy-member import members.csv --concurrency 8 --rate 20 --resume"
     )]
     Import(ImportArgs),
     /// The offline outbox (`outbox_path`): add, status, list, flush, retry, discard.
@@ -129,15 +131,42 @@ pub struct ReadArgs {
     /// Text encoding: auto, utf-8, gbk (= gb18030).
     #[arg(long, default_value = "auto")]
     pub encoding: TextEncoding,
-    /// csv, jsonl or json; by default from the file's extension.
+    /// csv, jsonl, json or xlsx (any workbook: .xlsx, .xlsm, .xls, .ods); by default from
+    /// the file's extension.
     #[arg(long)]
     pub format: Option<Format>,
+    /// The sheet of a workbook to read (default: the first whose header row is recognised).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Leave out the columns with these exact headers (comma-separated, or repeated).
+    #[arg(long, value_name = "HEADERS", value_delimiter = ',')]
+    pub skip_columns: Vec<String>,
+    /// Leave out every column that is no member field (积分, 余额, ...); a column that looks
+    /// like a typo of a member field (手机号吗) is never left out by this.
+    #[arg(long)]
+    pub skip_unknown_columns: bool,
+}
+
+impl ReadArgs {
+    /// The options the records reader takes.
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.format,
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+            columns: ColumnChoices {
+                skip: self.skip_columns.clone(),
+                skip_unknown: self.skip_unknown_columns,
+            },
+        }
+    }
 }
 
 /// `jdy-member import`'s arguments.
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The members: .csv (API field names or Chinese headers), .jsonl or .json.
+    /// The members: .csv or a workbook (.xlsx, .xlsm, .xls, .ods) with API field names or
+    /// Chinese headers, .jsonl or .json.
     pub file: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,
@@ -147,7 +176,8 @@ pub struct ImportArgs {
     /// At most this many requests per second (the account's request budget applies anyway).
     #[arg(long, value_parser = parse_rate)]
     pub rate: Option<f64>,
-    /// Where refused and failed rows go (default: beside the input, NAME.rejects.jsonl).
+    /// Where refused and failed rows go (default: beside the input, NAME.rejects.xlsx for a
+    /// workbook, else NAME.rejects.jsonl).
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
     /// Continue an earlier import of this file: rows already saved are skipped.

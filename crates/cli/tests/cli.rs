@@ -1,4 +1,8 @@
 //! The `jdy-member` command line, run as a user runs it, against the sandbox gateway.
+//! Workbook imports are in `cli/workbook.rs`, with the helpers of this file.
+
+#[path = "cli/workbook.rs"]
+mod workbook;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};

@@ -1,5 +1,5 @@
 //! `jdy-member validate`: every record of a file checked offline, each error reported with
-//! its line; exit 4 when any record is refused.
+//! its line (a workbook's: its row); exit 4 when any record is refused.
 
 use crate::args::ValidateArgs;
 use crate::output::{Exit, Output};
@@ -8,7 +8,7 @@ use jdy_member::Error;
 
 pub fn run(args: &ValidateArgs, out: &Output) -> Result<Exit, Error> {
     let file = &args.file;
-    let records = records::read_file(file, args.read.format, args.read.encoding)?;
+    let records = records::read_file(file, &args.read.options())?;
     let checked = records::check(&records);
     let mut invalid = 0usize;
     for (record, result) in records.records.iter().zip(&checked) {
@@ -21,13 +21,20 @@ pub fn run(args: &ValidateArgs, out: &Output) -> Result<Exit, Error> {
     out.note(&format!(
         "{}: {total} records ({}), {} valid, {invalid} invalid",
         file.display(),
-        records.encoding,
+        records.how_read(),
         total - invalid
     ));
     if out.json {
-        out.data(
-            &serde_json::json!({"records": total, "valid": total - invalid, "invalid": invalid}),
-        );
+        let mut summary =
+            serde_json::json!({"records": total, "valid": total - invalid, "invalid": invalid});
+        if let Some(sheet) = &records.sheet {
+            summary["sheet"] = sheet.name.clone().into();
+            summary["header_row"] = sheet.header_row.into();
+        }
+        if !records.skipped.is_empty() {
+            summary["skipped_columns"] = records.skipped.clone().into();
+        }
+        out.data(&summary);
     }
     Ok(if invalid > 0 { Exit::Refused } else { Exit::Ok })
 }

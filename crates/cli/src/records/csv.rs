@@ -1,22 +1,30 @@
 //! CSV (and tab-separated text named `.csv`): the file parsed into rows numbered by their
 //! physical line, the first row the header, the rest turned into records by `table`.
 
-use super::table::{self, TableRow};
+use super::table::{self, Cell, Layout, TableRecords, TableRow};
+use super::unknown_columns::ColumnChoices;
 use super::FileRecord;
 use jdy_member::Error;
 
 /// The records of a CSV file's text, in file order.
-pub(super) fn records(text: &str) -> Result<impl Iterator<Item = FileRecord>, Error> {
+pub(super) fn records(
+    text: &str,
+    choices: &ColumnChoices,
+) -> Result<TableRecords<impl Iterator<Item = FileRecord>>, Error> {
     let mut rows = rows(text)?.into_iter();
     let header = match rows.next() {
-        Some(header) if !header.is_blank() => header.cells,
+        Some(header) if !header.is_blank() => header
+            .cells
+            .iter()
+            .map(|cell| cell.text().into_owned())
+            .collect(),
         _ => {
             return Err(Error::invalid_argument(
                 "the CSV file has no header row; put the column names (e.g. 手机号,姓名 or mobile,name) on the first line",
             ))
         }
     };
-    table::records(header, rows)
+    table::records(header, rows.map(Ok), Layout::Text, choices)
 }
 
 /// Every row of the file, the header included, each with the line it starts on.
@@ -39,7 +47,7 @@ fn rows(text: &str) -> Result<Vec<TableRow>, Error> {
             .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
         rows.push(TableRow {
             number: lines.line_at(byte),
-            cells: cells.iter().map(str::to_string).collect(),
+            cells: cells.iter().map(|c| Cell::Text(c.to_string())).collect(),
         });
     }
     Ok(rows)

@@ -12,22 +12,27 @@ pub enum Format {
     JsonLines,
     /// One JSON array of objects, or a single object.
     Json,
+    /// A spreadsheet workbook: Excel's .xlsx/.xlsm and .xls (97-2003), or OpenDocument's
+    /// .ods; which one is told from the file's content, not its name.
+    Workbook,
 }
 
 /// The extensions `Format::from_path` knows, for messages.
 pub(super) const KNOWN_EXTENSIONS: &str =
-    ".csv (CSV), .jsonl or .ndjson (JSON lines), .json (JSON)";
+    ".csv (CSV), .jsonl or .ndjson (JSON lines), .json (JSON), .xlsx, .xlsm, .xls or .ods (workbook)";
 
 impl FromStr for Format {
     type Err = String;
 
-    /// `csv`, `jsonl` (or `ndjson`) or `json`, any case.
+    /// `csv`, `jsonl` (or `ndjson`), `json`, or a workbook's `xlsx`, `xlsm`, `xls`, `ods`
+    /// (or `workbook`), any case.
     fn from_str(s: &str) -> Result<Format, String> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" => Ok(Format::Csv),
             "jsonl" | "ndjson" => Ok(Format::JsonLines),
             "json" => Ok(Format::Json),
-            _ => Err("use csv, jsonl or json".into()),
+            "xlsx" | "xlsm" | "xls" | "ods" | "workbook" => Ok(Format::Workbook),
+            _ => Err("use csv, jsonl, json, or xlsx (any workbook: xlsx, xlsm, xls, ods)".into()),
         }
     }
 }
@@ -56,7 +61,13 @@ mod tests {
             Some(Format::JsonLines)
         );
         assert_eq!(Format::from_path(Path::new("a.Json")), Some(Format::Json));
-        assert_eq!(Format::from_path(Path::new("a.xlsx")), None);
+        for workbook in ["a.xlsx", "a.XLSM", "a.xls", "a.ods"] {
+            assert_eq!(
+                Format::from_path(Path::new(workbook)),
+                Some(Format::Workbook)
+            );
+        }
+        assert_eq!(Format::from_path(Path::new("a.xlsb")), None);
         assert_eq!(Format::from_path(Path::new("csv")), None);
     }
 }

@@ -1,37 +1,183 @@
-//! Tables: rows of text cells under a header row, the shape of a CSV file (and of any
-//! other spreadsheet format). The header row is mapped to fields once (`header`), then each
-//! row becomes a record on its own: its member (`cells`) and its source for the rejects
-//! file. Blank rows are skipped; a row with too few or too many cells is a bad record.
+//! Tables: rows of cells under a header row, the shape of a CSV file and of a workbook's
+//! sheet. The header row is mapped to fields once (`header`), then each row becomes a
+//! record on its own: its member (`cells`) and its source for the rejects file. Blank rows
+//! are skipped; a row with too few or too many cells is a bad record.
 
 use super::cells;
 use super::header::{self, Column};
+use super::unknown_columns::ColumnChoices;
 use super::FileRecord;
 use jdy_member::Error;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-/// A row of a table with where it is in the file (for CSV, the physical line it starts on).
+/// One cell as the file holds it: all of a CSV is text; a workbook also stores numbers,
+/// dates, booleans and the errors of failed formulas (a formula gives its cached value).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Cell {
+    Text(String),
+    /// Excel stores every number as a double: a mobile is 13800138000.0 in the file.
+    Number(f64),
+    /// A date cell: `YYYY-MM-DD`, and the time of day when it is not midnight.
+    Date {
+        date: String,
+        time: Option<String>,
+    },
+    Bool(bool),
+    /// The error a formula left in the cell (`#N/A`, `#DIV/0!`, ...).
+    Error(String),
+    Empty,
+}
+
+impl Cell {
+    /// The cell as text, as a person reads it in the spreadsheet (for the rejects file and
+    /// for cells whose field takes any text): an integer-valued number without `.0` or an
+    /// exponent, a date as `YYYY-MM-DD`.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Number(number) => Cow::Owned(number_text(*number)),
+            Cell::Date { date, time: None } => Cow::Borrowed(date),
+            Cell::Date {
+                date,
+                time: Some(time),
+            } => Cow::Owned(format!("{date} {time}")),
+            Cell::Bool(true) => Cow::Borrowed("TRUE"),
+            Cell::Bool(false) => Cow::Borrowed("FALSE"),
+            Cell::Error(error) => Cow::Borrowed(error),
+            Cell::Empty => Cow::Borrowed(""),
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Text(text) => text.trim().is_empty(),
+            Cell::Empty => true,
+            _ => false,
+        }
+    }
+}
+
+/// The largest integer a double holds exactly (2^53): above it, digits may be lost.
+pub(super) const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// A number as its integer text when it is one a double holds exactly (`13800138000`),
+/// else the shortest text that reads back as the same double (`3.5`).
+pub(super) fn number_text(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() <= EXACT_INTEGER_LIMIT {
+        format!("{number:.0}")
+    } else {
+        format!("{number}")
+    }
+}
+
+/// How places in a table are named in messages: a CSV's physical lines and column
+/// numbers, or a sheet's rows and column letters as Excel shows them.
+#[derive(Debug, Clone)]
+pub(super) enum Layout {
+    Text,
+    Sheet { name: String, header_row: usize },
+}
+
+impl Layout {
+    /// "line 3", or "row 3" of a sheet.
+    pub fn row(&self, number: usize) -> String {
+        match self {
+            Layout::Text => format!("line {number}"),
+            Layout::Sheet { .. } => format!("row {number}"),
+        }
+    }
+
+    /// The 0-based column `index` as the file's user knows it: "3", or the letter "C".
+    pub fn column(&self, index: usize) -> String {
+        match self {
+            Layout::Text => (index + 1).to_string(),
+            Layout::Sheet { .. } => column_letters(index),
+        }
+    }
+
+    /// Where the header row is, for the start of a message about it.
+    pub fn header_row(&self) -> String {
+        match self {
+            Layout::Text => "the CSV header row".to_string(),
+            Layout::Sheet { name, header_row } => {
+                format!("the header row (row {header_row} of sheet `{name}`)")
+            }
+        }
+    }
+
+    /// What to fix, for the end of a message about the header row.
+    pub fn fix_header(&self) -> String {
+        match self {
+            Layout::Text => "Fix the first line of the file".to_string(),
+            Layout::Sheet { name, header_row } => {
+                format!("Fix row {header_row} of sheet `{name}`")
+            }
+        }
+    }
+}
+
+/// A 0-based column index as Excel's letters: 0 → A, 25 → Z, 26 → AA.
+pub(super) fn column_letters(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(b'A' + rest as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+/// A row of a table with where it is in the file (for CSV, the physical line it starts
+/// on; for a sheet, its row number as Excel shows it).
 pub(super) struct TableRow {
     pub number: usize,
-    pub cells: Vec<String>,
+    pub cells: Vec<Cell>,
 }
 
 impl TableRow {
     pub fn is_blank(&self) -> bool {
-        self.cells.iter().all(|cell| cell.trim().is_empty())
+        self.cells.iter().all(Cell::is_blank)
     }
+}
+
+/// The records of a table, with how its columns were taken.
+pub(super) struct TableRecords<I> {
+    /// The header row as it is in the file, for a rejects file with the same columns.
+    pub header: Vec<String>,
+    /// The headers of the columns left out on purpose (`--skip-columns` and the like).
+    pub skipped: Vec<String>,
+    pub records: I,
 }
 
 /// The records of the rows under `header`, in order.
 ///
 /// Every row is read before the first record is given: an unnamed column is only accepted
-/// when no row has text in it, and that is known only at the end.
+/// when no row has text in it, and that is known only at the end. A row the file cannot
+/// give (a damaged workbook) ends the reading with its error.
 pub(super) fn records(
     header: Vec<String>,
-    rows: impl Iterator<Item = TableRow>,
-) -> Result<impl Iterator<Item = FileRecord>, Error> {
-    let rows: Vec<TableRow> = rows.filter(|row| !row.is_blank()).collect();
-    let table = Table::new(header, &rows)?;
-    Ok(rows.into_iter().map(move |row| table.record(row)))
+    rows: impl Iterator<Item = Result<TableRow, Error>>,
+    layout: Layout,
+    choices: &ColumnChoices,
+) -> Result<TableRecords<impl Iterator<Item = FileRecord>>, Error> {
+    let mut kept = Vec::new();
+    for row in rows {
+        let row = row?;
+        if !row.is_blank() {
+            kept.push(row);
+        }
+    }
+    let table = Table::new(header, &kept, layout, choices)?;
+    let header = table.header.clone();
+    let skipped = table.skipped();
+    Ok(TableRecords {
+        header,
+        skipped,
+        records: kept.into_iter().map(move |row| table.record(row)),
+    })
 }
 
 /// A header row mapped to fields, ready to turn rows into records.
@@ -41,19 +187,26 @@ struct Table {
     /// Rows may stop before the empty trailing columns Excel leaves, but not before a used
     /// one: the fewest cells a row may have.
     width: usize,
+    layout: Layout,
 }
 
 impl Table {
-    fn new(header: Vec<String>, rows: &[TableRow]) -> Result<Table, Error> {
-        let columns = header::map_header(&header, |index| {
-            rows.iter()
-                .find(|row| {
-                    row.cells
-                        .get(index)
-                        .is_some_and(|cell| !cell.trim().is_empty())
-                })
-                .map(|row| row.number)
-        })?;
+    fn new(
+        header: Vec<String>,
+        rows: &[TableRow],
+        layout: Layout,
+        choices: &ColumnChoices,
+    ) -> Result<Table, Error> {
+        let columns = header::map_header(
+            &header,
+            |index| {
+                rows.iter()
+                    .find(|row| row.cells.get(index).is_some_and(|cell| !cell.is_blank()))
+                    .map(|row| row.number)
+            },
+            &layout,
+            choices,
+        )?;
         let width = columns
             .iter()
             .rposition(|c| *c != Column::Ignored)
@@ -62,17 +215,41 @@ impl Table {
             header,
             columns,
             width,
+            layout,
         })
     }
 
-    fn record(&self, row: TableRow) -> FileRecord {
+    fn skipped(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .zip(&self.header)
+            .filter(|(column, _)| **column == Column::Skipped)
+            .map(|(_, header)| header.trim().to_string())
+            .collect()
+    }
+
+    fn record(&self, mut row: TableRow) -> FileRecord {
+        if matches!(self.layout, Layout::Sheet { .. }) && row.cells.len() < self.columns.len() {
+            // A sheet stores no empty cells: a row ends at its last value.
+            row.cells.resize(self.columns.len(), Cell::Empty);
+        }
         let count = row.cells.len();
         let member = if count < self.width || count > self.columns.len() {
-            let noun = if count == 1 { "cell" } else { "cells" };
-            Err(format!(
-                "has {count} {noun}, the header has {}",
-                self.columns.len()
-            ))
+            match self.layout {
+                Layout::Text => {
+                    let noun = if count == 1 { "cell" } else { "cells" };
+                    Err(format!(
+                        "has {count} {noun}, the header has {}",
+                        self.columns.len()
+                    ))
+                }
+                // A sheet's rows are as wide as the header (filled above), so only a cell
+                // beyond the last header can be wrong.
+                Layout::Sheet { .. } => Err(format!(
+                    "has text in column {}, which has no header; give it a header or delete it",
+                    self.layout.column(count.saturating_sub(1))
+                )),
+            }
         } else {
             cells::member(&self.columns, &row.cells)
         };
@@ -85,15 +262,15 @@ impl Table {
 
     /// The row as it appeared, keyed by the original header text; cells beyond the header
     /// are keyed "column N" so a ragged row is kept whole for the rejects file.
-    fn source(&self, cells: &[String]) -> Value {
+    fn source(&self, cells: &[Cell]) -> Value {
         let mut source = Map::new();
         for (index, cell) in cells.iter().enumerate() {
             let key = match self.header.get(index) {
                 Some(name) if !name.trim().is_empty() => name.to_string(),
-                Some(_) if cell.trim().is_empty() => continue,
-                _ => format!("column {}", index + 1),
+                Some(_) if cell.is_blank() => continue,
+                _ => format!("column {}", self.layout.column(index)),
             };
-            source.insert(key, Value::from(cell.as_str()));
+            source.insert(key, Value::from(cell.text()));
         }
         Value::Object(source)
     }

@@ -68,19 +68,90 @@ fn csv_with_chinese_headers_and_variants() {
 
 #[test]
 fn unknown_headers_are_all_named_with_suggestions() {
-    let message = csv_error("moblie,name,会员卡号,nmae\n13800138000,张三,1,x\n");
+    let message = csv_error("moblie,name,会员卡号,nmae,积分,微信昵称\n13800138000,张三,1,x,10,y\n");
     assert!(
-        message.contains("`moblie` (did you mean `mobile`?)"),
+        message.contains(
+            "columns look like a typo of a member field: 1 `moblie` (did you mean `mobile`?), 3 `会员卡号` (did you mean `自定义卡号`?), 4 `nmae` (did you mean `name`?); correct the header"
+        ),
         "{message}"
     );
-    assert!(message.contains("`会员卡号`"), "{message}");
     assert!(
-        message.contains("`nmae` (did you mean `name`?)"),
+        message.contains(
+            "columns are no member field: 5 `积分`, 6 `微信昵称`; import without them with --skip-columns 积分,微信昵称 or --skip-unknown-columns"
+        ),
         "{message}"
     );
     assert!(message.contains("no column gives `mobile`"), "{message}");
     assert!(message.contains("Accepted headers"), "{message}");
     assert!(message.contains("sex_group (性别)"), "{message}");
+}
+
+fn csv_with(text: &str, skip: &[&str], skip_unknown: bool) -> Result<Records, Error> {
+    let columns = ColumnChoices {
+        skip: skip.iter().map(|s| s.to_string()).collect(),
+        skip_unknown,
+    };
+    read_text_file(text.as_bytes(), Format::Csv, TextEncoding::Auto, &columns)
+}
+
+#[test]
+fn columns_that_are_no_member_field_are_skipped_on_request_but_typos_never_by_the_blanket_flag() {
+    let text = "手机号,积分,姓名,余额,微信昵称\n13800138000,10,张三,5.5,zs\n";
+    let records = csv_with(text, &[], true).unwrap();
+    assert_eq!(records.skipped, ["积分", "余额", "微信昵称"]);
+    assert_eq!(
+        member(&records.records[0]),
+        json!({"mobile": "13800138000", "name": "张三"})
+    );
+    assert_eq!(
+        records.records[0].source["积分"], "10",
+        "kept for the rejects file"
+    );
+    let records = csv_with(text, &["积分", "余额", "微信昵称"], false).unwrap();
+    assert_eq!(records.skipped.len(), 3);
+    // Exact names only; one that names no column is an error, so a misspelling shows.
+    let e = csv_with(text, &["积份"], true).unwrap_err();
+    assert!(
+        e.message.contains("--skip-columns names `积份`"),
+        "{}",
+        e.message
+    );
+
+    let typo = "手机号吗,姓名,积分\n13800138000,张三,10\n";
+    let e = csv_with(typo, &[], true).unwrap_err();
+    assert!(
+        e.message.contains("1 `手机号吗` (did you mean `手机号`?)"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message
+            .contains("--skip-unknown-columns never skips a column that looks like a typo"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("`积分`"),
+        "积分 was skipped: {}",
+        e.message
+    );
+    // Named, a typo-like column is left out like any other.
+    let e = csv_with(typo, &["手机号吗"], true).unwrap_err();
+    assert!(
+        e.message.contains("no column gives `mobile`"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn the_reason_column_of_a_rejects_workbook_is_left_out() {
+    let text = format!("手机号,姓名,{REJECT_REASON_HEADER}\n13800138000,张三,row 5: mobile: ...\n");
+    let records = csv(&text);
+    assert_eq!(
+        member(&records[0]),
+        json!({"mobile": "13800138000", "name": "张三"})
+    );
 }
 
 #[test]
@@ -354,7 +425,7 @@ fn json_single_object_and_bad_files() {
 #[test]
 fn example_members_csv() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/members.csv");
-    let records = read_file(&path, None, TextEncoding::Auto).unwrap();
+    let records = read_file(&path, &options()).unwrap();
     assert_eq!(records.format, Format::Csv);
     assert_eq!(records.encoding, "utf-8");
     assert_eq!(records.records.len(), 20);
@@ -384,15 +455,22 @@ fn example_members_csv() {
     );
 }
 
+fn options() -> ReadOptions {
+    ReadOptions {
+        format: None,
+        encoding: TextEncoding::Auto,
+        sheet: None,
+        columns: ColumnChoices::default(),
+    }
+}
+
 #[test]
 fn read_file_needs_a_known_extension_and_a_readable_file() {
-    let e = read_file(Path::new("members.xlsx"), None, TextEncoding::Auto).unwrap_err();
+    let e = read_file(Path::new("members.xlsb"), &options()).unwrap_err();
     assert!(e.message.contains(".jsonl"), "{}", e.message);
-    let e = read_file(
-        Path::new("/nonexistent/members.csv"),
-        None,
-        TextEncoding::Auto,
-    )
-    .unwrap_err();
+    assert!(e.message.contains(".xlsx"), "{}", e.message);
+    let e = read_file(Path::new("/nonexistent/members.csv"), &options()).unwrap_err();
+    assert!(e.message.contains("cannot read"), "{}", e.message);
+    let e = read_file(Path::new("/nonexistent/members.xlsx"), &options()).unwrap_err();
     assert!(e.message.contains("cannot read"), "{}", e.message);
 }

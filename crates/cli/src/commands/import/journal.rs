@@ -1,9 +1,10 @@
 //! The import journal's lines (`<input>.journal.jsonl`): what each is, how a row is known
 //! in it, and what the journal of an earlier run says about each row.
 //!
-//! A line is `{"line": n, "fp": fingerprint, "state": ..., "id": ...}`: `sending` before a
-//! row's save request, `saved` after it succeeded (with the member's id), `not_sent` when
-//! it failed in a way that certainly saved nothing.
+//! A line is `{"line": n, "fp": fingerprint, "state": ..., "id": ...}` (with `"sheet"` for
+//! a workbook, whose `line` is the sheet's row number): `sending` before a row's save
+//! request, `saved` after it succeeded (with the member's id), `not_sent` when it failed in
+//! a way that certainly saved nothing.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -12,9 +13,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-/// A row's identity in the journal: its line plus a digest of the member as sent, so a row
-/// edited between runs is imported again.
-pub(super) type RowKey = (usize, String);
+/// A row's identity in the journal: its sheet (empty for a text file), its line or row
+/// number, and a digest of the member as sent, so a row edited between runs is imported
+/// again.
+pub(super) type RowKey = (String, usize, String);
 
 /// The digest half of a row's `RowKey`.
 pub(super) fn fingerprint(normalised: &Map<String, Value>) -> String {
@@ -49,9 +51,18 @@ impl RowState {
     }
 }
 
-/// The journal line saying `state` of the row at `line` with `fingerprint`.
-pub(super) fn entry(line: usize, fingerprint: &str, state: RowState, id: Option<&Value>) -> Value {
+/// The journal line saying `state` of the row at `line` (of `sheet`) with `fingerprint`.
+pub(super) fn entry(
+    sheet: Option<&str>,
+    line: usize,
+    fingerprint: &str,
+    state: RowState,
+    id: Option<&Value>,
+) -> Value {
     let mut entry = serde_json::json!({"line": line, "fp": fingerprint, "state": state.name()});
+    if let Some(sheet) = sheet {
+        entry["sheet"] = Value::from(sheet);
+    }
     if let Some(id) = id {
         entry["id"] = id.clone();
     }
@@ -86,7 +97,11 @@ impl JournalState {
             ) else {
                 continue;
             };
-            let key = (n as usize, fp.to_string());
+            let sheet = entry
+                .get("sheet")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let key = (sheet.to_string(), n as usize, fp.to_string());
             let row_state = entry.get("state").and_then(Value::as_str);
             match row_state.and_then(RowState::from_name) {
                 Some(RowState::Saved) => {

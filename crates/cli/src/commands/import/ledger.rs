@@ -4,29 +4,47 @@
 
 use super::journal::{self, RowState};
 use super::jsonl_file::JsonLinesFile;
+use super::rejects::Rejects;
 use crate::output::Exit;
 use crate::records::{FileRecord, Format};
 use jdy_member::batch::Outcome;
 use jdy_member::Error;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub(super) struct Ledger {
     pub journal: JsonLinesFile,
-    pub rejects: JsonLinesFile,
+    pub rejects: Rejects,
     pub tally: Tally,
+    /// The sheet of a workbook's rows, named in the journal and the rejects.
+    sheet: Option<String>,
 }
 
 impl Ledger {
     /// Nothing is written before the first line; a `fresh_journal` starts the journal over.
-    pub fn new(journal: PathBuf, rejects: PathBuf, fresh_journal: bool) -> Ledger {
+    pub fn new(
+        journal: PathBuf,
+        rejects: Rejects,
+        sheet: Option<String>,
+        fresh_journal: bool,
+    ) -> Ledger {
         Ledger {
             journal: JsonLinesFile::new(journal, fresh_journal),
-            rejects: JsonLinesFile::new(rejects, true),
+            rejects,
             tally: Tally::default(),
+            sheet,
         }
+    }
+
+    /// The journal's key of `record` with `fingerprint` (see `journal::RowKey`).
+    pub fn key(&self, record: &FileRecord, fingerprint: String) -> journal::RowKey {
+        (
+            self.sheet.clone().unwrap_or_default(),
+            record.number,
+            fingerprint,
+        )
     }
 
     /// Adds the journal line saying `state` of `record`.
@@ -37,8 +55,13 @@ impl Ledger {
         state: RowState,
         id: Option<&Value>,
     ) -> std::io::Result<()> {
-        self.journal
-            .append(&journal::entry(record.number, fingerprint, state, id))
+        self.journal.append(&journal::entry(
+            self.sheet.as_deref(),
+            record.number,
+            fingerprint,
+            state,
+            id,
+        ))
     }
 
     /// Writes a refused or failed row to the rejects file and counts it.
@@ -49,18 +72,14 @@ impl Ledger {
         error: &Error,
     ) -> std::io::Result<()> {
         self.tally.count_error(error);
-        self.rejects.append(&serde_json::json!({
-            "at": record.location(format),
-            "line": record.number,
-            "record": record.source,
-            "error": error.to_json(),
-        }))
+        self.rejects
+            .add(format, self.sheet.as_deref(), record, error)
     }
 }
 
-/// The error for a file of the import that could not be written.
-pub(super) fn unwritable(file: &JsonLinesFile, e: std::io::Error) -> Error {
-    Error::invalid_argument(format!("{} cannot be written: {e}", file.path().display()))
+/// The error for a file of the import (journal or rejects) that could not be written.
+pub(super) fn unwritable(path: &Path, e: std::io::Error) -> Error {
+    Error::invalid_argument(format!("{} cannot be written: {e}", path.display()))
 }
 
 /// The rows saved, refused and failed so far, and the exit code the worst of them gives.

@@ -96,22 +96,21 @@ pub(super) fn plan<'a>(
                 }
                 ledger
                     .reject(records.format, record, &error)
-                    .map_err(|e| ledger::unwritable(&ledger.rejects, e))?;
+                    .map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
                 continue;
             }
         };
-        let fingerprint = journal::fingerprint(&normalised);
-        let key = (record.number, fingerprint);
+        let key = ledger.key(record, journal::fingerprint(&normalised));
         if previous.saved.contains(&key) {
             plan.skipped += 1;
         } else if previous.sending.contains(&key) {
             plan.in_doubt.push(InDoubt {
                 record,
-                fingerprint: key.1,
+                fingerprint: key.2,
                 member: normalised,
             });
         } else {
-            plan.queue.push(record, key.1, normalised);
+            plan.queue.push(record, key.2, normalised);
         }
     }
     Ok(plan)

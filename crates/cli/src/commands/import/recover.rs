@@ -28,7 +28,7 @@ pub(super) fn recover<'a>(
                 let id = stored.get("id").unwrap_or(&serde_json::Value::Null);
                 ledger
                     .journal(row.record, &row.fingerprint, RowState::Saved, Some(id))
-                    .map_err(|e| ledger::unwritable(&ledger.journal, e))?;
+                    .map_err(|e| ledger::unwritable(ledger.journal.path(), e))?;
             }
             Ok(None) => queue.push(row.record, row.fingerprint, row.member),
             Err(error) => {
@@ -41,7 +41,7 @@ pub(super) fn recover<'a>(
                 };
                 ledger
                     .reject(format, row.record, &error)
-                    .map_err(|e| ledger::unwritable(&ledger.rejects, e))?;
+                    .map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
             }
         }
     }
