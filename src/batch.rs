@@ -6,15 +6,15 @@
 //! gateway cannot be reached at all, the batch stops sending within about a second and
 //! reports the rest as not sent.
 
-use crate::breaker::Breaker;
 use crate::client::{Client, Saved, SendOptions};
 use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind, FieldError, Result};
+use crate::gateway::breaker::Breaker;
+use crate::gateway::pacer::Pacer;
 use crate::input::{self, MAX_INPUT_BYTES};
-use crate::member;
-use crate::pacer::Pacer;
+use crate::members::references;
+use crate::members::validation as member;
 use crate::panic;
-use crate::references;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;

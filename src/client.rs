@@ -3,26 +3,26 @@
 //! `Send + Sync`; share one per process (clients of one account share the token and the
 //! budget anyway).
 
-use crate::api;
-use crate::breaker::{self, Breaker};
-use crate::budget::Budget;
-use crate::call::CallRequest;
-use crate::codes::GatewayCode;
 use crate::config::{Config, LogLevel, Offline};
 use crate::error::{Delivery, Error, ErrorKind, Result};
-use crate::flush::{self, Background, FlushOptions, FlushSummary};
-use crate::labels;
+use crate::gateway::breaker::{self, Breaker};
+use crate::gateway::budget::Budget;
+use crate::gateway::generic_call::CallRequest;
+use crate::gateway::pacer::Pacer;
+use crate::gateway::retry::{self, Op, Verdict};
+use crate::gateway::token::{self, TokenCache};
+use crate::gateway::transport::{AppRoute, Call, Method, Transport};
+use crate::kingdee::api;
+use crate::kingdee::codes::GatewayCode;
+use crate::kingdee::labels;
+use crate::kingdee::privacy;
 use crate::log::{mask_mobile, Logger};
-use crate::member;
-use crate::outbox::Outbox;
-use crate::outbox_requests::{self, Target};
-use crate::pacer::Pacer;
-use crate::privacy;
-use crate::recovery;
-use crate::references::{self, MasterData};
-use crate::retry::{self, Op, Verdict};
-use crate::token::{self, TokenCache};
-use crate::transport::{AppRoute, Call, Method, Transport};
+use crate::members::recovery;
+use crate::members::references::{self, MasterData};
+use crate::members::validation as member;
+use crate::outbox::flush::{self, Background, FlushOptions, FlushSummary};
+use crate::outbox::requests::{self, Target};
+use crate::outbox::store::Outbox;
 use serde_json::{json, Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -243,7 +243,7 @@ impl Client {
                 error.kind.as_str()
             ),
         );
-        let mut data = outbox_requests::answer(&item);
+        let mut data = requests::answer(&item);
         data["reason"] = error.to_json();
         Ok(Saved {
             data,
@@ -303,7 +303,7 @@ impl Client {
     pub fn outbox_add(&self, member: &Map<String, Value>) -> Result<Value> {
         let normalised = member::validate(member)?;
         let (item, merged) = self.outbox()?.add(&normalised, false)?;
-        let mut data = outbox_requests::answer(&item);
+        let mut data = requests::answer(&item);
         if merged {
             data["merged"] = Value::Bool(true);
         }
@@ -328,7 +328,7 @@ impl Client {
 
     /// Items, oldest first: `{"state", "limit", "after"}`, each optional.
     pub fn outbox_list(&self, query: &Map<String, Value>) -> Result<Value> {
-        let (state, limit, after) = outbox_requests::list_query(query)?;
+        let (state, limit, after) = requests::list_query(query)?;
         let items = self.outbox()?.list(state, limit, after.as_deref())?;
         Ok(json!({"items": items, "count": items.len()}))
     }
@@ -775,7 +775,8 @@ impl Core {
 }
 
 fn is_token_error(errcode: i64) -> bool {
-    GatewayCode::from_number(errcode).is_some_and(|c| c.remedy() == crate::codes::Remedy::NewToken)
+    GatewayCode::from_number(errcode)
+        .is_some_and(|c| c.remedy() == crate::kingdee::codes::Remedy::NewToken)
 }
 
 /// The truth when neither the save's answer nor the look-up afterwards came through.

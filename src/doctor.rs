@@ -3,13 +3,13 @@
 //! TLS, the clock against the gateway's `Date`, the authorization rows, the token, the
 //! permission for every API the library uses, and the request budget.
 
-use crate::api;
 use crate::client::Core;
-use crate::codes::GatewayCode;
 use crate::config::{AppSource, TokenCachePath};
 use crate::error::{Error, ErrorKind};
-use crate::outbox::Outbox;
-use crate::token::{self, Origin};
+use crate::gateway::token::{self, Origin};
+use crate::kingdee::api;
+use crate::kingdee::codes::GatewayCode;
+use crate::outbox::store::Outbox;
 use serde::Serialize;
 use std::net::ToSocketAddrs;
 use std::time::Instant;
@@ -240,7 +240,9 @@ fn authorization(core: &Core) -> Check {
 
 /// Runs `f` once more if the gateway refused its timestamp: the refusal's `Date` has taught
 /// the transport the gateway's clock (as every call of the library does).
-fn once_more_after_a_clock_refusal<T>(f: impl Fn() -> crate::Result<T>) -> crate::Result<T> {
+fn once_more_after_a_clock_refusal<T>(
+    f: impl Fn() -> crate::error::Result<T>,
+) -> crate::error::Result<T> {
     match f() {
         Err(e) if e.errcode == Some(GatewayCode::Timestamp.number()) => f(),
         other => other,

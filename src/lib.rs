@@ -7,45 +7,38 @@
 //! Kingdee's facts have one home each: [`api`] (endpoints and answer shapes), [`codes`]
 //! (error codes and what a client does about each), [`fields`] (the member fields),
 //! [`signing`] (request signatures) and [`privacy`] (encrypted personal fields).
+//!
+//! The source is in layers, each a folder that uses only the layers below it (the README's
+//! layout section draws them; `tests/layers.rs` keeps them true): `kingdee` and `sys` at the
+//! bottom, then `gateway`, `members`, `outbox`, then the client, the doctor, batches and
+//! the C ABI on top; the foundation (errors, input, options, envelopes, the panic boundary,
+//! the configuration and the log) is usable by all. The public paths below stay as they
+//! were before the folders.
 #![warn(missing_docs)]
 
-pub mod api;
+mod gateway;
+mod kingdee;
+mod members;
+mod outbox;
+mod sys;
+
 pub mod batch;
-pub mod codes;
 pub mod config;
 pub mod doctor;
 pub mod envelope;
 pub mod error;
 pub mod ffi;
-pub mod fields;
 pub mod input;
-pub mod labels;
-pub mod member;
-pub mod privacy;
-pub mod signing;
 
-mod breaker;
-mod budget;
-mod call;
 mod client;
-mod flush;
 mod log;
-mod outbox;
-mod outbox_requests;
-mod pacer;
 mod panic;
-mod recovery;
-mod references;
-mod resolver;
-mod retry;
-mod secure_file;
-mod tls;
-mod token;
-mod token_file;
-mod transport;
+
+pub use kingdee::{api, codes, fields, labels, privacy, signing};
+pub use members::validation as member;
 
 pub use client::{Client, Saved};
 pub use config::Config;
 pub use envelope::Envelope;
 pub use error::{Error, ErrorKind, FieldError, Result};
-pub use transport::{system_now_ms, Method, USER_AGENT};
+pub use gateway::transport::{system_now_ms, Method, USER_AGENT};

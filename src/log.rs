@@ -8,7 +8,7 @@
 
 use crate::config::LogLevel;
 use crate::error::{Error, Result};
-use crate::secure_file;
+use crate::sys::secure_file;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;

@@ -18,8 +18,8 @@
 
 use crate::config::RequestBudget;
 use crate::error::{Error, ErrorKind, Result};
-use crate::secure_file;
-use crate::token_file::FileLock;
+use crate::gateway::token_file::FileLock;
+use crate::sys::secure_file;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -87,7 +87,7 @@ struct BudgetFile {
 }
 
 fn now_ms() -> u64 {
-    crate::transport::system_now_ms().max(0) as u64
+    crate::gateway::transport::system_now_ms().max(0) as u64
 }
 
 /// What the budgets of this process are, by account: clients of one account share one.

@@ -3,11 +3,11 @@
 //! background thread (`outbox_flush_interval_s`).
 
 use crate::batch::{Outcome, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
-use crate::breaker::Breaker;
 use crate::client::{Core, SendOptions};
 use crate::error::{Error, FieldError, Result};
+use crate::gateway::breaker::Breaker;
 use crate::input;
-use crate::outbox::{Claimed, Outbox};
+use crate::outbox::store::{Claimed, Outbox};
 use crate::panic;
 use serde::Serialize;
 use serde_json::{Map, Value};

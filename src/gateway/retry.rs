@@ -4,8 +4,8 @@
 //! create a second member. So a failure is retried freely only when the request certainly
 //! took no effect; when that is unknown, a save is first looked up (see `client`).
 
-use crate::codes::{GatewayCode, Remedy};
 use crate::error::{Delivery, Error, ErrorKind};
+use crate::kingdee::codes::{GatewayCode, Remedy};
 use std::time::Duration;
 
 /// What a call does to the server.

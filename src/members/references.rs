@@ -4,7 +4,7 @@
 //! resolved to one through the account's master data (stores, member levels, customers),
 //! fetched page by page and cached per client. Labels are resolved the same way only when
 //! the configuration says the account takes label ids (`"labels": "resolve_to_ids"`, see
-//! [`crate::labels`]); by default they are sent as given and the label list is never read.
+//! [`crate::kingdee::labels`]); by default they are sent as given and the label list is never read.
 //!
 //! A value of digits only is taken as an id and sent as it is, unchecked (Kingdee's ids are
 //! numbers; an id the lists do not show is Kingdee's to judge). Any other value must be the
@@ -13,12 +13,12 @@
 //! cannot be read fails only the saves that need it, before the member is sent, with an
 //! error naming the field, the list and what to grant.
 
-use crate::api;
 use crate::client::Core;
-use crate::codes::GatewayCode;
 use crate::error::{Delivery, Error, ErrorKind, FieldError, Result};
-use crate::fields::{self, Reference, Rule};
-use crate::labels::Labels;
+use crate::kingdee::api;
+use crate::kingdee::codes::GatewayCode;
+use crate::kingdee::fields::{self, Reference, Rule};
+use crate::kingdee::labels::Labels;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -389,14 +389,14 @@ mod tests {
             value: "南京西路店".into(),
         };
         let read = Error::new(
-            crate::ErrorKind::Auth,
+            crate::error::ErrorKind::Auth,
             "the store list (GET /jdy/v2/ls/store) failed with errcode 4012 (HTTP 519): no permission",
         )
         .with_errcode(4012, Some("无权限".into()))
         .with_status(519)
         .delivered(Delivery::Answered);
         let error = unreadable(&reference, read);
-        assert_eq!(error.kind, crate::ErrorKind::Auth);
+        assert_eq!(error.kind, crate::error::ErrorKind::Auth);
         assert_eq!(
             (error.errcode, error.description.as_deref()),
             (Some(4012), Some("无权限"))
@@ -410,7 +410,10 @@ mod tests {
         assert!(error.message.ends_with("grant GET /jdy/v2/ls/store to the app in Kingdee's developer console (开发者平台), or give the store's id instead; the member was not sent"), "{}", error.message);
         let busy = unreadable(
             &reference,
-            Error::new(crate::ErrorKind::Server, "the store list failed: HTTP 503"),
+            Error::new(
+                crate::error::ErrorKind::Server,
+                "the store list failed: HTTP 503",
+            ),
         );
         assert!(
             busy.message

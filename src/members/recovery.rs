@@ -7,10 +7,10 @@
 //! carries, under the list's names (`shop` → `shop_id`, ...). Fields no answer shows cannot
 //! be compared and are not.
 
-use crate::api;
 use crate::client::Core;
 use crate::error::{Delivery, Error, ErrorKind, Result};
-use crate::fields::{self, Rule};
+use crate::kingdee::api;
+use crate::kingdee::fields::{self, Rule};
 use serde_json::{Map, Value};
 use std::time::Instant;
 

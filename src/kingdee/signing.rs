@@ -181,7 +181,7 @@ mod tests {
     use serde_json::Value;
 
     fn vectors() -> Value {
-        let text = include_str!("../tests/fixtures/signing.json");
+        let text = include_str!("../../tests/fixtures/signing.json");
         serde_json::from_str(text).expect("fixture is valid JSON")
     }
 

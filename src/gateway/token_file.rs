@@ -7,8 +7,8 @@
 //! `secure_file`), and carries an HMAC under the client secret: a corrupt file, or one
 //! written for another client or app, is ignored.
 
-use crate::secure_file;
-use crate::signing::base64_hex_hmac;
+use crate::kingdee::signing::base64_hex_hmac;
+use crate::sys::secure_file;
 use serde_json::{json, Value};
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -10,8 +10,8 @@
 
 use crate::config::MAX_QUERY_VALUE_CHARS;
 use crate::error::{Error, FieldError, Result};
+use crate::gateway::transport::Method;
 use crate::input::{self, MAX_INPUT_BYTES};
-use crate::transport::Method;
 use serde_json::{Map, Value};
 
 const KEYS: [&str; 5] = ["method", "path", "query", "body", "idempotent"];

@@ -8,11 +8,11 @@
 //!
 //! Personal data (the mobile number, dates, names) is never echoed back in messages.
 
-use crate::api;
 use crate::config::MAX_QUERY_VALUE_CHARS;
 use crate::error::{Error, FieldError};
-use crate::fields::{self, Code, MemberField, Rule, MEMBER_FIELDS};
 use crate::input::{json_type_name, parse_object, unknown_key_message};
+use crate::kingdee::api;
+use crate::kingdee::fields::{self, Code, MemberField, Rule, MEMBER_FIELDS};
 use serde_json::{Map, Value};
 use time::macros::format_description;
 use time::Date;
@@ -122,9 +122,9 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
 /// ABI's `jdy_member_validate`, which has no configuration, answers for the default).
 pub fn validated_envelope(
     normalised: Map<String, Value>,
-    labels: crate::labels::Labels,
+    labels: crate::kingdee::labels::Labels,
 ) -> crate::envelope::Envelope {
-    let references = crate::references::unresolved(&normalised, labels)
+    let references = crate::members::references::unresolved(&normalised, labels)
         .into_iter()
         .filter_map(|r| serde_json::to_value(r).ok())
         .collect();

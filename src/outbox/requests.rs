@@ -3,7 +3,7 @@
 
 use crate::error::{Error, FieldError, Result};
 use crate::input;
-use crate::outbox::{self, Item, Outbox, State};
+use crate::outbox::store::{self, Item, Outbox, State};
 use serde_json::{json, Map, Value};
 
 const STATES: &str = "queued, sending, saved, refused or discarded";
@@ -54,13 +54,13 @@ pub(crate) fn list_query(
         None | Some(Value::Null) => 100,
         Some(v) => match v
             .as_u64()
-            .filter(|n| (1..=u64::from(outbox::MAX_LIST)).contains(n))
+            .filter(|n| (1..=u64::from(store::MAX_LIST)).contains(n))
         {
             Some(n) => n as u32,
             None => {
                 problems.push(FieldError::new(
                     "limit",
-                    format!("must be a whole number from 1 to {}", outbox::MAX_LIST),
+                    format!("must be a whole number from 1 to {}", store::MAX_LIST),
                 ));
                 100
             }

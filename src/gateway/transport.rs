@@ -6,13 +6,13 @@
 //! 429. Failures are classified by how far the request got (`Delivery`), which is what
 //! decides whether a save may be sent again.
 
-use crate::codes::{self, GatewayCode};
 use crate::config::{Config, LogLevel};
 use crate::error::{Delivery, Error, ErrorKind, Result};
+use crate::gateway::resolver::CachingResolver;
+use crate::gateway::tls;
+use crate::kingdee::codes::{self, GatewayCode};
+use crate::kingdee::signing::{self, Query};
 use crate::log::{mask_mobile, Logger};
-use crate::resolver::CachingResolver;
-use crate::signing::{self, Query};
-use crate::tls;
 use serde_json::Value;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

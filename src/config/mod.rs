@@ -2,10 +2,10 @@
 //! that a value that could never work is refused at `jdy_client_new` with every problem named,
 //! not discovered later as a stream of retried network errors.
 
-use crate::api;
 use crate::error::{Error, Result};
 use crate::input;
-use crate::labels::{self, Labels};
+use crate::kingdee::api;
+use crate::kingdee::labels::{self, Labels};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -6,14 +6,14 @@
 //! The token endpoint is rate limited (about two calls a minute), so a till that fetched a
 //! token per save, or per command, would soon be locked out: this cache keeps it working.
 
-use crate::api;
-use crate::codes::GatewayCode;
 use crate::config::{AppCredentials, AppSource, Config, LogLevel, TokenCachePath};
 use crate::error::{Error, ErrorKind, Result};
-use crate::secure_file;
-use crate::signing;
-use crate::token_file::{FileToken, Owner, TokenFile};
-use crate::transport::{Call, Method, Transport};
+use crate::gateway::token_file::{FileToken, Owner, TokenFile};
+use crate::gateway::transport::{Call, Method, Transport};
+use crate::kingdee::api;
+use crate::kingdee::codes::GatewayCode;
+use crate::kingdee::signing;
+use crate::sys::secure_file;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

@@ -8,8 +8,8 @@ use crate::client::Client;
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::input::{self, MAX_INPUT_BYTES};
-use crate::labels::Labels;
-use crate::member;
+use crate::kingdee::labels::Labels;
+use crate::members::validation as member;
 use crate::panic::{guard, guard_unit};
 use libc::c_char;
 use serde::Serialize;
@@ -55,7 +55,7 @@ unsafe fn client_call<T: Serialize>(
     match guard(|| f(client)) {
         Ok(envelope) => to_c(envelope.to_text()),
         Err(error) => {
-            if error.kind == crate::ErrorKind::Internal {
+            if error.kind == crate::error::ErrorKind::Internal {
                 client.log(crate::config::LogLevel::Error, &error.message);
             }
             to_c(envelope::err(&error))

@@ -14,7 +14,7 @@
 //! the next flush looks the member up before sending it again.
 
 use crate::error::{Error, Result};
-use crate::secure_file;
+use crate::sys::secure_file;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -133,7 +133,7 @@ pub(crate) fn iso_time(ms: i64) -> String {
 }
 
 fn now_ms() -> i64 {
-    crate::transport::system_now_ms()
+    crate::gateway::transport::system_now_ms()
 }
 
 fn unusable(path: &Path, why: impl std::fmt::Display) -> Error {
@@ -476,7 +476,7 @@ impl Outbox {
                 .ok_or_else(|| {
                     Error::validation(
                         "query",
-                        vec![crate::FieldError::new(
+                        vec![crate::error::FieldError::new(
                             "after",
                             "names no item of this outbox; give an outbox_id from an earlier list",
                         )],
@@ -650,8 +650,8 @@ mod tests {
             .claim(Duration::from_secs(60), true)
             .unwrap()
             .unwrap();
-        let refusal =
-            Error::new(crate::ErrorKind::Api, "refused").with_errcode(1, Some("不行".into()));
+        let refusal = Error::new(crate::error::ErrorKind::Api, "refused")
+            .with_errcode(1, Some("不行".into()));
         outbox.refused(&second, &refusal).unwrap();
         assert!(outbox
             .claim(Duration::from_secs(60), true)
@@ -710,7 +710,7 @@ mod tests {
         let Err(e) = Outbox::open(&text) else {
             panic!("a text file was taken for an outbox")
         };
-        assert_eq!(e.kind, crate::ErrorKind::Config);
+        assert_eq!(e.kind, crate::error::ErrorKind::Config);
         assert!(
             e.message.contains("not a jdy-member outbox"),
             "{}",

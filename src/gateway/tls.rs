@@ -92,7 +92,7 @@ mod tests {
             (empty, "holds no certificate"),
         ] {
             let e = root_certs(Some(&path)).unwrap_err();
-            assert_eq!(e.kind, crate::ErrorKind::Config);
+            assert_eq!(e.kind, crate::error::ErrorKind::Config);
             assert!(e.message.contains(needle), "{}", e.message);
         }
         let _ = std::fs::remove_dir_all(&dir);
