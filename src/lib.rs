@@ -6,14 +6,15 @@
 //!
 //! Kingdee's facts have one home each: [`api`] (endpoints and answer shapes), [`codes`]
 //! (error codes and what a client does about each), [`fields`] (the member fields),
-//! [`signing`] (request signatures) and [`privacy`] (encrypted personal fields).
+//! [`labels`] (the two readings of a member's `label`), [`signing`] (request signatures)
+//! and [`privacy`] (encrypted personal fields).
 //!
-//! The source is in layers, each a folder that uses only the layers below it (the README's
-//! layout section draws them; `tests/layers.rs` keeps them true): `kingdee` and `sys` at the
-//! bottom, then `gateway`, `members`, `outbox`, then the client, the doctor, batches and
-//! the C ABI on top; the foundation (errors, input, options, envelopes, the panic boundary,
-//! the configuration and the log) is usable by all. The public paths below stay as they
-//! were before the folders.
+//! The source is in layers, each using only the layers below it (the README's layout
+//! section draws them; `tests/layers.rs` keeps them true): at the bottom the foundation
+//! (errors, input, options, envelopes, the panic boundary), then `kingdee` and `sys`, the
+//! configuration and the log, then `gateway`, `members`, `outbox`, then the client and the
+//! doctor, batches, and the C ABI on top. The public paths below are the crate's API; they
+//! do not follow the folders.
 #![warn(missing_docs)]
 
 mod gateway;
@@ -32,13 +33,25 @@ pub mod input;
 
 mod client;
 mod log;
+mod options;
 mod panic;
 
 pub use kingdee::{api, codes, fields, labels, privacy, signing};
-pub use members::validation as member;
 
-pub use client::{Client, Saved};
+/// Offline validation of members and member queries, before anything goes on the wire.
+pub mod member {
+    pub use crate::members::queries::{
+        detail_query, list_query, DEFAULT_PAGE_SIZE, DETAIL_QUERY_KEYS,
+    };
+    pub use crate::members::validation::{
+        normalise_mobile, validate, validate_json, validated_envelope, MAX_TEXT_CHARS,
+    };
+}
+
+pub use client::Client;
 pub use config::Config;
 pub use envelope::Envelope;
 pub use error::{Error, ErrorKind, FieldError, Result};
-pub use gateway::transport::{system_now_ms, Method, USER_AGENT};
+pub use gateway::transport::{Method, USER_AGENT};
+pub use members::save::Saved;
+pub use sys::time::system_now_ms;

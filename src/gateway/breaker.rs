@@ -51,18 +51,21 @@ impl Breaker {
         .delivered(Delivery::NotSent))
     }
 
-    /// Counts one attempt's outcome.
-    pub fn record<T>(&self, result: &Result<T>) {
-        match result {
-            Err(error) if is_unreachable(error) => {
-                *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.message.clone());
-                if self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1 >= UNREACHABLE_IN_A_ROW {
-                    self.open.store(true, Ordering::Relaxed);
-                }
-            }
+    /// Counts an attempt that failed with `error`.
+    pub fn failed(&self, error: &Error) {
+        if !is_unreachable(error) {
             // Any answer from the gateway, even a refusal, shows it can be reached.
-            _ => self.in_a_row.store(0, Ordering::Relaxed),
+            return self.reached();
         }
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(error.message.clone());
+        if self.in_a_row.fetch_add(1, Ordering::Relaxed) + 1 >= UNREACHABLE_IN_A_ROW {
+            self.open.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts an attempt the gateway answered.
+    pub fn reached(&self) {
+        self.in_a_row.store(0, Ordering::Relaxed);
     }
 }
 
@@ -70,24 +73,22 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    fn refused() -> Result<()> {
-        Err(Error::new(ErrorKind::Network, "refused").delivered(Delivery::NotSent))
+    fn refused() -> Error {
+        Error::new(ErrorKind::Network, "refused").delivered(Delivery::NotSent)
     }
 
     #[test]
     fn opens_after_unreachable_requests_in_a_row_only() {
         let b = Breaker::default();
-        b.record(&refused());
-        b.record(&refused());
-        b.record::<()>(&Ok(()));
-        b.record(&refused());
-        b.record(&refused());
+        b.failed(&refused());
+        b.failed(&refused());
+        b.reached();
+        b.failed(&refused());
+        b.failed(&refused());
         assert!(b.check().is_ok(), "an answer in between resets the count");
-        let answered: Result<()> =
-            Err(Error::new(ErrorKind::Server, "500").delivered(Delivery::Answered));
-        b.record(&answered);
+        b.failed(&Error::new(ErrorKind::Server, "500").delivered(Delivery::Answered));
         for _ in 0..UNREACHABLE_IN_A_ROW {
-            b.record(&refused());
+            b.failed(&refused());
         }
         let e = b.check().unwrap_err();
         assert_eq!(

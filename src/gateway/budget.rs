@@ -18,8 +18,9 @@
 
 use crate::config::RequestBudget;
 use crate::error::{Error, ErrorKind, Result};
-use crate::gateway::token_file::FileLock;
+use crate::sys::file_lock::FileLock;
 use crate::sys::secure_file;
+use crate::sys::time::now_ms;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -84,10 +85,6 @@ pub(crate) struct Budget {
 struct BudgetFile {
     path: PathBuf,
     lock_path: PathBuf,
-}
-
-fn now_ms() -> u64 {
-    crate::gateway::transport::system_now_ms().max(0) as u64
 }
 
 /// What the budgets of this process are, by account: clients of one account share one.

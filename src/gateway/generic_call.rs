@@ -9,17 +9,21 @@
 //! failure it is reported with `outcome_unknown`, never sent again blindly.
 
 use crate::config::MAX_QUERY_VALUE_CHARS;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
+use crate::gateway::engine::{ApiRequest, Engine, Policy, Then};
+use crate::gateway::retry::{self, NextStep, Op};
 use crate::gateway::transport::Method;
-use crate::input::{self, MAX_INPUT_BYTES};
+use crate::input::MAX_INPUT_BYTES;
+use crate::options::Reader;
 use serde_json::{Map, Value};
+use std::time::Instant;
 
 const KEYS: [&str; 5] = ["method", "path", "query", "body", "idempotent"];
 /// The longest path a call may name.
 const MAX_PATH: usize = 200;
 
 /// A checked generic call.
-pub(crate) struct CallRequest {
+pub(crate) struct GenericCall {
     pub method: Method,
     pub path: String,
     pub params: Vec<(String, String)>,
@@ -59,113 +63,155 @@ fn query_value(value: &Value) -> Option<String> {
     }
 }
 
-impl CallRequest {
-    /// Checks a request object; every problem is reported at once.
-    pub fn from_map(map: &Map<String, Value>) -> Result<CallRequest> {
-        let mut problems = Vec::new();
-        for key in map.keys() {
-            if !KEYS.contains(&key.as_str()) {
-                problems.push(FieldError::new(
-                    key.as_str(),
-                    input::unknown_key_message(key, &KEYS),
-                ));
-            }
-        }
-        let method = match map
-            .get("method")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_uppercase)
-            .as_deref()
-        {
-            Some("GET") => Method::Get,
-            Some("POST") => Method::Post,
-            _ => {
-                problems.push(FieldError::new(
-                    "method",
-                    "must be \"GET\" or \"POST\", the methods of JDY's open API",
-                ));
-                Method::Get
-            }
-        };
-        let path = match map.get("path").and_then(Value::as_str) {
-            Some(path) => {
-                if let Some(problem) = path_problem(path) {
-                    problems.push(FieldError::new("path", problem));
-                }
-                path.to_string()
-            }
-            None => {
-                problems.push(FieldError::new(
-                    "path",
-                    "is required, e.g. \"/jdy/v2/ls/store\"",
-                ));
-                String::new()
-            }
-        };
-        let mut params = Vec::new();
-        match map.get("query") {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(query)) => {
-                for (key, value) in query {
-                    match query_value(value) {
-                        Some(text) if key.len() <= 64 && text.chars().count() <= MAX_QUERY_VALUE_CHARS && !text.chars().any(char::is_control) && !key.is_empty() => {
-                            params.push((key.clone(), text))
-                        }
-                        Some(_) => problems.push(FieldError::new(format!("query.{key}"), format!("must be a name of at most 64 characters with a value of at most {MAX_QUERY_VALUE_CHARS} characters, without control characters"))),
-                        None => problems.push(FieldError::new(format!("query.{key}"), "must be a string, a whole number or a boolean")),
-                    }
-                }
-            }
-            Some(_) => problems.push(FieldError::new(
-                "query",
-                "must be an object of parameter names and values",
-            )),
-        }
-        let body = match (map.get("body"), method) {
-            (None | Some(Value::Null), Method::Post) => Some("{}".to_string()),
-            (None | Some(Value::Null), Method::Get) => None,
-            (Some(body @ (Value::Object(_) | Value::Array(_))), Method::Post) => {
-                let text = body.to_string();
-                if text.len() > MAX_INPUT_BYTES {
-                    problems.push(FieldError::new(
-                        "body",
-                        format!("is larger than {MAX_INPUT_BYTES} bytes"),
-                    ));
-                }
-                Some(text)
-            }
-            (Some(_), Method::Post) => {
-                problems.push(FieldError::new("body", "must be a JSON object or array"));
-                None
-            }
-            (Some(_), Method::Get) => {
-                problems.push(FieldError::new(
-                    "body",
-                    "a GET has no body; put its parameters in `query`",
-                ));
-                None
-            }
-        };
-        let idempotent = match map.get("idempotent") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                problems.push(FieldError::new("idempotent", "must be true or false"));
-                false
-            }
-        };
-        if problems.is_empty() {
-            Ok(CallRequest {
-                method,
-                path,
-                params,
-                body,
-                idempotent,
-            })
-        } else {
-            Err(Error::validation("call", problems))
+fn method(r: &mut Reader<'_>) -> Method {
+    match r
+        .given("method")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
+        Some("GET") => Method::Get,
+        Some("POST") => Method::Post,
+        _ => {
+            r.problem(
+                "method",
+                "must be \"GET\" or \"POST\", the methods of JDY's open API",
+            );
+            Method::Get
         }
     }
+}
+
+fn path(r: &mut Reader<'_>) -> String {
+    match r.given("path").and_then(Value::as_str) {
+        Some(path) => {
+            if let Some(problem) = path_problem(path) {
+                r.problem("path", problem);
+            }
+            path.to_string()
+        }
+        None => {
+            r.problem("path", "is required, e.g. \"/jdy/v2/ls/store\"");
+            String::new()
+        }
+    }
+}
+
+fn params(r: &mut Reader<'_>) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    match r.given("query") {
+        None => {}
+        Some(Value::Object(query)) => {
+            for (key, value) in query {
+                match query_value(value) {
+                    Some(text) if key.len() <= 64 && text.chars().count() <= MAX_QUERY_VALUE_CHARS && !text.chars().any(char::is_control) && !key.is_empty() => {
+                        params.push((key.clone(), text))
+                    }
+                    Some(_) => r.problem(format!("query.{key}"), format!("must be a name of at most 64 characters with a value of at most {MAX_QUERY_VALUE_CHARS} characters, without control characters")),
+                    None => r.problem(format!("query.{key}"), "must be a string, a whole number or a boolean"),
+                }
+            }
+        }
+        Some(_) => r.problem("query", "must be an object of parameter names and values"),
+    }
+    params
+}
+
+fn body(r: &mut Reader<'_>, method: Method) -> Option<String> {
+    match (r.given("body"), method) {
+        (None, Method::Post) => Some("{}".to_string()),
+        (None, Method::Get) => None,
+        (Some(body @ (Value::Object(_) | Value::Array(_))), Method::Post) => {
+            let text = body.to_string();
+            if text.len() > MAX_INPUT_BYTES {
+                r.problem("body", format!("is larger than {MAX_INPUT_BYTES} bytes"));
+            }
+            Some(text)
+        }
+        (Some(_), Method::Post) => {
+            r.problem("body", "must be a JSON object or array");
+            None
+        }
+        (Some(_), Method::Get) => {
+            r.problem("body", "a GET has no body; put its parameters in `query`");
+            None
+        }
+    }
+}
+
+impl GenericCall {
+    /// Checks a request object; every problem is reported at once.
+    pub fn from_map(map: &Map<String, Value>) -> Result<GenericCall> {
+        let mut r = Reader::new(map);
+        r.unknown_keys(&KEYS);
+        let method = method(&mut r);
+        let path = path(&mut r);
+        let params = params(&mut r);
+        let body = body(&mut r, method);
+        let idempotent = r
+            .boolean("idempotent", "must be true or false")
+            .unwrap_or(false);
+        let call = GenericCall {
+            method,
+            path,
+            params,
+            body,
+            idempotent,
+        };
+        r.finish("call", call)
+    }
+}
+
+/// A POST: retried when it certainly did not reach Kingdee, or when it is idempotent.
+struct Post {
+    idempotent: bool,
+}
+
+impl Policy for Post {
+    type Output = Value;
+
+    fn answered(&mut self, data: Value) -> Value {
+        data
+    }
+
+    fn failed(&mut self, error: Error) -> Then<Value> {
+        match retry::next_step(Op::Save, &error) {
+            NextStep::Final => Then::Stop(Err(error)),
+            NextStep::Retry => Then::Retry(error),
+            NextStep::Ambiguous if self.idempotent => Then::Retry(error),
+            NextStep::Ambiguous => {
+                let mut error = error;
+                error.message = format!(
+                    "{}; the call may or may not have been applied, and it was not sent again because a POST is not idempotent: check in Kingdee, or mark calls that carry a src_bill_id \"idempotent\": true",
+                    error.message
+                );
+                error.outcome_unknown = true;
+                error.retryable = false;
+                Then::Stop(Err(error))
+            }
+        }
+    }
+}
+
+/// Sends a generic call through `engine`: a GET as a read, a POST retried only when it
+/// certainly did not reach Kingdee, or when it is idempotent.
+pub(crate) fn send(engine: &Engine, call: &GenericCall) -> Result<Value> {
+    let deadline = Instant::now() + engine.deadline();
+    if call.method == Method::Get {
+        return engine.read(&call.path, &call.params, &call.path, None, deadline);
+    }
+    let request = ApiRequest {
+        method: Method::Post,
+        path: &call.path,
+        params: &call.params,
+        body: call.body.as_deref(),
+        what: &call.path,
+        mobile: None,
+    };
+    let mut post = Post {
+        idempotent: call.idempotent,
+    };
+    engine.repeat(&request, &mut post, deadline)
 }
 
 #[cfg(test)]
@@ -173,8 +219,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(v: Value) -> Result<CallRequest> {
-        CallRequest::from_map(v.as_object().unwrap())
+    fn parse(v: Value) -> Result<GenericCall> {
+        GenericCall::from_map(v.as_object().unwrap())
     }
 
     #[test]

@@ -1,7 +1,36 @@
-//! The `rate` ceiling of a batch: consecutive requests start at least `1/rate` apart.
+//! How fast and how wide a batch or an outbox flush sends: the `rate` ceiling (consecutive
+//! requests start at least `1/rate` apart) and the worker threads (`concurrency`).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Worker threads unless `concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// The most worker threads a batch or a flush may have.
+pub const MAX_CONCURRENCY: usize = 64;
+/// The lowest and highest `rate` (requests per second).
+pub const RATE_RANGE: (f64, f64) = (0.01, 10_000.0);
+
+/// What a `concurrency` must be, for messages.
+pub(crate) fn concurrency_expected() -> String {
+    format!("a whole number from 1 to {MAX_CONCURRENCY}")
+}
+
+/// What a `rate` must be, for messages: "a number of requests per second from 0.01 to
+/// 10000".
+pub fn rate_expected() -> String {
+    format!(
+        "a number of requests per second from {} to {}",
+        RATE_RANGE.0, RATE_RANGE.1
+    )
+}
+
+/// `rate` when it is within [`RATE_RANGE`].
+pub fn rate_in_range(rate: f64) -> Option<f64> {
+    (RATE_RANGE.0..=RATE_RANGE.1)
+        .contains(&rate)
+        .then_some(rate)
+}
 
 /// Spaces requests so that consecutive ones start at least `1/rate` apart: no one-second
 /// window ever holds more than `rate` of them.
@@ -12,7 +41,7 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer for `rate` requests per second (`BatchOptions` keeps it within 0.01-10,000).
+    /// A pacer for `rate` requests per second (within [`RATE_RANGE`]).
     pub fn new(rate: f64) -> Pacer {
         Pacer {
             interval: Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(100)),

@@ -2,7 +2,7 @@
 //!
 //! A save is not idempotent: sending it again after it may have reached the server can
 //! create a second member. So a failure is retried freely only when the request certainly
-//! took no effect; when that is unknown, a save is first looked up (see `client`).
+//! took no effect; when that is unknown, a save is first looked up (`members::save`).
 
 use crate::error::{Delivery, Error, ErrorKind};
 use crate::kingdee::codes::{GatewayCode, Remedy};
@@ -19,7 +19,7 @@ pub(crate) enum Op {
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
+pub(crate) enum NextStep {
     /// Retrying cannot help (or a person must act): report it.
     Final,
     /// The request certainly took no effect (or only reads): wait and try again.
@@ -35,17 +35,17 @@ fn refused_before_routing(errcode: i64) -> bool {
 }
 
 /// What to do after `error`.
-pub(crate) fn verdict(op: Op, error: &Error) -> Verdict {
+pub(crate) fn next_step(op: Op, error: &Error) -> NextStep {
     let unless_save = |ambiguous_for_save: bool| match op {
-        Op::Save if ambiguous_for_save => Verdict::Ambiguous,
-        _ => Verdict::Retry,
+        Op::Save if ambiguous_for_save => NextStep::Ambiguous,
+        _ => NextStep::Retry,
     };
     match error.kind {
-        ErrorKind::RateLimited => Verdict::Retry,
-        ErrorKind::Network | ErrorKind::Timeout if !error.retryable => Verdict::Final,
+        ErrorKind::RateLimited => NextStep::Retry,
+        ErrorKind::Network | ErrorKind::Timeout if !error.retryable => NextStep::Final,
         ErrorKind::Network | ErrorKind::Timeout => unless_save(error.delivery != Delivery::NotSent),
         ErrorKind::Server => match error.errcode {
-            Some(code) if refused_before_routing(code) => Verdict::Retry,
+            Some(code) if refused_before_routing(code) => NextStep::Retry,
             _ => unless_save(error.delivery != Delivery::NotSent),
         },
         ErrorKind::InvalidArgument
@@ -53,7 +53,7 @@ pub(crate) fn verdict(op: Op, error: &Error) -> Verdict {
         | ErrorKind::Config
         | ErrorKind::Auth
         | ErrorKind::Api
-        | ErrorKind::Internal => Verdict::Final,
+        | ErrorKind::Internal => NextStep::Final,
     }
 }
 
@@ -89,7 +89,7 @@ mod tests {
     fn saves_are_retried_only_when_certainly_not_applied() {
         use Delivery::*;
         use ErrorKind::*;
-        use Verdict::*;
+        use NextStep::*;
         for (error, save, read) in [
             (err(Network, NotSent, None), Retry, Retry),
             (err(Network, Unknown, None), Ambiguous, Retry),
@@ -107,8 +107,8 @@ mod tests {
             (err(Validation, NotSent, None), Final, Final),
             (err(Network, NotSent, None).retryable(false), Final, Final),
         ] {
-            assert_eq!(verdict(Op::Save, &error), save, "save {error:?}");
-            assert_eq!(verdict(Op::Read, &error), read, "read {error:?}");
+            assert_eq!(next_step(Op::Save, &error), save, "save {error:?}");
+            assert_eq!(next_step(Op::Read, &error), read, "read {error:?}");
         }
     }
 

@@ -6,16 +6,17 @@
 //! The token endpoint is rate limited (about two calls a minute), so a till that fetched a
 //! token per save, or per command, would soon be locked out: this cache keeps it working.
 
-use crate::config::{AppCredentials, AppSource, Config, LogLevel, TokenCachePath};
+use crate::config::{AppCredentials, AppSource, Config};
 use crate::error::{Error, ErrorKind, Result};
+use crate::gateway::authorization::authorize;
+use crate::gateway::cache_files::account_file_stem;
 use crate::gateway::token_file::{FileToken, Owner, TokenFile};
-use crate::gateway::transport::{Call, Method, Transport};
+use crate::gateway::transport::{HttpRequest, Method, Transport};
 use crate::kingdee::api;
 use crate::kingdee::codes::GatewayCode;
 use crate::kingdee::signing;
-use crate::sys::secure_file;
+use crate::log::LogLevel;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
@@ -94,63 +95,6 @@ fn refresh_at(transport: &Transport, expires_ms: Option<u64>) -> Instant {
         .unwrap_or(FALLBACK_LIFETIME);
     let margin = (lifetime / 10).min(MAX_SAFETY_MARGIN);
     Instant::now() + lifetime.saturating_sub(margin)
-}
-
-/// The folder of the per-user caches (token and request budget), when the OS has one.
-pub(crate) fn per_user_folder() -> Option<PathBuf> {
-    cache_root().map(|dir| dir.join("jdy-member"))
-}
-
-/// %LOCALAPPDATA% (FOLDERID_LocalAppData, set for every logon since Vista).
-#[cfg(windows)]
-fn cache_root() -> Option<PathBuf> {
-    std::env::var_os("LOCALAPPDATA")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-}
-
-/// The platform's cache folder: XDG_CACHE_HOME or ~/.cache, ~/Library/Caches.
-#[cfg(not(windows))]
-fn cache_root() -> Option<PathBuf> {
-    dirs::cache_dir()
-}
-
-/// The file name part for `account` in the per-user folder: a digest, so that no id or
-/// secret appears in a file name.
-pub(crate) fn account_file_stem(account: &str) -> String {
-    let digest = Sha256::digest(account.as_bytes());
-    base16ct::lower::encode_string(&digest[..10])
-}
-
-/// Where `config`'s token cache file is, and whether it may be used: a folder others can
-/// write to is refused (the reason goes to the log).
-pub(crate) fn cache_file(config: &Config) -> std::result::Result<Option<PathBuf>, String> {
-    let path = match &config.token_cache {
-        TokenCachePath::Off => return Ok(None),
-        TokenCachePath::File(path) => path.clone(),
-        TokenCachePath::PerUser => {
-            let Some(folder) = per_user_folder() else {
-                return Err("this system has no per-user cache folder".into());
-            };
-            secure_file::create_private_folder(&folder).map_err(|e| {
-                format!(
-                    "the cache folder {} cannot be created ({e})",
-                    folder.display()
-                )
-            })?;
-            folder.join(format!(
-                "{}.token.json",
-                account_file_stem(&config.account_key())
-            ))
-        }
-    };
-    match secure_file::unsafe_folder(&path) {
-        Some(why) => Err(format!(
-            "the token cache {} is not used: {why}",
-            path.display()
-        )),
-        None => Ok(Some(path)),
-    }
 }
 
 fn registry() -> &'static Mutex<HashMap<String, Weak<TokenCache>>> {
@@ -381,142 +325,6 @@ impl TokenCache {
     }
 }
 
-/// One authorized account as the authorization answer lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AuthorizedAccount {
-    /// `accountId`.
-    pub account_id: String,
-    /// `accountName`.
-    pub account_name: String,
-    /// Whether its `status` is 1 (valid).
-    pub valid: bool,
-}
-
-/// The accounts of an authorization answer's rows.
-pub(crate) fn authorized_accounts(rows: &[Value]) -> Vec<AuthorizedAccount> {
-    rows.iter()
-        .map(|row| AuthorizedAccount {
-            account_id: text_of(row, "accountId").unwrap_or_default(),
-            account_name: text_of(row, "accountName").unwrap_or_default(),
-            valid: row_is_valid(row),
-        })
-        .collect()
-}
-
-/// A string or number field of a row, as text.
-fn text_of(row: &Value, key: &str) -> Option<String> {
-    match row.get(key)? {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn row_is_valid(row: &Value) -> bool {
-    match row.get("status") {
-        Some(Value::Number(n)) => n.as_i64() == Some(1),
-        Some(Value::String(s)) => s.trim() == "1",
-        _ => false,
-    }
-}
-
-/// The authorization rows for an outer instance id (`push_app_authorize`).
-pub(crate) fn authorization_rows(
-    transport: &Transport,
-    outer_instance_id: &str,
-    deadline: Option<Instant>,
-) -> Result<Vec<Value>> {
-    let params = [("outerInstanceId".to_string(), outer_instance_id.to_string())];
-    let data = transport
-        .send(&Call {
-            body: Some("{}"),
-            deadline,
-            ..Call::new(Method::Post, api::AUTHORIZE, &params)
-        })?
-        .into_data("authorization (push_app_authorize)")?;
-    Ok(match data {
-        Value::Array(rows) => rows,
-        Value::Object(_) => vec![data],
-        _ => Vec::new(),
-    })
-}
-
-/// Fetches the app key, secret and domain for an outer instance id: from the valid row, or
-/// with several valid rows from the one of `account_id`.
-fn authorize(
-    transport: &Transport,
-    outer_instance_id: &str,
-    account_id: Option<&str>,
-    deadline: Option<Instant>,
-) -> Result<AppCredentials> {
-    let rows = authorization_rows(transport, outer_instance_id, deadline)?;
-    let valid: Vec<&Value> = rows.iter().filter(|row| row_is_valid(row)).collect();
-    let describe = |rows: &[&Value]| {
-        rows.iter()
-            .map(|row| {
-                format!(
-                    "{} ({})",
-                    text_of(row, "accountId").unwrap_or_else(|| "?".into()),
-                    text_of(row, "accountName").unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let row = match (account_id, valid.as_slice()) {
-        (_, []) => {
-            return Err(Error::new(
-                ErrorKind::Auth,
-                format!(
-                    "the authorization answer lists {} row(s) and none is valid (status 1) for this outer_instance_id; check that the app is authorized for this account in Kingdee",
-                    rows.len()
-                ),
-            ))
-        }
-        (Some(wanted), _) => match valid
-            .iter()
-            .find(|row| text_of(row, "accountId").as_deref() == Some(wanted))
-        {
-            Some(row) => *row,
-            None => {
-                return Err(Error::config(format!(
-                    "`account_id` {wanted} is not among the accounts authorized for this outer_instance_id: {}; set `account_id` to one of them",
-                    describe(&valid)
-                )))
-            }
-        },
-        (None, [only]) => *only,
-        (None, several) => {
-            return Err(Error::config(format!(
-                "{} accounts are authorized for this outer_instance_id: {}; set `account_id` to the one this till saves members into",
-                several.len(),
-                describe(several)
-            )))
-        }
-    };
-    let field = |key: &str| -> Result<String> {
-        match row.get(key).and_then(Value::as_str).map(str::trim) {
-            Some(s) if !s.is_empty() && s.len() <= 1024 && s.bytes().all(|b| b.is_ascii_graphic()) => {
-                Ok(s.to_string())
-            }
-            Some(s) if !s.is_empty() => Err(Error::new(
-                ErrorKind::Server,
-                format!("the authorization answer's `{key}` is not printable ASCII, so it cannot be sent; report this to Kingdee"),
-            )),
-            _ => Err(Error::new(
-                ErrorKind::Server,
-                format!("the authorization answer's valid row has no `{key}`; try again later"),
-            )),
-        }
-    };
-    transport.log(LogLevel::Debug, "app credentials fetched by authorization");
-    Ok(AppCredentials {
-        app_key: field("appKey")?,
-        app_secret: field("appSecret")?,
-        domain: field("domain")?,
-    })
-}
-
 fn fetch_token(
     transport: &Transport,
     app: &Arc<AppCredentials>,
@@ -539,9 +347,9 @@ fn fetch(
         ),
     ];
     let data = transport
-        .send(&Call {
+        .send(&HttpRequest {
             deadline,
-            ..Call::new(Method::Get, api::TOKEN, &params)
+            ..HttpRequest::new(Method::Get, api::TOKEN, &params)
         })?
         .into_data("the app-token request (kingdee_auth_token)")?;
     let value = match data.get("app-token").and_then(Value::as_str) {

@@ -8,9 +8,9 @@
 //! written for another client or app, is ignored.
 
 use crate::kingdee::signing::base64_hex_hmac;
+use crate::sys::file_lock::FileLock;
 use crate::sys::secure_file;
 use serde_json::{json, Value};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 const FORMAT: &str = "jdy-member app-token cache";
@@ -35,25 +35,6 @@ pub(crate) struct FileToken {
 pub(crate) struct TokenFile {
     path: PathBuf,
     lock_path: PathBuf,
-}
-
-/// Holds a cross-process lock until dropped.
-pub(crate) struct FileLock(File);
-
-impl FileLock {
-    /// Blocks until this process holds the lock of `path` (created owner-only, never
-    /// through a symlink).
-    pub fn acquire(path: &Path) -> std::io::Result<FileLock> {
-        let file = secure_file::open_private(path)?;
-        file.lock()?;
-        Ok(FileLock(file))
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
 }
 
 impl TokenFile {

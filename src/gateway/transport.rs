@@ -1,4 +1,4 @@
-//! Signed HTTP exchanges with the gateway, and what its answers mean.
+//! Signed HTTP exchanges with the gateway (what the answers mean is `answers`).
 //!
 //! One `ureq` agent per client: a keep-alive connection pool shared by every thread, fixed
 //! timeouts, TLS verification always on (see `tls`). The body is read whatever the status,
@@ -6,17 +6,17 @@
 //! 429. Failures are classified by how far the request got (`Delivery`), which is what
 //! decides whether a save may be sent again.
 
-use crate::config::{Config, LogLevel};
+use crate::config::Config;
 use crate::error::{Delivery, Error, ErrorKind, Result};
+use crate::gateway::answers::{errcode_of, Reply};
 use crate::gateway::resolver::CachingResolver;
 use crate::gateway::tls;
-use crate::kingdee::codes::{self, GatewayCode};
 use crate::kingdee::signing::{self, Query};
-use crate::log::{mask_mobile, Logger};
-use serde_json::Value;
+use crate::log::{mask_mobile, LogLevel, Logger};
+use crate::sys::time::system_now_ms;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 use ureq::unversioned::transport::DefaultConnector;
 
 /// The largest answer read into memory: far above any real member answer (a list page of
@@ -56,8 +56,8 @@ pub(crate) struct AppRoute<'a> {
     pub domain: &'a str,
 }
 
-/// One request to make.
-pub(crate) struct Call<'a> {
+/// One HTTP request to sign and send.
+pub(crate) struct HttpRequest<'a> {
     pub method: Method,
     pub path: &'a str,
     pub params: &'a [(String, String)],
@@ -67,14 +67,14 @@ pub(crate) struct Call<'a> {
     pub attempt: u32,
     /// The exchange must be over by then (the caller's `deadline_ms`).
     pub deadline: Option<Instant>,
-    /// The member's mobile, logged masked.
+    /// The mobile number the request is about, logged masked.
     pub mobile: Option<&'a str>,
 }
 
-impl<'a> Call<'a> {
-    /// A first attempt without deadline, route or member.
-    pub fn new(method: Method, path: &'a str, params: &'a [(String, String)]) -> Call<'a> {
-        Call {
+impl<'a> HttpRequest<'a> {
+    /// A first attempt without deadline, route or mobile.
+    pub fn new(method: Method, path: &'a str, params: &'a [(String, String)]) -> HttpRequest<'a> {
+        HttpRequest {
             method,
             path,
             params,
@@ -85,15 +85,6 @@ impl<'a> Call<'a> {
             mobile: None,
         }
     }
-}
-
-/// The JSON answer of the server, whatever its HTTP status.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub status: u16,
-    pub body: Value,
-    /// The `Retry-After` of a 429 or 503, when it gave one in seconds.
-    pub retry_after: Option<Duration>,
 }
 
 /// Signs and sends requests for one client. Shared by all its threads.
@@ -107,14 +98,6 @@ pub(crate) struct Transport {
     /// whose clock drifted still signs timestamps the gateway accepts.
     clock_offset_ms: AtomicI64,
     logger: Option<Arc<Logger>>,
-}
-
-/// Epoch milliseconds of this machine's clock.
-pub fn system_now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl Transport {
@@ -178,7 +161,7 @@ impl Transport {
 
     /// Signs and sends `call`; returns the server's JSON answer or a network, timeout or
     /// server error. Logs one line.
-    pub fn send(&self, call: &Call<'_>) -> Result<Reply> {
+    pub fn send(&self, call: &HttpRequest<'_>) -> Result<Reply> {
         let started = Instant::now();
         let result = self.exchange(call);
         if let Some(logger) = &self.logger {
@@ -220,23 +203,8 @@ impl Transport {
         result
     }
 
-    fn exchange(&self, call: &Call<'_>) -> Result<Reply> {
-        let timeout = match call.deadline {
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!(
-                            "the call's deadline (`deadline_ms`) ran out before {} could be sent",
-                            call.path
-                        ),
-                    ));
-                }
-                left.min(self.timeout)
-            }
-            None => self.timeout,
-        };
+    fn exchange(&self, call: &HttpRequest<'_>) -> Result<Reply> {
+        let timeout = self.timeout_of(call)?;
         let query = Query::from_params(call.params);
         let url = if query.wire.is_empty() {
             format!("{}{}", self.base_url, call.path)
@@ -265,7 +233,36 @@ impl Transport {
             )
             .send(call.body.unwrap_or("{}")),
         };
-        let mut response = result.map_err(|e| self.transport_error(e, call.path, timeout))?;
+        let response = result.map_err(|e| self.transport_error(e, call.path, timeout))?;
+        self.reply(response, call, timeout)
+    }
+
+    /// How long this exchange may take: the client's timeout, or less when the caller's
+    /// deadline comes sooner; an error when it has passed.
+    fn timeout_of(&self, call: &HttpRequest<'_>) -> Result<Duration> {
+        let Some(deadline) = call.deadline else {
+            return Ok(self.timeout);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the call's deadline (`deadline_ms`) ran out before {} could be sent",
+                    call.path
+                ),
+            ));
+        }
+        Ok(left.min(self.timeout))
+    }
+
+    /// Reads the answer, whatever its status, learning the gateway's clock from its `Date`.
+    fn reply(
+        &self,
+        mut response: ureq::http::Response<ureq::Body>,
+        call: &HttpRequest<'_>,
+        timeout: Duration,
+    ) -> Result<Reply> {
         if let Some(date) = response.headers().get("date").and_then(|d| d.to_str().ok()) {
             self.learn_clock(date);
         }
@@ -292,33 +289,7 @@ impl Transport {
                     _ => error.delivered(Delivery::Unknown),
                 }
             })?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(body @ Value::Object(_)) => Ok(Reply {
-                status,
-                body,
-                retry_after,
-            }),
-            _ => {
-                let kind = if status == 429 {
-                    ErrorKind::RateLimited
-                } else {
-                    ErrorKind::Server
-                };
-                let mut error = Error::new(
-                    kind,
-                    format!(
-                        "{} {} answered HTTP {status} with a body that is not a JSON object ({} bytes); the gateway or a proxy in between is failing, try again later",
-                        call.method.as_str(),
-                        call.path,
-                        bytes.len()
-                    ),
-                )
-                .with_status(status)
-                .delivered(Delivery::Answered);
-                error.retry_after_ms = retry_after.map(|d| d.as_millis() as u32);
-                Err(error)
-            }
-        }
+        Reply::parse(status, &bytes, retry_after, call.method.as_str(), call.path)
     }
 
     /// Adopts the gateway's clock from a `Date` header when it differs from ours by more
@@ -451,171 +422,5 @@ fn short_kind(error: &ureq::Error) -> &'static str {
         ureq::Error::Http(_) => "bad HTTP request",
         ureq::Error::RedirectFailed | ureq::Error::TooManyRedirects => "unexpected redirect",
         _ => "transport error",
-    }
-}
-
-fn text_field(body: &Value, key: &str) -> Option<String> {
-    body.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
-/// The `errcode` of an answer: a JSON integer, or (from hostile or broken servers) a
-/// numeric string. Some of Kingdee's services answer `code`/`msg` instead (notes §6).
-fn errcode_of(body: &Value) -> Option<i64> {
-    match body.get("errcode").or_else(|| body.get("code"))? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// Kingdee's text for an answer: `description`, or `msg` in the other shape.
-fn description_of(body: &Value) -> Option<String> {
-    text_field(body, "description").or_else(|| text_field(body, "msg"))
-}
-
-/// Whether Kingdee's own text says the request was rate limited (已被限流), whatever the
-/// status it came with.
-fn says_rate_limited(description: Option<&str>) -> bool {
-    description.is_some_and(|d| d.contains("限流"))
-}
-
-impl Reply {
-    /// The answer's `data` on success, or the error it reports.
-    pub fn into_data(self, what: &str) -> Result<Value> {
-        let status = self.status;
-        let errcode = errcode_of(&self.body);
-        let description = description_of(&self.body);
-        let rate_limited = status == 429 || says_rate_limited(description.as_deref());
-        match errcode {
-            Some(0) if (200..300).contains(&status) => {
-                let Value::Object(mut body) = self.body else {
-                    return Ok(Value::Null);
-                };
-                Ok(body.remove("data").unwrap_or(Value::Null))
-            }
-            Some(code) if code != 0 => {
-                let (mut kind, advice) = match GatewayCode::from_number(code) {
-                    Some(known) => known.meaning(),
-                    None => (ErrorKind::Api, codes::BUSINESS_REFUSAL),
-                };
-                let advice = if rate_limited {
-                    kind = ErrorKind::RateLimited;
-                    "the account's request budget is spent for now (rate limited); slow down and try again later"
-                } else {
-                    advice
-                };
-                let mut error = Error::new(
-                    kind,
-                    format!("{what} failed with errcode {code} (HTTP {status}): {advice}"),
-                )
-                .with_errcode(code, description)
-                .with_status(status)
-                .delivered(Delivery::Answered);
-                error.description_cn =
-                    text_field(&self.body, "description_cn").map(String::into_boxed_str);
-                error.retry_after_ms = self.retry_after.map(|d| d.as_millis() as u32);
-                Err(error)
-            }
-            _ => {
-                let (kind, advice) = match status {
-                    _ if rate_limited => (ErrorKind::RateLimited, "too many requests; slow down and try again later"),
-                    500..=599 => (ErrorKind::Server, "the server failed; try again later"),
-                    200..=299 => (ErrorKind::Server, "the answer carries no errcode; the gateway or a proxy is misbehaving, try again later"),
-                    _ => (ErrorKind::Server, "the answer was not understood; try again later"),
-                };
-                let mut error = Error::new(kind, format!("{what} got HTTP {status}: {advice}"))
-                    .with_status(status)
-                    .delivered(Delivery::Answered);
-                error.description = description;
-                error.retry_after_ms = self.retry_after.map(|d| d.as_millis() as u32);
-                Err(error)
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn reply(status: u16, body: Value) -> Result<Value> {
-        Reply {
-            status,
-            body,
-            retry_after: None,
-        }
-        .into_data("member save")
-    }
-
-    #[test]
-    fn success_returns_data_as_received() {
-        let data = json!({"id": "1", "name": "会员A"});
-        let got = reply(
-            200,
-            json!({"errcode": 0, "description": "success", "data": data}),
-        )
-        .unwrap();
-        assert_eq!(got, data);
-    }
-
-    #[test]
-    fn gateway_rejections_are_classified() {
-        for (status, code, kind, retryable) in [
-            (519, 4008, ErrorKind::Auth, false),
-            (519, 4003, ErrorKind::Auth, false),
-            (519, 4011, ErrorKind::Auth, false),
-            (519, 5003, ErrorKind::Server, true),
-            (519, 5001, ErrorKind::Api, false),
-            (429, 5007, ErrorKind::RateLimited, true),
-            (200, 2_000_002_000, ErrorKind::Server, true),
-            (200, 1_030_002_006, ErrorKind::Auth, false),
-            (200, 123, ErrorKind::Api, false),
-        ] {
-            let e = reply(
-                status,
-                json!({"errcode": code, "description": "签名错误", "description_cn": "签名错误"}),
-            )
-            .unwrap_err();
-            assert_eq!((e.kind, e.retryable), (kind, retryable), "{code}");
-            assert_eq!(e.errcode, Some(code));
-            assert_eq!(e.description.as_deref(), Some("签名错误"));
-            assert_eq!(e.http_status, Some(status));
-        }
-    }
-
-    #[test]
-    fn rate_limits_are_recognised_in_every_form() {
-        let limited =
-            reply(200, json!({"errcode": 1234, "description": "请求已被限流"})).unwrap_err();
-        assert_eq!(
-            (limited.kind, limited.retryable),
-            (ErrorKind::RateLimited, true)
-        );
-        assert_eq!(limited.description.as_deref(), Some("请求已被限流"));
-        let other_shape = reply(200, json!({"code": 77, "msg": "参数错误"})).unwrap_err();
-        assert_eq!(other_shape.errcode, Some(77));
-        assert_eq!(other_shape.description.as_deref(), Some("参数错误"));
-    }
-
-    #[test]
-    fn answers_without_errcode_are_server_errors() {
-        assert_eq!(
-            reply(200, json!({"data": {}})).unwrap_err().kind,
-            ErrorKind::Server
-        );
-        assert_eq!(reply(502, json!({})).unwrap_err().kind, ErrorKind::Server);
-        assert_eq!(
-            reply(429, json!({})).unwrap_err().kind,
-            ErrorKind::RateLimited
-        );
-        assert_eq!(
-            reply(200, json!({"errcode": "0", "data": 1})).unwrap(),
-            json!(1)
-        );
-        assert_eq!(
-            reply(200, json!({"errcode": [0]})).unwrap_err().kind,
-            ErrorKind::Server
-        );
     }
 }

@@ -1,6 +1,8 @@
 //! Kingdee's open-API endpoints and the shapes of their answers: the one place that names
 //! them (notes §2, §4 and §6).
 
+use serde_json::Value;
+
 /// Where every call goes; the tenant's `domain` only travels in the `X-GW-Router-Addr`
 /// header (calling the domain itself answers 404).
 pub const DEFAULT_BASE_URL: &str = "https://api.kingdee.com";
@@ -45,20 +47,45 @@ pub const DETAIL_FIELDS: [&str; 8] = [
     "available",
 ];
 
-/// The filters of the member list, then its paging parameters (there is no mobile filter).
-pub const LIST_QUERY_KEYS: [&str; 8] = [
+/// The filters of the member list (there is no mobile filter).
+pub const LIST_FILTERS: [&str; 6] = [
     "id",
     "number",
     "name",
     "enable",
     "start_modified",
     "end_modified",
-    "page",
-    "page_size",
 ];
+
+/// The filters of the member list, then its paging parameters.
+pub const LIST_QUERY_KEYS: [&str; 8] = {
+    let [id, number, name, enable, start, end] = LIST_FILTERS;
+    [id, number, name, enable, start, end, "page", "page_size"]
+};
 
 /// The largest `page_size` a list serves.
 pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The rows of page `page` of a list answer's `data`, and whether it is the last page: an
+/// empty one, or the last that the answer's `total_page` counts (a missing count ends it).
+pub fn page_rows(data: &Value, page: u64) -> (&[Value], bool) {
+    let rows = data
+        .get("rows")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    let pages = data.get("total_page").and_then(Value::as_u64).unwrap_or(0);
+    (rows, rows.is_empty() || page >= pages)
+}
+
+/// A field of an answer as text: Kingdee writes ids, numbers and codes as strings (trimmed
+/// here) or as JSON numbers; None for anything else.
+pub fn answer_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
 
 /// The default request budget of one account: about 500 requests a minute across all its
 /// clients (notes §6); beyond it the gateway answers HTTP 429 (已被限流).

@@ -27,6 +27,13 @@ pub enum Rule {
     Label,
 }
 
+impl Rule {
+    /// Whether a member must give the field: its mobile and its name.
+    pub const fn required(self) -> bool {
+        matches!(self, Rule::Mobile | Rule::Name)
+    }
+}
+
 /// What kind of record a reference field points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reference {

@@ -7,8 +7,8 @@
 //! carries, under the list's names (`shop` → `shop_id`, ...). Fields no answer shows cannot
 //! be compared and are not.
 
-use crate::client::Core;
 use crate::error::{Delivery, Error, ErrorKind, Result};
+use crate::gateway::engine::Engine;
 use crate::kingdee::api;
 use crate::kingdee::fields::{self, Rule};
 use serde_json::{Map, Value};
@@ -41,12 +41,11 @@ fn is_not_found(error: &Error) -> bool {
         && error.http_status.is_some_and(|s| (200..300).contains(&s))
 }
 
+/// An answer's value as text, a boolean as the code it stands for (`true` → `1`).
 fn text(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-        _ => None,
+        other => api::answer_text(other),
     }
 }
 
@@ -62,7 +61,7 @@ fn same(sent: &Value, kept: &Value, rule: Rule) -> bool {
 /// None when it is not stored, or stored differently. An error only when a lookup itself
 /// failed.
 pub(crate) fn stored_as_sent(
-    client: &Core,
+    engine: &Engine,
     normalised: &Map<String, Value>,
     deadline: Instant,
 ) -> Result<Option<Value>> {
@@ -70,7 +69,7 @@ pub(crate) fn stored_as_sent(
         return Ok(None);
     };
     let params = [("mobile".to_string(), mobile.to_string())];
-    let detail = client.read(
+    let detail = engine.read(
         api::MEMBER_DETAIL,
         &params,
         "member detail (checking a save)",
@@ -93,7 +92,7 @@ pub(crate) fn stored_as_sent(
         return Ok(None);
     }
     let id = stored.get("id").and_then(text).unwrap_or_default();
-    let row = list_row(client, &id, deadline)?;
+    let row = list_row(engine, &id, deadline)?;
     if let Some(row) = &row {
         for (key, sent) in normalised {
             let Some(field) = fields::member_field(key) else {
@@ -111,7 +110,7 @@ pub(crate) fn stored_as_sent(
 }
 
 /// The list row of the member with `id`, if the list shows it.
-fn list_row(client: &Core, id: &str, deadline: Instant) -> Result<Option<Map<String, Value>>> {
+fn list_row(engine: &Engine, id: &str, deadline: Instant) -> Result<Option<Map<String, Value>>> {
     if id.is_empty() {
         return Ok(None);
     }
@@ -120,7 +119,7 @@ fn list_row(client: &Core, id: &str, deadline: Instant) -> Result<Option<Map<Str
         ("page".to_string(), "1".to_string()),
         ("page_size".to_string(), "10".to_string()),
     ];
-    let page = client.read(
+    let page = engine.read(
         api::MEMBER,
         &params,
         "member list (checking a save)",

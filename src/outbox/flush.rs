@@ -1,25 +1,26 @@
 //! Sending what the outbox holds: oldest first, exactly once each, on worker threads that
-//! share the client's budget and a breaker, explicitly (`jdy_outbox_flush`) or from a
-//! background thread (`outbox_flush_interval_s`).
+//! share the client's budget and a breaker, explicitly (`jdy_outbox_flush`) or from the
+//! background thread (`background`).
 
-use crate::batch::{Outcome, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
-use crate::client::{Core, SendOptions};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::gateway::breaker::Breaker;
-use crate::input;
-use crate::outbox::store::{Claimed, Outbox};
+use crate::gateway::pacer::{concurrency_expected, DEFAULT_CONCURRENCY, MAX_CONCURRENCY};
+use crate::members::save::{Outcome, SendOptions};
+use crate::members::Members;
+use crate::options::Reader;
+use crate::outbox::item::Claimed;
+use crate::outbox::store::Outbox;
 use crate::panic;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// A failed item waits this long before its next try, doubled per attempt, at most
 /// `MAX_BACKOFF` (a background flush honours it; an explicit one does not).
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// How long a claim outlives the most its sender can take (a lookup and a save, each
 /// within the client's deadline): a sender past it is presumed dead.
 const LEASE_MARGIN: Duration = Duration::from_secs(5);
@@ -42,52 +43,30 @@ impl FlushOptions {
     /// `{"max": n, "deadline_ms": n, "concurrency": n}`, each optional; the deadline defaults
     /// to the client's.
     pub fn from_map(map: &Map<String, Value>, default_deadline: Duration) -> Result<FlushOptions> {
-        let mut problems = Vec::new();
-        for key in map.keys() {
-            if !OPTION_KEYS.contains(&key.as_str()) {
-                problems.push(FieldError::new(
-                    key.as_str(),
-                    input::unknown_key_message(key, &OPTION_KEYS),
-                ));
-            }
-        }
-        let mut number =
-            |key: &str, range: std::ops::RangeInclusive<u64>, expected: &str| -> Option<u64> {
-                match map.get(key) {
-                    None | Some(Value::Null) => None,
-                    Some(v) => match v.as_u64().filter(|n| range.contains(n)) {
-                        Some(n) => Some(n),
-                        None => {
-                            problems.push(FieldError::new(key, expected));
-                            None
-                        }
-                    },
-                }
-            };
-        let max = number(
+        let mut r = Reader::new(map);
+        r.unknown_keys(&OPTION_KEYS);
+        let max = r.whole(
             "max",
             1..=10_000_000,
             "must be a whole number of items of at least 1",
         );
-        let deadline = number(
+        let deadline = r.whole(
             "deadline_ms",
             1..=86_400_000,
             "must be a whole number of milliseconds from 1 to 86400000",
         );
-        let concurrency = number(
+        let concurrency = r.whole(
             "concurrency",
             1..=MAX_CONCURRENCY as u64,
-            "must be a whole number from 1 to 64",
+            format!("must be {}", concurrency_expected()),
         );
-        if !problems.is_empty() {
-            return Err(Error::validation("flush options", problems));
-        }
-        Ok(FlushOptions {
+        let options = FlushOptions {
             max: max.map(|n| n as usize),
             deadline: deadline.map_or(default_deadline, Duration::from_millis),
             concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
             respect_backoff: false,
-        })
+        };
+        r.finish("flush options", options)
     }
 }
 
@@ -123,7 +102,7 @@ fn backoff(attempts: u32) -> Duration {
 
 /// Sends one claimed item and records the result.
 fn send_one(
-    core: &Core,
+    members: &Members,
     outbox: &Outbox,
     claimed: &Claimed,
     breaker: &Breaker,
@@ -132,7 +111,7 @@ fn send_one(
 ) -> Result<()> {
     // An earlier attempt may have been applied: look first, never send twice.
     if claimed.in_doubt {
-        match core.find_saved(&claimed.member) {
+        match members.find_saved(&claimed.member) {
             Ok(Some(stored)) => {
                 counts.saved.fetch_add(1, Ordering::Relaxed);
                 counts.recovered.fetch_add(1, Ordering::Relaxed);
@@ -141,7 +120,7 @@ fn send_one(
             Ok(None) => {}
             Err(lookup) => {
                 counts.failed.fetch_add(1, Ordering::Relaxed);
-                breaker.record::<()>(&Err(lookup.clone()));
+                breaker.failed(&lookup);
                 return outbox.failed(claimed, &lookup, true, backoff(1));
             }
         }
@@ -152,7 +131,7 @@ fn send_one(
         cancel,
         give_up_unreachable: false,
     };
-    match core.save_with(&claimed.member, options) {
+    match members.save(&claimed.member, options) {
         Ok(saved) => {
             counts.saved.fetch_add(1, Ordering::Relaxed);
             if saved.recovered {
@@ -167,8 +146,8 @@ fn send_one(
             }
             _ => {
                 counts.failed.fetch_add(1, Ordering::Relaxed);
-                let attempts = 1 + counts.started.load(Ordering::Relaxed) as u32 % 8;
-                outbox.failed(claimed, &error, error.outcome_unknown, backoff(attempts))
+                let wait = backoff(claimed.attempts);
+                outbox.failed(claimed, &error, error.outcome_unknown, wait)
             }
         },
     }
@@ -177,13 +156,13 @@ fn send_one(
 /// Sends what is queued, oldest first, until the outbox is empty, `max` items were
 /// started, the deadline passed, or the gateway proved unreachable.
 pub(crate) fn flush(
-    core: &Core,
+    members: &Members,
     outbox: &Outbox,
     options: FlushOptions,
     cancel: Option<&AtomicBool>,
 ) -> Result<FlushSummary> {
     let stop_at = Instant::now() + options.deadline;
-    let lease = core.deadline() * 2 + LEASE_MARGIN;
+    let lease = members.engine().deadline() * 2 + LEASE_MARGIN;
     let breaker = Breaker::default();
     let counts = Counts::default();
     let storage_error: Mutex<Option<Error>> = Mutex::new(None);
@@ -209,7 +188,7 @@ pub(crate) fn flush(
                 return;
             }
         };
-        let sent = panic::guard(|| send_one(core, outbox, &claimed, &breaker, cancel, &counts));
+        let sent = panic::guard(|| send_one(members, outbox, &claimed, &breaker, cancel, &counts));
         if let Err(e) = sent {
             *storage_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
             return;
@@ -233,99 +212,4 @@ pub(crate) fn flush(
         failed: counts.failed.into_inner(),
         left: outbox.left()?,
     })
-}
-
-/// The background flusher: every `interval` (longer while the gateway is unreachable) it
-/// flushes what is due. Stopped by dropping it: within about a second, whatever it is doing.
-pub(crate) struct Background {
-    stop: Arc<(Mutex<bool>, Condvar)>,
-    cancel: Arc<AtomicBool>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Background {
-    pub fn start(
-        core: Arc<Core>,
-        outbox: Arc<Outbox>,
-        interval: Duration,
-        keep: Duration,
-    ) -> Result<Background> {
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (thread_stop, thread_cancel) = (stop.clone(), cancel.clone());
-        let handle = std::thread::Builder::new()
-            .name("jdy-outbox-flush".into())
-            .spawn(move || {
-                let mut wait = interval;
-                loop {
-                    {
-                        let (lock, signal) = &*thread_stop;
-                        let stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
-                        let (stopped, _) = signal
-                            .wait_timeout_while(stopped, wait, |stopped| !*stopped)
-                            .unwrap_or_else(|p| p.into_inner());
-                        if *stopped {
-                            return;
-                        }
-                    }
-                    let options = FlushOptions {
-                        max: None,
-                        deadline: interval.max(Duration::from_secs(1)),
-                        concurrency: DEFAULT_CONCURRENCY,
-                        respect_backoff: true,
-                    };
-                    let result = panic::guard(|| {
-                        let _ = outbox.prune(keep);
-                        flush(&core, &outbox, options, Some(&thread_cancel))
-                    });
-                    // While the gateway is unreachable, wait longer each time (at most 5 min).
-                    wait = match &result {
-                        Ok(summary) if summary.failed > 0 && summary.saved == 0 => {
-                            (wait * 2).min(MAX_BACKOFF)
-                        }
-                        _ => interval,
-                    };
-                    if let Err(e) = result {
-                        core.log(
-                            crate::config::LogLevel::Warn,
-                            &format!("background outbox flush: {}", e.message),
-                        );
-                    }
-                }
-            })
-            .map_err(|e| {
-                Error::internal(format!(
-                    "the outbox's background thread could not start: {e}"
-                ))
-            })?;
-        Ok(Background {
-            stop,
-            cancel,
-            handle: Some(handle),
-        })
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        self.cancel.store(true, Ordering::Relaxed);
-        {
-            let (lock, signal) = &*self.stop;
-            *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-            signal.notify_all();
-        }
-        let Some(handle) = self.handle.take() else {
-            return;
-        };
-        // A save under way ends at its next wait; an HTTP exchange in flight cannot be cut,
-        // so after a second the thread is left to finish it on its own (it holds what it
-        // needs) rather than block the caller.
-        let until = Instant::now() + Duration::from_secs(1);
-        while !handle.is_finished() && Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        if handle.is_finished() {
-            let _ = handle.join();
-        }
-    }
 }

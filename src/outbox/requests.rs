@@ -2,8 +2,9 @@
 //! caller may ask, checked field by field, and what it is told.
 
 use crate::error::{Error, FieldError, Result};
-use crate::input;
-use crate::outbox::store::{self, Item, Outbox, State};
+use crate::options::Reader;
+use crate::outbox::item::{Item, State};
+use crate::outbox::store::{self, Outbox};
 use serde_json::{json, Map, Value};
 
 const STATES: &str = "queued, sending, saved, refused or discarded";
@@ -18,70 +19,40 @@ pub(crate) fn answer(item: &Item) -> Value {
     })
 }
 
-fn unknown_keys(query: &Map<String, Value>, known: &[&str], problems: &mut Vec<FieldError>) {
-    for key in query.keys() {
-        if !known.contains(&key.as_str()) {
-            problems.push(FieldError::new(
-                key.as_str(),
-                input::unknown_key_message(key, known),
-            ));
-        }
-    }
-}
-
 /// `{"state", "limit", "after"}` of a list: the state (any when absent), at most how many,
 /// after which item.
 pub(crate) fn list_query(
     query: &Map<String, Value>,
 ) -> Result<(Option<State>, u32, Option<String>)> {
-    let mut problems = Vec::new();
-    unknown_keys(query, &["state", "limit", "after"], &mut problems);
-    let state = match query.get("state") {
-        None | Some(Value::Null) => None,
+    let mut r = Reader::new(query);
+    r.unknown_keys(&["state", "limit", "after"]);
+    let state = match r.given("state") {
+        None => None,
         Some(Value::String(s)) => State::parse(s).or_else(|| {
-            problems.push(FieldError::new("state", format!("must be {STATES}")));
+            r.problem("state", format!("must be {STATES}"));
             None
         }),
         Some(_) => {
-            problems.push(FieldError::new(
-                "state",
-                format!("must be a string: {STATES}"),
-            ));
+            r.problem("state", format!("must be a string: {STATES}"));
             None
         }
     };
-    let limit = match query.get("limit") {
-        None | Some(Value::Null) => 100,
-        Some(v) => match v
-            .as_u64()
-            .filter(|n| (1..=u64::from(store::MAX_LIST)).contains(n))
-        {
-            Some(n) => n as u32,
-            None => {
-                problems.push(FieldError::new(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", store::MAX_LIST),
-                ));
-                100
-            }
-        },
-    };
-    let after = match query.get("after") {
-        None | Some(Value::Null) => None,
+    let limit = r
+        .whole(
+            "limit",
+            1..=u64::from(store::MAX_LIST),
+            format!("must be a whole number from 1 to {}", store::MAX_LIST),
+        )
+        .map_or(100, |n| n as u32);
+    let after = match r.given("after") {
+        None => None,
         Some(Value::String(s)) if s.len() <= 64 => Some(s.clone()),
         Some(_) => {
-            problems.push(FieldError::new(
-                "after",
-                "must be an outbox_id from an earlier list",
-            ));
+            r.problem("after", "must be an outbox_id from an earlier list");
             None
         }
     };
-    if problems.is_empty() {
-        Ok((state, limit, after))
-    } else {
-        Err(Error::validation("query", problems))
-    }
+    r.finish("query", (state, limit, after))
 }
 
 /// What retry and discard act on: one item (optionally with a corrected member), or every
@@ -101,47 +72,40 @@ impl Target {
         } else {
             &["outbox_id", "state"]
         };
-        let mut problems = Vec::new();
-        unknown_keys(query, keys, &mut problems);
-        let id = match query.get("outbox_id") {
-            None | Some(Value::Null) => None,
+        let mut r = Reader::new(query);
+        r.unknown_keys(keys);
+        let id = match r.given("outbox_id") {
+            None => None,
             Some(Value::String(s)) if !s.is_empty() && s.len() <= 64 => Some(s.clone()),
             Some(_) => {
-                problems.push(FieldError::new(
-                    "outbox_id",
-                    "must be the outbox_id of an item",
-                ));
+                r.problem("outbox_id", "must be the outbox_id of an item");
                 None
             }
         };
-        let member = match query.get("member") {
-            None | Some(Value::Null) => None,
+        let member = match r.given("member") {
+            None => None,
             Some(Value::Object(m)) if id.is_some() => Some(m.clone()),
             Some(_) => {
-                problems.push(FieldError::new(
+                r.problem(
                     "member",
                     "must be a member object, and goes with `outbox_id`",
-                ));
+                );
                 None
             }
         };
-        let state = match (query.get("state"), &id) {
-            (None | Some(Value::Null), Some(_)) => State::Refused,
+        let state = match (r.given("state"), &id) {
+            (None, Some(_)) => State::Refused,
             (Some(Value::String(s)), None) if s == "refused" => State::Refused,
             (Some(Value::String(s)), None) if s == "discarded" && retrying => State::Discarded,
             _ => {
-                problems.push(FieldError::new(
+                r.problem(
                     "state",
                     "give either `outbox_id`, or `state`: \"refused\" for every refused item",
-                ));
+                );
                 State::Refused
             }
         };
-        if problems.is_empty() {
-            Ok(Target { id, member, state })
-        } else {
-            Err(Error::validation("query", problems))
-        }
+        r.finish("query", Target { id, member, state })
     }
 
     /// The answer of retry and discard: the item when one was named, else the count.

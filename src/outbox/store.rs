@@ -13,10 +13,11 @@
 //! reached the gateway without an answer (a killed process, a lost answer) is `in_doubt`:
 //! the next flush looks the member up before sending it again.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
+use crate::outbox::item::{row_item, Claimed, Item, State, Status, SELECT_ITEM};
 use crate::sys::secure_file;
+use crate::sys::time::{iso_time, system_now_ms};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -30,110 +31,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most rows one list answers.
 pub(crate) const MAX_LIST: u32 = 1_000;
 
-/// The states of an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum State {
-    Queued,
-    Sending,
-    Saved,
-    Refused,
-    Discarded,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Queued => "queued",
-            State::Sending => "sending",
-            State::Saved => "saved",
-            State::Refused => "refused",
-            State::Discarded => "discarded",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<State> {
-        [
-            State::Queued,
-            State::Sending,
-            State::Saved,
-            State::Refused,
-            State::Discarded,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-}
-
-/// One item, as `jdy_outbox_list` shows it.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Item {
-    pub outbox_id: String,
-    pub state: State,
-    /// The member, normalised, as it is (or was) sent; the mobile in plaintext.
-    pub member: Value,
-    pub mobile: String,
-    pub attempts: u32,
-    /// An earlier send may have reached the gateway: looked up before the next.
-    pub in_doubt: bool,
-    pub queued_at: String,
-    pub updated_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub saved_at: Option<String>,
-    /// Kingdee's answer, once saved.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<Value>,
-    /// The error of the last attempt, as in an envelope.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<Value>,
-}
-
-/// The counts of `jdy_outbox_status`.
-#[derive(Debug, Clone, Default, Serialize)]
-pub(crate) struct Status {
-    pub queued: u64,
-    pub sending: u64,
-    pub saved: u64,
-    pub refused: u64,
-    pub discarded: u64,
-    /// Of the queued, those that may have reached the gateway already.
-    pub in_doubt: u64,
-    pub oldest_queued_at: Option<String>,
-    /// The most recent error of an item not saved.
-    pub last_error: Option<Value>,
-}
-
-/// An item claimed for sending.
-pub(crate) struct Claimed {
-    pub seq: i64,
-    /// This claim's own mark in `claimed_by`: a claim that ran out and was taken over is
-    /// void, even within the process.
-    token: String,
-    pub outbox_id: String,
-    pub member: Map<String, Value>,
-    pub in_doubt: bool,
-}
-
 /// The outbox file, open.
 pub(crate) struct Outbox {
     path: PathBuf,
     connection: Mutex<Connection>,
     /// Who claims items in this process (`<pid>-<random>`).
     owner: String,
-}
-
-/// `2026-12-01T09:30:00.123Z` for an epoch-ms time.
-pub(crate) fn iso_time(ms: i64) -> String {
-    let time = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    time.format(time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))
-    .unwrap_or_default()
-}
-
-fn now_ms() -> i64 {
-    crate::gateway::transport::system_now_ms()
 }
 
 fn unusable(path: &Path, why: impl std::fmt::Display) -> Error {
@@ -258,7 +161,7 @@ impl Outbox {
             .to_string();
         let text = serde_json::to_string(member)
             .map_err(|e| Error::internal(format!("a member could not be serialised: {e}")))?;
-        let now = now_ms();
+        let now = system_now_ms();
         let mut conn = self.lock();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -311,7 +214,7 @@ impl Outbox {
     /// skips items waiting out a failure.
     pub fn claim(&self, lease: Duration, respect_backoff: bool) -> Result<Option<Claimed>> {
         let path = &self.path;
-        let now = now_ms();
+        let now = system_now_ms();
         let until = now + lease.as_millis() as i64;
         let mut conn = self.lock();
         let tx = conn
@@ -324,15 +227,15 @@ impl Outbox {
         )
         .map_err(|e| storage(path, e))?;
         let due = if respect_backoff { now } else { i64::MAX };
-        let next: Option<(i64, String, String, bool)> = tx
+        let next: Option<(i64, String, String, bool, i64)> = tx
             .query_row(
-                "SELECT seq, outbox_id, member, in_doubt FROM items WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY seq LIMIT 1",
+                "SELECT seq, outbox_id, member, in_doubt, attempts FROM items WHERE state = 'queued' AND next_try_at <= ?1 ORDER BY seq LIMIT 1",
                 params![due],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(|e| storage(path, e))?;
-        let Some((seq, outbox_id, member, in_doubt)) = next else {
+        let Some((seq, outbox_id, member, in_doubt, attempts)) = next else {
             tx.commit().map_err(|e| storage(path, e))?;
             return Ok(None);
         };
@@ -353,12 +256,14 @@ impl Outbox {
             outbox_id,
             member,
             in_doubt,
+            // This claim counted itself: `attempts = attempts + 1` above.
+            attempts: (attempts.max(0) as u32).saturating_add(1),
         }))
     }
 
     /// The member is saved: Kingdee's answer is kept with it.
     pub fn saved(&self, claimed: &Claimed, answer: &Value) -> Result<()> {
-        let now = now_ms();
+        let now = system_now_ms();
         self.finish(
             claimed,
             "UPDATE items SET state = 'saved', in_doubt = 0, saved_at = ?1, updated_at = ?1, result = ?2, last_error = NULL, claimed_by = NULL, claimed_until = NULL WHERE seq = ?3 AND claimed_by = ?4",
@@ -368,7 +273,7 @@ impl Outbox {
 
     /// Kingdee (or validation) refused the member: kept, with the reason, for the shop.
     pub fn refused(&self, claimed: &Claimed, error: &Error) -> Result<()> {
-        let now = now_ms();
+        let now = system_now_ms();
         self.finish(
             claimed,
             "UPDATE items SET state = 'refused', in_doubt = 0, updated_at = ?1, last_error = ?2, claimed_by = NULL, claimed_until = NULL WHERE seq = ?3 AND claimed_by = ?4",
@@ -385,7 +290,7 @@ impl Outbox {
         in_doubt: bool,
         wait: Duration,
     ) -> Result<()> {
-        let now = now_ms();
+        let now = system_now_ms();
         self.finish(
             claimed,
             "UPDATE items SET state = 'queued', in_doubt = ?1, updated_at = ?2, next_try_at = ?3, last_error = ?4, claimed_by = NULL, claimed_until = NULL WHERE seq = ?5 AND claimed_by = ?6",
@@ -476,7 +381,7 @@ impl Outbox {
                 .ok_or_else(|| {
                     Error::validation(
                         "query",
-                        vec![crate::error::FieldError::new(
+                        vec![FieldError::new(
                             "after",
                             "names no item of this outbox; give an outbox_id from an earlier list",
                         )],
@@ -519,7 +424,7 @@ impl Outbox {
         from: State,
     ) -> Result<usize> {
         let path = &self.path;
-        let now = now_ms();
+        let now = system_now_ms();
         let conn = self.lock();
         let changed = match (outbox_id, member) {
             (Some(id), Some(member)) => {
@@ -546,7 +451,7 @@ impl Outbox {
     /// Gives up on an item the shop will not send (refused, or queued and not in doubt):
     /// kept as `discarded`, never deleted. Returns how many.
     pub fn discard(&self, outbox_id: Option<&str>, from: State) -> Result<usize> {
-        let now = now_ms();
+        let now = system_now_ms();
         let conn = self.lock();
         let changed = match outbox_id {
             Some(id) => conn.execute(
@@ -563,7 +468,7 @@ impl Outbox {
 
     /// Deletes saved items older than `keep`: the audit trail's end. Returns how many.
     pub fn prune(&self, keep: Duration) -> Result<usize> {
-        let before = now_ms() - keep.as_millis() as i64;
+        let before = system_now_ms() - keep.as_millis() as i64;
         let conn = self.lock();
         conn.execute(
             "DELETE FROM items WHERE state = 'saved' AND saved_at < ?1",
@@ -585,155 +490,5 @@ impl Outbox {
     }
 }
 
-const SELECT_ITEM: &str = "SELECT seq, outbox_id, state, member, mobile, attempts, in_doubt, queued_at, updated_at, saved_at, result, last_error FROM items";
-
-fn row_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
-    let state: String = r.get(2)?;
-    let json = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Value>(&t).ok());
-    Ok(Item {
-        outbox_id: r.get(1)?,
-        state: State::parse(&state).unwrap_or(State::Queued),
-        member: json(Some(r.get(3)?)).unwrap_or(Value::Null),
-        mobile: r.get(4)?,
-        attempts: r.get::<_, i64>(5)?.max(0) as u32,
-        in_doubt: r.get(6)?,
-        queued_at: iso_time(r.get(7)?),
-        updated_at: iso_time(r.get(8)?),
-        saved_at: r.get::<_, Option<i64>>(9)?.map(iso_time),
-        result: json(r.get(10)?),
-        last_error: json(r.get(11)?),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn folder(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("jdy-outbox-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        secure_file::create_private_folder(&dir).unwrap();
-        dir
-    }
-
-    fn member(mobile: &str, name: &str) -> Map<String, Value> {
-        serde_json::json!({"mobile": mobile, "name": name})
-            .as_object()
-            .unwrap()
-            .clone()
-    }
-
-    #[test]
-    fn items_go_through_their_states_and_survive_reopening() {
-        let dir = folder("states");
-        let path = dir.join("outbox.db");
-        let outbox = Outbox::open(&path).unwrap();
-        let (first, merged) = outbox.add(&member("13800000001", "甲"), false).unwrap();
-        assert!(!merged && first.state == State::Queued && first.outbox_id.starts_with("ob-"));
-        let (again, merged) = outbox.add(&member("13800000001", "甲改"), false).unwrap();
-        assert!(merged, "a queued mobile is replaced");
-        assert_eq!(again.outbox_id, first.outbox_id);
-        assert_eq!(again.member["name"], "甲改");
-        outbox.add(&member("13800000002", "乙"), false).unwrap();
-        drop(outbox);
-
-        let outbox = Outbox::open(&path).unwrap();
-        let claimed = outbox
-            .claim(Duration::from_secs(60), true)
-            .unwrap()
-            .unwrap();
-        assert_eq!(claimed.outbox_id, first.outbox_id, "oldest first");
-        outbox
-            .saved(&claimed, &serde_json::json!({"id": "1"}))
-            .unwrap();
-        let second = outbox
-            .claim(Duration::from_secs(60), true)
-            .unwrap()
-            .unwrap();
-        let refusal = Error::new(crate::error::ErrorKind::Api, "refused")
-            .with_errcode(1, Some("不行".into()));
-        outbox.refused(&second, &refusal).unwrap();
-        assert!(outbox
-            .claim(Duration::from_secs(60), true)
-            .unwrap()
-            .is_none());
-        let status = outbox.status().unwrap();
-        assert_eq!((status.queued, status.saved, status.refused), (0, 1, 1));
-        assert_eq!(status.last_error.unwrap()["description"], "不行");
-        assert_eq!(outbox.requeue(None, None, State::Refused).unwrap(), 1);
-        assert_eq!(
-            outbox
-                .discard(Some(&second.outbox_id), State::Refused)
-                .unwrap(),
-            1
-        );
-        assert_eq!(
-            outbox.list(Some(State::Discarded), 10, None).unwrap().len(),
-            1
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600, "the outbox holds personal data");
-        }
-    }
-
-    #[test]
-    fn an_expired_claim_comes_back_in_doubt() {
-        let dir = folder("lease");
-        let outbox = Outbox::open(&dir.join("outbox.db")).unwrap();
-        outbox.add(&member("13800000001", "甲"), false).unwrap();
-        let claimed = outbox
-            .claim(Duration::from_millis(0), true)
-            .unwrap()
-            .unwrap();
-        assert!(!claimed.in_doubt);
-        std::thread::sleep(Duration::from_millis(5));
-        let again = outbox
-            .claim(Duration::from_secs(60), true)
-            .unwrap()
-            .unwrap();
-        assert_eq!(again.outbox_id, claimed.outbox_id);
-        assert!(again.in_doubt, "the first sender may have sent it");
-        assert!(
-            outbox.saved(&claimed, &Value::Null).is_err(),
-            "the old claim is void"
-        );
-    }
-
-    #[test]
-    fn foreign_and_corrupt_files_are_refused_untouched() {
-        let dir = folder("foreign");
-        let text = dir.join("notes.db");
-        std::fs::write(&text, "not a database at all, but somebody's notes").unwrap();
-        let Err(e) = Outbox::open(&text) else {
-            panic!("a text file was taken for an outbox")
-        };
-        assert_eq!(e.kind, crate::error::ErrorKind::Config);
-        assert!(
-            e.message.contains("not a jdy-member outbox"),
-            "{}",
-            e.message
-        );
-        assert_eq!(
-            std::fs::read_to_string(&text).unwrap(),
-            "not a database at all, but somebody's notes"
-        );
-        let other = dir.join("other.db");
-        Connection::open(&other)
-            .unwrap()
-            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-            .unwrap();
-        let before = std::fs::read(&other).unwrap();
-        let Err(e) = Outbox::open(&other) else {
-            panic!("a foreign database was taken for an outbox")
-        };
-        assert!(
-            e.message.contains("not a jdy-member outbox"),
-            "{}",
-            e.message
-        );
-        assert_eq!(std::fs::read(&other).unwrap(), before);
-    }
-}
+mod tests;
