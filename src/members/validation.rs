@@ -97,8 +97,9 @@ pub fn validate(member: &Map<String, Value>) -> Result<Map<String, Value>, Error
         }
     }
 
-    errors.extend(options::unknown_key_errors(
+    errors.extend(options::unknown_key_errors_where(
         member,
+        |key| fields::member_field(key).is_some(),
         &fields::member_field_names(),
     ));
 
