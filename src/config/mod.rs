@@ -184,12 +184,12 @@ impl Config {
         let client_id = r.header_text("client_id", true);
         let client_secret = r.header_text("client_secret", true);
         let app_keys = AppKeys::read(&mut r);
-        let base_url = r.text("base_url", false);
-        let proxy = r.text("proxy", false);
+        let base_url = r.string("base_url", false);
+        let proxy = r.string("proxy", false);
         let ca_file = r.path("ca_file");
         let log_path = r.path("log_path");
         let outbox_path = r.path("outbox_path");
-        let log_level = r.text("log_level", false);
+        let log_level = r.string("log_level", false);
         let timeout_ms = r.millis("timeout_ms", DEFAULT_TIMEOUT_MS);
         let connect_timeout_ms = r.millis("connect_timeout_ms", DEFAULT_CONNECT_TIMEOUT_MS);
         let deadline_ms = r.millis("deadline_ms", DEFAULT_DEADLINE_MS);

@@ -54,7 +54,7 @@ impl<'a> ConfigReader<'a> {
     }
 
     /// A trimmed non-empty string, or None when absent or null.
-    pub fn text(&mut self, key: &str, required: bool) -> Option<String> {
+    pub fn string(&mut self, key: &str, required: bool) -> Option<String> {
         match self.reader.given(key) {
             None => {
                 if required {
@@ -80,7 +80,7 @@ impl<'a> ConfigReader<'a> {
     /// A value that travels in an HTTP header or a query: printable ASCII only, so that no
     /// CR/LF can split a header and no request is built that the gateway cannot read.
     pub fn header_text(&mut self, key: &str, required: bool) -> Option<String> {
-        let value = self.text(key, required)?;
+        let value = self.string(key, required)?;
         if value.len() > 1024 || !value.bytes().all(|b| b.is_ascii_graphic()) {
             self.problem(format!(
                 "`{key}` must be printable ASCII without spaces or line breaks (at most 1024 characters); copy it again from the Kingdee developer console"
@@ -118,7 +118,7 @@ impl<'a> ConfigReader<'a> {
     }
 
     pub fn path(&mut self, key: &str) -> Option<PathBuf> {
-        let text = self.text(key, false)?;
+        let text = self.string(key, false)?;
         if text.contains('\0') {
             self.problem(format!("`{key}` must not contain a NUL character"));
             return None;
@@ -198,7 +198,7 @@ pub(crate) fn outbox_and_master_data(
     r: &mut ConfigReader<'_>,
     outbox_path: bool,
 ) -> (OutboxSettings, Duration, Labels) {
-    let offline = match r.text("offline", false).as_deref() {
+    let offline = match r.string("offline", false).as_deref() {
         None | Some("fail") => Offline::Fail,
         Some("queue") => Offline::Queue,
         Some(_) => {
@@ -225,7 +225,7 @@ pub(crate) fn outbox_and_master_data(
     );
     let keep = Duration::from_secs(86_400 * keep_days.unwrap_or(DEFAULT_OUTBOX_KEEP_DAYS));
     let master_data_ttl = r.seconds("master_data_ttl_s", 1..=86_400, DEFAULT_MASTER_DATA_TTL_S);
-    let labels = match r.text("labels", false) {
+    let labels = match r.string("labels", false) {
         None => Labels::default(),
         Some(text) => Labels::parse(&text).unwrap_or_else(|| {
             r.problem(labels::EXPECTED);

@@ -41,8 +41,9 @@ fn is_not_found(error: &Error) -> bool {
         && error.http_status.is_some_and(|s| (200..300).contains(&s))
 }
 
-/// An answer's value as text, a boolean as the code it stands for (`true` → `1`).
-fn text(value: &Value) -> Option<String> {
+/// An answer's value as text to compare with what was sent; a boolean as the code it
+/// stands for (`true` → `1`).
+fn comparable(value: &Value) -> Option<String> {
     match value {
         Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
         other => api::answer_text(other),
@@ -51,7 +52,7 @@ fn text(value: &Value) -> Option<String> {
 
 /// Whether a stored value shows what was sent. Dates may come back with a time of day.
 fn same(sent: &Value, kept: &Value, rule: Rule) -> bool {
-    let (Some(sent), Some(kept)) = (text(sent), text(kept)) else {
+    let (Some(sent), Some(kept)) = (comparable(sent), comparable(kept)) else {
         return false;
     };
     sent == kept || (rule == Rule::Date && kept.starts_with(&sent))
@@ -82,7 +83,7 @@ pub(crate) fn stored_as_sent(
     // A mobile that did not decrypt cannot be compared; the lookup was by mobile anyway.
     let mobile_differs = stored
         .get("mobile")
-        .and_then(text)
+        .and_then(comparable)
         .is_some_and(|kept| kept.bytes().all(|b| b.is_ascii_digit()) && kept != mobile);
     let name_differs = match (normalised.get("name"), stored.get("name")) {
         (Some(sent), Some(kept)) => !same(sent, kept, Rule::Name),
@@ -91,7 +92,7 @@ pub(crate) fn stored_as_sent(
     if mobile_differs || name_differs {
         return Ok(None);
     }
-    let id = stored.get("id").and_then(text).unwrap_or_default();
+    let id = stored.get("id").and_then(comparable).unwrap_or_default();
     let row = list_row(engine, &id, deadline)?;
     if let Some(row) = &row {
         for (key, sent) in normalised {
@@ -131,7 +132,7 @@ fn list_row(engine: &Engine, id: &str, deadline: Instant) -> Result<Option<Map<S
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .find(|row| row.get("id").and_then(text).as_deref() == Some(id))
+        .find(|row| row.get("id").and_then(comparable).as_deref() == Some(id))
         .cloned())
 }
 
