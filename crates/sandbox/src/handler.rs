@@ -1,6 +1,7 @@
 //! Every request passes through [`Shared::handle`]: the one place where fault injection
 //! decides, per request, whether to answer normally, answer something else, or close the
-//! connection; then the gateway's checks, its rate limits and the endpoint.
+//! connection. The normal answer is `endpoints`': the gateway's checks, its rate limits and
+//! the endpoint.
 
 use crate::endpoints::rate_limited;
 use crate::faults::Fault;
