@@ -1,4 +1,4 @@
-//! Generates the C header from the doc comments of `src/ffi.rs` with the pinned cbindgen.
+//! Generates the C header from the doc comments of `src/ffi/` with the pinned cbindgen.
 //!
 //! The header is written to `$OUT_DIR/jdy_member.h` on every build; `tests/header.rs`
 //! fails when the committed `include/jdy_member.h` differs from it. Set

@@ -6,29 +6,30 @@
 //! gateway cannot be reached at all, the batch stops sending within about a second and
 //! reports the rest as not sent.
 
-use crate::breaker::Breaker;
-use crate::client::{Client, Saved, SendOptions};
+use crate::client::Client;
 use crate::envelope::Envelope;
 use crate::error::{Error, ErrorKind, FieldError, Result};
+use crate::gateway::breaker::Breaker;
+use crate::gateway::pacer::{concurrency_expected, Pacer};
 use crate::input::{self, MAX_INPUT_BYTES};
-use crate::member;
-use crate::pacer::Pacer;
+use crate::members::references;
+use crate::members::save::{Saved, SendOptions};
+use crate::members::validation;
+use crate::options::Reader;
 use crate::panic;
-use crate::references;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// Worker threads unless `concurrency` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
-/// The most worker threads a batch may have.
-pub const MAX_CONCURRENCY: usize = 64;
+pub use crate::gateway::pacer::{
+    rate_expected, rate_in_range, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, RATE_RANGE,
+};
+pub use crate::members::save::Outcome;
+
 /// A batch is a JSON array of members; this bounds what one call may hand over.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
-/// The lowest and highest `rate` (requests per second).
-pub const RATE_RANGE: (f64, f64) = (0.01, 10_000.0);
 
 const OPTION_KEYS: [&str; 2] = ["concurrency", "rate"];
 
@@ -54,54 +55,40 @@ impl Default for BatchOptions {
 impl BatchOptions {
     /// Reads `{"concurrency": n, "rate": r}`; both optional.
     pub fn from_map(map: &Map<String, Value>) -> Result<BatchOptions> {
-        let mut problems = Vec::new();
-        for key in map.keys() {
-            if !OPTION_KEYS.contains(&key.as_str()) {
-                problems.push(FieldError::new(
-                    key.as_str(),
-                    input::unknown_key_message(key, &OPTION_KEYS),
-                ));
-            }
-        }
-        let mut options = BatchOptions::default();
-        match map.get("concurrency") {
-            None | Some(Value::Null) => {}
-            Some(v) => match v.as_u64() {
-                Some(n) if (1..=MAX_CONCURRENCY as u64).contains(&n) => {
-                    options.concurrency = n as usize
-                }
-                _ => problems.push(FieldError::new(
-                    "concurrency",
-                    format!("must be a whole number from 1 to {MAX_CONCURRENCY}"),
-                )),
-            },
-        }
-        match map.get("rate") {
-            None | Some(Value::Null) => {}
-            Some(v) => match v.as_f64() {
-                Some(r) if (RATE_RANGE.0..=RATE_RANGE.1).contains(&r) => options.rate = Some(r),
-                _ => problems.push(FieldError::new(
-                    "rate",
-                    format!(
-                        "must be a number of requests per second from {} to {} (or null for no ceiling beyond the account's budget)",
-                        RATE_RANGE.0, RATE_RANGE.1
-                    ),
-                )),
-            },
-        }
-        if problems.is_empty() {
-            Ok(options)
-        } else {
-            Err(Error::validation("batch options", problems))
-        }
+        let mut r = Reader::new(map);
+        r.unknown_keys(&OPTION_KEYS);
+        let concurrency = r.whole(
+            "concurrency",
+            1..=MAX_CONCURRENCY as u64,
+            format!("must be {}", concurrency_expected()),
+        );
+        let rate = r.number(
+            "rate",
+            RATE_RANGE.0..=RATE_RANGE.1,
+            format!(
+                "must be {} (or null for no ceiling beyond the account's budget)",
+                rate_expected()
+            ),
+        );
+        let options = BatchOptions {
+            concurrency: concurrency.map_or(DEFAULT_CONCURRENCY, |n| n as usize),
+            rate,
+        };
+        r.finish("batch options", options)
     }
+}
+
+/// How messages name member `index` of a batch unless its observer says otherwise:
+/// "member 3" (counted from 1).
+pub fn default_label(index: usize) -> String {
+    format!("member {}", index + 1)
 }
 
 /// Told about each member of a batch as it goes; the import journal and progress use it.
 pub trait Observer: Sync {
     /// How messages name member `index` ("member 3"; an import says "line 7").
     fn label(&self, index: usize) -> String {
-        format!("member {}", index + 1)
+        default_label(index)
     }
     /// Right before the save request of member `index` is sent.
     fn before_send(&self, _index: usize) {}
@@ -112,38 +99,6 @@ pub trait Observer: Sync {
 /// An observer that does nothing.
 pub struct Silent;
 impl Observer for Silent {}
-
-/// How a member of a batch (or an import, or the outbox) ended. The one meaning of
-/// "refused" everywhere: the member itself was not accepted, offline or by Kingdee, and must
-/// be corrected; "failed" means it could not be saved now (network, gateway, budget,
-/// credentials) and may be sent again as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Saved (or found saved).
-    Saved,
-    /// Refused: fix the member.
-    Refused,
-    /// Not saved now: send it again later.
-    Failed,
-}
-
-impl Outcome {
-    /// How `result` ended.
-    pub fn of(result: &Result<Saved>) -> Outcome {
-        match result {
-            Ok(_) => Outcome::Saved,
-            Err(e) => Outcome::of_error(e),
-        }
-    }
-
-    /// Refused or failed, by the error's kind.
-    pub fn of_error(error: &Error) -> Outcome {
-        match error.kind {
-            ErrorKind::Validation | ErrorKind::InvalidArgument | ErrorKind::Api => Outcome::Refused,
-            _ => Outcome::Failed,
-        }
-    }
-}
 
 /// For each member, the index of an earlier member with the same (normalised) mobile.
 pub fn earlier_same_mobile(members: &[Option<&Map<String, Value>>]) -> Vec<Option<usize>> {
@@ -160,6 +115,25 @@ pub fn earlier_same_mobile(members: &[Option<&Map<String, Value>>]) -> Vec<Optio
                     None
                 }
             }
+        })
+        .collect()
+}
+
+/// `checked` with every later member that repeats the mobile of an earlier valid one
+/// refused ("same mobile as member 3", naming the earlier by `label`): the earlier is saved
+/// and the later is not, whatever the order they would be sent in.
+pub fn refuse_repeated_mobiles(
+    checked: Vec<Result<Map<String, Value>>>,
+    label: impl Fn(usize) -> String,
+) -> Vec<Result<Map<String, Value>>> {
+    let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
+    let earlier = earlier_same_mobile(&valid);
+    checked
+        .into_iter()
+        .zip(earlier)
+        .map(|(result, earlier)| match earlier {
+            Some(first) => Err(duplicate_error(&label(first))),
+            None => result,
         })
         .collect()
 }
@@ -191,7 +165,7 @@ fn check(index: usize, value: &Value) -> Result<Map<String, Value>> {
             index + 1
         )));
     }
-    member::validate(map)
+    validation::validate(map)
 }
 
 /// Saves every member of `members` and returns one result per member, in input order.
@@ -201,12 +175,40 @@ pub fn save_all(
     options: &BatchOptions,
     observer: &dyn Observer,
 ) -> Vec<Result<Saved>> {
-    // Offline checks, then references by name or number resolved before anything is sent,
-    // so that a misspelt store, or a list the app may not read, is refused up front (a
-    // member whose lists fail for a passing reason goes on as it is: its save resolves it,
-    // or fails, or is queued).
+    let checked = refuse_repeated_mobiles(check_all(client, members), |i| observer.label(i));
+    let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
+    let mut to_send: Vec<(usize, &Map<String, Value>)> = Vec::new();
+    for (index, checked) in checked.iter().enumerate() {
+        match checked {
+            Err(e) => {
+                let result = Err(e.clone());
+                observer.finished(index, &result);
+                results.push(Some(result));
+            }
+            Ok(normalised) => {
+                to_send.push((index, normalised));
+                results.push(None);
+            }
+        }
+    }
+    for (index, result) in send_all(client, &to_send, options, observer) {
+        if let Some(slot) = results.get_mut(index) {
+            *slot = Some(result);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(Error::internal("a batch member got no result"))))
+        .collect()
+}
+
+/// Offline checks, then references by name or number resolved before anything is sent, so
+/// that a misspelt store, or a list the app may not read, is refused up front (a member
+/// whose lists fail for a passing reason goes on as it is: its save resolves it, or fails,
+/// or is queued).
+fn check_all(client: &Client, members: &[Value]) -> Vec<Result<Map<String, Value>>> {
     let labels = client.labels();
-    let checked: Vec<Result<Map<String, Value>>> = members
+    members
         .iter()
         .enumerate()
         .map(|(index, value)| {
@@ -220,31 +222,17 @@ pub fn save_all(
                 Err(_) => Ok(normalised),
             }
         })
-        .collect();
-    let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
-    let duplicates = earlier_same_mobile(&valid);
+        .collect()
+}
 
-    let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
-    let mut to_send: Vec<(usize, &Map<String, Value>)> = Vec::new();
-    for (index, checked) in checked.iter().enumerate() {
-        let refused = match (checked, duplicates[index]) {
-            (Err(e), _) => Some(e.clone()),
-            (Ok(_), Some(earlier)) => Some(duplicate_error(&observer.label(earlier))),
-            (Ok(normalised), None) => {
-                to_send.push((index, normalised));
-                None
-            }
-        };
-        match refused {
-            Some(e) => {
-                let result = Err(e);
-                observer.finished(index, &result);
-                results.push(Some(result));
-            }
-            None => results.push(None),
-        }
-    }
-
+/// Sends `to_send` (index, member) on the worker threads; the results in the order they
+/// finished.
+fn send_all(
+    client: &Client,
+    to_send: &[(usize, &Map<String, Value>)],
+    options: &BatchOptions,
+    observer: &dyn Observer,
+) -> Vec<(usize, Result<Saved>)> {
     let pacer = options.rate.map(Pacer::new);
     let breaker = Breaker::default();
     let send = SendOptions {
@@ -283,15 +271,7 @@ pub fn save_all(
             });
         }
     });
-    for (index, result) in sent.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        if let Some(slot) = results.get_mut(index) {
-            *slot = Some(result);
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(Error::internal("a batch member got no result"))))
-        .collect()
+    sent.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 /// The batch envelope's `data`: a result envelope per member plus counts.
@@ -343,12 +323,7 @@ pub fn summary(results: &[Result<Saved>]) -> Summary {
 
 /// The envelope of one save.
 pub fn saved_envelope(saved: &Saved) -> Envelope {
-    Envelope::Ok {
-        data: saved.data.clone(),
-        recovered: saved.recovered,
-        queued: saved.queued,
-        references: Vec::new(),
-    }
+    Envelope::marked(saved.data.clone(), saved.recovered, saved.queued)
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 //! TLS, the clock against the gateway's `Date`, the authorization rows, the token, the
 //! permission for every API the library uses, and the request budget.
 
-use crate::api;
-use crate::client::Core;
-use crate::codes::GatewayCode;
 use crate::config::{AppSource, TokenCachePath};
 use crate::error::{Error, ErrorKind};
-use crate::outbox::Outbox;
-use crate::token::{self, Origin};
+use crate::gateway::authorization;
+use crate::gateway::cache_files;
+use crate::gateway::engine::Engine;
+use crate::gateway::token::Origin;
+use crate::kingdee::api;
+use crate::kingdee::codes::GatewayCode;
+use crate::outbox::store::Outbox;
 use serde::Serialize;
 use std::net::ToSocketAddrs;
 use std::time::Instant;
@@ -126,8 +128,8 @@ fn dns(name: &str, target: &str) -> Check {
     }
 }
 
-fn configuration(core: &Core, outbox: Option<&Outbox>) -> Check {
-    let config = &core.config;
+fn configuration(engine: &Engine, outbox: Option<&Outbox>) -> Check {
+    let config = engine.config();
     let mode = match &config.app_source {
         AppSource::Direct(app) => format!("direct mode (app key {})", app.app_key),
         AppSource::Authorize { account_id, .. } => format!(
@@ -140,7 +142,7 @@ fn configuration(core: &Core, outbox: Option<&Outbox>) -> Check {
     };
     let cache = match &config.token_cache {
         TokenCachePath::Off => "token cache off".to_string(),
-        TokenCachePath::File(_) | TokenCachePath::PerUser => match token::cache_file(config) {
+        TokenCachePath::File(_) | TokenCachePath::PerUser => match cache_files::token_cache_file(config) {
             Ok(Some(path)) => format!("token cache {}", path.display()),
             Ok(None) => "token cache off".to_string(),
             Err(why) => return check("configuration", Verdict::Warn, why, Some("give `token_cache_path` a file in a folder only this user can write to, or the till fetches a token per process".into())),
@@ -164,8 +166,8 @@ fn configuration(core: &Core, outbox: Option<&Outbox>) -> Check {
     check("configuration", Verdict::Ok, detail, None)
 }
 
-fn clock(core: &Core) -> Check {
-    let skew = core.transport.clock_offset_ms() as f64 / 1000.0;
+fn clock(engine: &Engine) -> Check {
+    let skew = engine.clock_offset_ms() as f64 / 1000.0;
     let detail = if skew.abs() < 1.5 {
         "this machine's clock agrees with the gateway's (within the Date header's second)"
             .to_string()
@@ -189,11 +191,11 @@ fn clock(core: &Core) -> Check {
     }
 }
 
-fn authorization(core: &Core) -> Check {
+fn authorization(engine: &Engine) -> Check {
     let AppSource::Authorize {
         outer_instance_id,
         account_id,
-    } = &core.config.app_source
+    } = &engine.config().app_source
     else {
         return check(
             "authorization",
@@ -202,12 +204,11 @@ fn authorization(core: &Core) -> Check {
             None,
         );
     };
-    let deadline = Some(Instant::now() + core.deadline());
-    let rows = || token::authorization_rows(&core.transport, outer_instance_id, deadline);
-    match once_more_after_a_clock_refusal(rows) {
+    let deadline = Instant::now() + engine.deadline();
+    match engine.authorization_rows(outer_instance_id, deadline) {
         Err(e) => failed("authorization", &e),
         Ok(rows) => {
-            let accounts = token::authorized_accounts(&rows);
+            let accounts = authorization::authorized_accounts(&rows);
             let valid: Vec<_> = accounts.iter().filter(|a| a.valid).collect();
             let listed: Vec<String> = accounts
                 .iter()
@@ -238,18 +239,8 @@ fn authorization(core: &Core) -> Check {
     }
 }
 
-/// Runs `f` once more if the gateway refused its timestamp: the refusal's `Date` has taught
-/// the transport the gateway's clock (as every call of the library does).
-fn once_more_after_a_clock_refusal<T>(f: impl Fn() -> crate::Result<T>) -> crate::Result<T> {
-    match f() {
-        Err(e) if e.errcode == Some(GatewayCode::Timestamp.number()) => f(),
-        other => other,
-    }
-}
-
-fn token_check(core: &Core) -> Check {
-    let deadline = Instant::now() + core.deadline();
-    match once_more_after_a_clock_refusal(|| core.tokens.token(&core.transport, Some(deadline))) {
+fn token_check(engine: &Engine) -> Check {
+    match engine.token(Instant::now() + engine.deadline()) {
         Err(e) => failed("token", &e),
         Ok(token) => {
             let from = match token.origin {
@@ -271,7 +262,7 @@ fn token_check(core: &Core) -> Check {
 type Params = Vec<(String, String)>;
 
 /// A harmless read of each API the library uses.
-fn permissions(core: &Core) -> Vec<Check> {
+fn permissions(engine: &Engine) -> Vec<Check> {
     let page = || {
         vec![
             ("page".to_string(), "1".to_string()),
@@ -295,7 +286,7 @@ fn permissions(core: &Core) -> Vec<Check> {
         .map(|(name, path, params)| {
             // Labels go as given unless the configuration resolves them: no save reads the
             // label list then, so its permission is not needed.
-            if path == api::LABEL && !core.config.labels.resolved() {
+            if path == api::LABEL && !engine.config().labels.resolved() {
                 return check(
                     name,
                     Verdict::Skipped,
@@ -303,7 +294,7 @@ fn permissions(core: &Core) -> Vec<Check> {
                     None,
                 );
             }
-            let result = core.read(path, &params, name, None, Instant::now() + core.deadline());
+            let result = engine.read(path, &params, name, None, Instant::now() + engine.deadline());
             match result {
                 Ok(_) => check(name, Verdict::Ok, format!("GET {path} answered"), None),
                 // A member that does not exist is a fine answer to a lookup.
@@ -323,9 +314,9 @@ fn permissions(core: &Core) -> Vec<Check> {
         .collect()
 }
 
-fn budget(core: &Core, seen: &[Check]) -> Check {
+fn budget(engine: &Engine, seen: &[Check]) -> Check {
     let limited = seen.iter().any(|c| c.cause == Some(ErrorKind::RateLimited));
-    match (&core.budget, limited) {
+    match (engine.budget(), limited) {
         (_, true) => check("request budget", Verdict::Warn, "the gateway rate-limited these checks", Some("other tills or programs share this account's budget; give them one token_cache_path folder on a machine, and spread imports".into())),
         (Some(b), false) => {
             let configured = b.configured();
@@ -336,18 +327,18 @@ fn budget(core: &Core, seen: &[Check]) -> Check {
 }
 
 /// Every check, in the order a person would look.
-pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
+pub(crate) fn run(engine: &Engine, outbox: Option<&Outbox>) -> Vec<Check> {
     let mut checks = vec![
-        configuration(core, outbox),
-        dns("dns", &core.config.base_url),
+        configuration(engine, outbox),
+        dns("dns", &engine.config().base_url),
     ];
-    if let Some(proxy) = &core.config.proxy {
+    if let Some(proxy) = &engine.config().proxy {
         checks.push(dns("dns proxy", proxy));
     }
     // The first signed exchange: it proves the route and TLS, and teaches the clock.
-    let reached = match &core.config.app_source {
-        AppSource::Authorize { .. } => authorization(core),
-        AppSource::Direct(_) => token_check(core),
+    let reached = match &engine.config().app_source {
+        AppSource::Authorize { .. } => authorization(engine),
+        AppSource::Direct(_) => token_check(engine),
     };
     // Any answer, even a refusal, proves the gateway reachable; only a failure to talk fails it.
     let gateway_ok = !matches!(reached.cause, Some(ErrorKind::Network | ErrorKind::Timeout));
@@ -357,8 +348,8 @@ pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
             Verdict::Ok,
             format!(
                 "{} answered over {}",
-                core.config.base_url,
-                if core.config.base_url.starts_with("https") {
+                engine.config().base_url,
+                if engine.config().base_url.starts_with("https") {
                     "TLS"
                 } else {
                     "plain http (loopback)"
@@ -368,12 +359,12 @@ pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
         ),
         (false, r) => check("gateway", Verdict::Fail, r.detail.clone(), r.advice.clone()),
     });
-    checks.push(clock(core));
+    checks.push(clock(engine));
     let mut rest = Vec::new();
     if gateway_ok {
-        if matches!(core.config.app_source, AppSource::Authorize { .. }) {
+        if matches!(engine.config().app_source, AppSource::Authorize { .. }) {
             rest.push(reached);
-            rest.push(token_check(core));
+            rest.push(token_check(engine));
         } else {
             rest.push(check(
                 "authorization",
@@ -384,7 +375,7 @@ pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
             rest.push(reached);
         }
         if rest.iter().all(|c| c.verdict != Verdict::Fail) {
-            rest.extend(permissions(core));
+            rest.extend(permissions(engine));
         } else {
             rest.push(check(
                 "permission",
@@ -396,10 +387,10 @@ pub(crate) fn run(core: &Core, outbox: Option<&Outbox>) -> Vec<Check> {
     }
     // Another look at the clock after more answers came back.
     if let Some(clock_check) = checks.iter_mut().find(|c| c.name == "clock") {
-        *clock_check = clock(core);
+        *clock_check = clock(engine);
     }
     checks.extend(rest);
-    let budget_check = budget(core, &checks);
+    let budget_check = budget(engine, &checks);
     checks.push(budget_check);
     checks
 }

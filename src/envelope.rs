@@ -85,11 +85,27 @@ impl<T: Serialize> Serialize for Envelope<T> {
 impl<T> Envelope<T> {
     /// Plain success.
     pub fn ok(data: T) -> Envelope<T> {
+        Envelope::marked(data, false, false)
+    }
+
+    /// Success with its marks: a save whose answer was lost and that was found stored
+    /// (`recovered`), or one kept in the outbox (`queued`).
+    pub fn marked(data: T, recovered: bool, queued: bool) -> Envelope<T> {
+        Envelope::Ok {
+            data,
+            recovered,
+            queued,
+            references: Vec::new(),
+        }
+    }
+
+    /// The success of an offline validation, with the references a save resolves.
+    pub fn validated(data: T, references: Vec<Value>) -> Envelope<T> {
         Envelope::Ok {
             data,
             recovered: false,
             queued: false,
-            references: Vec::new(),
+            references,
         }
     }
 

@@ -34,7 +34,14 @@ pub fn parse_value(json: &str, what: &str) -> Result<Value> {
     parse_within(json, what, MAX_INPUT_BYTES, "a JSON object")
 }
 
+/// `text` without the byte-order marks in front of it: editors on Windows (Notepad, Excel)
+/// start UTF-8 files with U+FEFF, which is not JSON.
+pub fn without_bom(text: &str) -> &str {
+    text.trim_start_matches('\u{feff}')
+}
+
 fn parse_within(json: &str, what: &str, limit: usize, expected: &str) -> Result<Value> {
+    let json = without_bom(json);
     if json.len() > limit {
         return Err(Error::invalid_argument(format!(
             "the {what} is {} bytes, more than the {limit}-byte limit; send smaller input",
@@ -94,6 +101,16 @@ mod tests {
         assert_eq!(nearest("moblie", &known), Some("mobile"));
         assert_eq!(nearest("Sex_Group", &known), Some("sex_group"));
         assert_eq!(nearest("zzzzzz", &known), None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_in_front_is_not_part_of_the_json() {
+        let member = parse_object("\u{feff}{\"name\": \"会员A\"}", "member").unwrap();
+        assert_eq!(member["name"], "会员A");
+        assert_eq!(without_bom("\u{feff}\u{feff}[1]"), "[1]");
+        assert_eq!(without_bom("[1]\u{feff}"), "[1]\u{feff}", "only in front");
+        let e = parse_value("\u{feff}", "member").unwrap_err();
+        assert!(e.message.contains("not valid JSON"), "{}", e.message);
     }
 
     #[test]

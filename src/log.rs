@@ -6,14 +6,49 @@
 //! and names are never logged. The file is created owner-only (it names members' masked
 //! mobiles and the shop's traffic) and never opened through a symlink.
 
-use crate::config::LogLevel;
 use crate::error::{Error, Result};
-use crate::secure_file;
+use crate::sys::secure_file;
+use crate::sys::time::{iso_time, system_now_ms};
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
-use time::macros::format_description;
+
+/// How much the log says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Bugs and failures the caller sees.
+    Error,
+    /// Retries, refusals, recovered saves.
+    Warn,
+    /// One line per request.
+    Info,
+    /// Token and cache events too.
+    Debug,
+}
+
+impl LogLevel {
+    /// The level's name in the log and in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+        }
+    }
+
+    /// The level a configuration value names (`warning` too), in any case.
+    pub(crate) fn parse(text: &str) -> Option<LogLevel> {
+        match text.to_ascii_lowercase().as_str() {
+            "error" => Some(LogLevel::Error),
+            "warn" | "warning" => Some(LogLevel::Warn),
+            "info" => Some(LogLevel::Info),
+            "debug" => Some(LogLevel::Debug),
+            _ => None,
+        }
+    }
+}
 
 /// The request log of a client (`log_path`, `log_level`).
 pub(crate) struct Logger {
@@ -46,20 +81,15 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let line = format!("{} {:<5} {text}\n", utc_timestamp(), level.as_str());
+        let line = format!(
+            "{} {:<5} {text}\n",
+            iso_time(system_now_ms()),
+            level.as_str()
+        );
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
         // A full disk must not fail a save: logging is best effort.
         let _ = file.write_all(line.as_bytes());
     }
-}
-
-/// `2026-11-29T09:30:00.123Z`.
-fn utc_timestamp() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        ))
-        .unwrap_or_default()
 }
 
 /// `13333333333` → `133****3333`; anything shorter than 7 characters is fully masked.

@@ -171,7 +171,11 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    #[arg(
+        long,
+        default_value_t = batch::DEFAULT_CONCURRENCY as u64,
+        value_parser = clap::value_parser!(u64).range(1..=batch::MAX_CONCURRENCY as u64)
+    )]
     pub concurrency: u64,
     /// At most this many requests per second (the account's request budget applies anyway).
     #[arg(long, value_parser = parse_rate)]
@@ -190,13 +194,11 @@ pub struct ImportArgs {
 
 /// `--rate`: requests per second within the library's range.
 fn parse_rate(text: &str) -> Result<f64, String> {
-    let (low, high) = batch::RATE_RANGE;
-    match text.trim().parse::<f64>() {
-        Ok(rate) if (low..=high).contains(&rate) => Ok(rate),
-        _ => Err(format!(
-            "give a number of requests per second from {low} to {high}"
-        )),
-    }
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(batch::rate_in_range)
+        .ok_or_else(|| format!("give {}", batch::rate_expected()))
 }
 
 /// `jdy-member outbox`'s subcommands.
@@ -235,7 +237,7 @@ pub enum OutboxCommand {
         /// Start no item after this many milliseconds.
         #[arg(long)]
         deadline_ms: Option<u64>,
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = batch::DEFAULT_CONCURRENCY as u64)]
         concurrency: u64,
     },
     /// Queue a refused item again (optionally with a corrected member), or every refused one.

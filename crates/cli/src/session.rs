@@ -3,7 +3,7 @@
 //! in this process, which must outlive the client.
 
 use crate::output::Output;
-use jdy_member::config::CONFIG_KEYS;
+use jdy_member::config::{value_from_text, CONFIG_KEYS};
 use jdy_member::{Client, Error};
 use jdy_member_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Map, Value};
@@ -74,41 +74,16 @@ impl Session {
     }
 }
 
-/// A `JDY_*` variable as the configuration value it stands for.
-fn env_value(key: &str, name: &str, text: &str) -> Result<Value, Error> {
-    let off = matches!(
-        text.trim().to_ascii_lowercase().as_str(),
-        "off" | "none" | "null"
-    );
-    match key {
-        _ if key.ends_with("_ms")
-            || key.ends_with("_s")
-            || key.ends_with("_days")
-            || key == "max_retries" =>
-        {
-            text.trim()
-                .parse::<u64>()
-                .map(Value::from)
-                .map_err(|_| Error::config(format!("{name} must be a whole number")))
-        }
-        "request_budget" if off => Ok(Value::Null),
-        "request_budget" => serde_json::from_str(text).map_err(|_| {
-            Error::config(format!(
-                r#"{name} must be JSON like {{"requests": 500, "window_s": 60}}, or off"#
-            ))
-        }),
-        "token_cache_path" if off || text.trim().is_empty() => Ok(Value::Null),
-        _ => Ok(Value::from(text)),
-    }
-}
-
 /// The configuration the `JDY_*` variables (and `SSL_CERT_FILE`) give.
 fn config_from_env() -> Result<Value, Error> {
     let mut config = Map::new();
     for key in CONFIG_KEYS {
         let name = format!("JDY_{}", key.to_ascii_uppercase());
         if let Ok(text) = std::env::var(&name) {
-            config.insert(key.to_string(), env_value(key, &name, &text)?);
+            // The library says how a text becomes the key's value (a number, JSON, off).
+            let value = value_from_text(key, &text)
+                .map_err(|problem| Error::config(format!("{name} {problem}")))?;
+            config.insert(key.to_string(), value);
         }
     }
     // The usual variable of TLS tools, for a firewall's CA, when JDY_CA_FILE is not set.

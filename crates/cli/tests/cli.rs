@@ -92,6 +92,16 @@ impl SandboxProcess {
         self.write_config(dir, &config)
     }
 
+    /// The sandbox's configuration with an outbox in `dir`, without a token cache file or
+    /// the client-side request budget.
+    fn outbox_config_file(&self, dir: &Path) -> PathBuf {
+        let mut config = self.config.clone();
+        config["request_budget"] = Value::Null;
+        config["token_cache_path"] = Value::Null;
+        config["outbox_path"] = Value::from(dir.join("outbox.db").display().to_string());
+        self.write_config(dir, &config)
+    }
+
     fn write_config(&self, dir: &Path, config: &Value) -> PathBuf {
         let path = dir.join("config.json");
         std::fs::write(&path, config.to_string()).unwrap();
@@ -1103,11 +1113,7 @@ fn doctor_and_call_on_the_command_line() {
 fn the_outbox_on_the_command_line() {
     let sandbox = SandboxProcess::start();
     let dir = temp_dir("outbox");
-    let mut config = sandbox.config.clone();
-    config["request_budget"] = Value::Null;
-    config["token_cache_path"] = Value::Null;
-    config["outbox_path"] = Value::from(dir.join("outbox.db").display().to_string());
-    let config = sandbox.write_config(&dir, &config);
+    let config = sandbox.outbox_config_file(&dir);
     let cfg = config.to_str().unwrap();
     for i in 0..3 {
         let member = dir.join(format!("m{i}.json"));
@@ -1148,4 +1154,62 @@ fn the_outbox_on_the_command_line() {
             .len(),
         3
     );
+}
+
+#[test]
+fn a_refused_outbox_item_is_retried_with_a_corrected_member_from_a_file_with_a_bom() {
+    let sandbox = SandboxProcess::start();
+    let dir = temp_dir("outbox-retry");
+    let config = sandbox.outbox_config_file(&dir);
+    let cfg = config.to_str().unwrap();
+    // Notepad and Excel on Windows start UTF-8 files with a byte-order mark.
+    let with_bom = |name: &str, member: Value| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("\u{feff}{member}")).unwrap();
+        path
+    };
+    let first = with_bom("m.json", json!({"mobile": "13900700100", "name": "退回"}));
+    let (code, _, stderr) = run(&mut jdy(&[
+        "--config",
+        cfg,
+        "outbox",
+        "add",
+        first.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    let refusal = json!({"method": "POST", "path": "/jdy/v2/ls/member", "fault": {
+        "kind": "status", "status": 200, "body": r#"{"errcode":1,"description":"姓名有误"}"#}});
+    assert_eq!(sandbox.post("faults", &refusal.to_string())["ok"], true);
+    let (code, _, _) = run(&mut jdy(&["--json", "--config", cfg, "outbox", "flush"]));
+    assert_ne!(code, 0, "the member was refused");
+    let (_, stdout, _) = run(&mut jdy(&[
+        "--json", "--config", cfg, "outbox", "list", "--state", "refused",
+    ]));
+    let list: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let id = list["data"]["items"][0]["outbox_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let corrected = with_bom(
+        "fixed.json",
+        json!({"mobile": "13900700100", "name": "改好"}),
+    );
+    let (code, stdout, stderr) = run(&mut jdy(&[
+        "--json",
+        "--config",
+        cfg,
+        "outbox",
+        "retry",
+        "--id",
+        &id,
+        "--member",
+        corrected.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = run(&mut jdy(&["--json", "--config", cfg, "outbox", "flush"]));
+    assert_eq!(code, 0, "{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["data"]["saved"], 1, "{summary}");
+    let members = sandbox.control("members");
+    assert!(members.to_string().contains("改好"), "{members}");
 }

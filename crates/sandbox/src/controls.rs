@@ -6,11 +6,9 @@ use crate::faults::parse_rules;
 use crate::http::{Request, Response};
 use crate::options::Behaviour;
 use crate::state::Shared;
+use crate::CONTROL_PREFIX;
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// Where the controls are.
-pub(crate) const CONTROL_PREFIX: &str = "/__sandbox/";
 
 const NAMES: [&str; 12] = [
     "stats",
@@ -70,96 +68,104 @@ fn merged_behaviour(current: &Behaviour, body: &[u8]) -> Result<Behaviour, Strin
 }
 
 impl Shared {
+    /// A request under `/__sandbox/`: a read (GET) or a change (POST, DELETE).
     pub(crate) fn control(&self, req: &Request) -> Response {
         let name = req.path.strip_prefix(CONTROL_PREFIX).unwrap_or("");
-        let ok = |body: Value| Response::json(200, &body);
-        match (req.method.as_str(), name) {
-            ("GET", "stats") => {
-                ok(serde_json::to_value(self.lock().stats.clone()).unwrap_or(Value::Null))
-            }
-            ("GET", "members") => ok(Value::Array(self.lock().store.records())),
-            ("GET", "config") => ok(json!({
-                "direct": self.client_config(),
-                "outer": self.client_config_outer(),
-            })),
-            ("POST", "reset") => {
-                self.reset();
-                ok(json!({"ok": true}))
-            }
-            ("POST", "expire_tokens") => {
-                let expired = self.lock().tokens.expire_all();
-                ok(json!({"ok": true, "expired": expired}))
-            }
-            ("POST", "rotate_app_secret") => {
-                match parse::<SecretBody>(&req.body, r#"{"app_secret": "<non-empty string>"}"#) {
-                    Ok(SecretBody { app_secret }) if !app_secret.is_empty() => {
-                        self.lock().tokens.rotate(&app_secret);
-                        ok(json!({"ok": true}))
-                    }
-                    Ok(_) => bad_body(r#"the body must be {"app_secret": "<non-empty string>"}"#),
-                    Err(why) => bad_body(&why),
-                }
-            }
-            ("POST", "faults") => match parse_rules(&req.body) {
-                Ok(rules) => {
-                    let added = rules.len();
-                    let pending = self.lock().faults.add(rules);
-                    ok(json!({"ok": true, "added": added, "pending": pending}))
-                }
-                Err(why) => bad_body(&why),
-            },
-            ("GET", "faults") => {
-                ok(serde_json::to_value(self.lock().faults.list()).unwrap_or(Value::Null))
-            }
-            ("DELETE", "faults") => {
-                let cleared = self.lock().faults.clear();
-                ok(json!({"ok": true, "cleared": cleared}))
-            }
-            ("POST", "clock") => match parse::<ClockBody>(&req.body, r#"{"offset_ms": <integer>}"#)
-            {
-                Ok(ClockBody { offset_ms }) => {
-                    self.clock.set_offset_ms(offset_ms);
-                    ok(json!({"ok": true, "offset_ms": offset_ms}))
-                }
-                Err(why) => bad_body(&why),
-            },
-            ("POST", "latency") => {
-                match parse::<LatencyBody>(&req.body, r#"{"ms": <non-negative integer>}"#) {
-                    Ok(LatencyBody { ms }) => {
-                        self.set_latency_ms(ms);
-                        ok(json!({"ok": true, "ms": ms}))
-                    }
-                    Err(why) => bad_body(&why),
-                }
-            }
-            ("GET", "behaviour") => {
-                ok(serde_json::to_value(&self.lock().behaviour).unwrap_or(Value::Null))
-            }
-            ("POST", "behaviour") => {
-                let mut state = self.lock();
-                match merged_behaviour(&state.behaviour, &req.body) {
-                    Ok(behaviour) => {
-                        state.behaviour = behaviour;
-                        state.budget.clear();
-                        state.token_limit.clear();
-                        ok(json!({"ok": true, "behaviour": state.behaviour}))
-                    }
-                    Err(why) => bad_body(&why),
-                }
-            }
-            ("GET", "arrivals") => {
-                ok(serde_json::to_value(&self.lock().arrivals).unwrap_or(Value::Null))
-            }
-            ("GET", "tokens") => ok(json!(self.lock().tokens.list())),
-            (_, name) if NAMES.contains(&name) => Response::json(
+        let answered = match req.method.as_str() {
+            "GET" => self.read_control(name),
+            "POST" | "DELETE" => self.change_control(&req.method, name, &req.body),
+            _ => None,
+        };
+        match answered {
+            Some(response) => response,
+            None if NAMES.contains(&name) => Response::json(
                 405,
                 &json!({"ok": false, "error": "method not allowed on this control path"}),
             ),
-            _ => Response::json(
+            None => Response::json(
                 404,
                 &json!({"ok": false, "error": "unknown sandbox control path"}),
             ),
         }
+    }
+
+    /// `GET /__sandbox/<name>`; None for a name that cannot be read.
+    fn read_control(&self, name: &str) -> Option<Response> {
+        let value = match name {
+            "stats" => serde_json::to_value(self.lock().stats.clone()).unwrap_or(Value::Null),
+            "members" => Value::Array(self.lock().store.records()),
+            "config" => json!({
+                "direct": self.client_config(),
+                "outer": self.client_config_outer(),
+            }),
+            "faults" => serde_json::to_value(self.lock().faults.list()).unwrap_or(Value::Null),
+            "behaviour" => serde_json::to_value(&self.lock().behaviour).unwrap_or(Value::Null),
+            "arrivals" => serde_json::to_value(&self.lock().arrivals).unwrap_or(Value::Null),
+            "tokens" => json!(self.lock().tokens.list()),
+            _ => return None,
+        };
+        Some(Response::json(200, &value))
+    }
+
+    /// `POST` or `DELETE /__sandbox/<name>` with `body`; None for a change there is not.
+    fn change_control(&self, method: &str, name: &str, body: &[u8]) -> Option<Response> {
+        let answer = match (method, name) {
+            ("POST", "reset") => {
+                self.reset();
+                Ok(json!({"ok": true}))
+            }
+            ("POST", "expire_tokens") => {
+                let expired = self.lock().tokens.expire_all();
+                Ok(json!({"ok": true, "expired": expired}))
+            }
+            ("POST", "rotate_app_secret") => self.rotate_app_secret(body),
+            ("POST", "faults") => parse_rules(body).map(|rules| {
+                let added = rules.len();
+                let pending = self.lock().faults.add(rules);
+                json!({"ok": true, "added": added, "pending": pending})
+            }),
+            ("DELETE", "faults") => {
+                let cleared = self.lock().faults.clear();
+                Ok(json!({"ok": true, "cleared": cleared}))
+            }
+            ("POST", "clock") => parse::<ClockBody>(body, r#"{"offset_ms": <integer>}"#).map(
+                |ClockBody { offset_ms }| {
+                    self.clock.set_offset_ms(offset_ms);
+                    json!({"ok": true, "offset_ms": offset_ms})
+                },
+            ),
+            ("POST", "latency") => parse::<LatencyBody>(body, r#"{"ms": <non-negative integer>}"#)
+                .map(|LatencyBody { ms }| {
+                    self.set_latency_ms(ms);
+                    json!({"ok": true, "ms": ms})
+                }),
+            ("POST", "behaviour") => self.change_behaviour(body),
+            _ => return None,
+        };
+        Some(match answer {
+            Ok(body) => Response::json(200, &body),
+            Err(why) => bad_body(&why),
+        })
+    }
+
+    fn rotate_app_secret(&self, body: &[u8]) -> Result<Value, String> {
+        const SHAPE: &str = r#"{"app_secret": "<non-empty string>"}"#;
+        match parse::<SecretBody>(body, SHAPE)? {
+            SecretBody { app_secret } if !app_secret.is_empty() => {
+                self.lock().tokens.rotate(&app_secret);
+                Ok(json!({"ok": true}))
+            }
+            _ => Err(format!("the body must be {SHAPE}")),
+        }
+    }
+
+    fn change_behaviour(&self, body: &[u8]) -> Result<Value, String> {
+        let mut state = self.lock();
+        let behaviour = merged_behaviour(&state.behaviour, body)?;
+        state.behaviour = behaviour;
+        state.budget.clear();
+        state.token_limit.clear();
+        Ok(json!({"ok": true, "behaviour": state.behaviour}))
     }
 }
 

@@ -2,8 +2,8 @@
 //! tests can provoke every case a client must survive (see the crate docs for the table of
 //! what each fault does and whether the request takes effect).
 
-use crate::controls::CONTROL_PREFIX;
 use crate::http::Request;
+use crate::CONTROL_PREFIX;
 use serde::{Deserialize, Serialize};
 
 /// A failure to inject into the sandbox's answer to a request (see the module docs for which

@@ -83,6 +83,7 @@
 
 mod clock;
 mod controls;
+mod endpoints;
 mod faults;
 mod gateway;
 mod handler;
@@ -116,6 +117,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+
+/// Where the HTTP controls are (the table above): never a Kingdee path, never signed.
+pub(crate) const CONTROL_PREFIX: &str = "/__sandbox/";
 
 /// The sandbox's client id (fake).
 pub const SANDBOX_CLIENT_ID: &str = "sandbox-client-id";

@@ -65,7 +65,7 @@ fn validate(body: &[u8]) -> Result<Map<String, Value>, String> {
     let mut fields = Map::new();
     for field in &MEMBER_FIELDS {
         let (name, label) = (field.name, field.label);
-        let required = matches!(field.rule, Rule::Mobile | Rule::Name);
+        let required = field.rule.required();
         match (field.rule, object.get(name)) {
             (_, None) | (_, Some(Value::Null)) if required => {
                 return Err(format!("{label}({name})不能为空"))

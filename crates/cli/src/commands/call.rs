@@ -22,7 +22,7 @@ pub fn run(session: &Session, args: &CallArgs, out: &Output) -> Result<Exit, Err
     if let Some(file) = &args.body {
         let text = read_input(file)?;
         let body: Value =
-            serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+            serde_json::from_str(jdy_member::input::without_bom(&text)).map_err(|e| {
                 Error::invalid_argument(format!("the body in {file} is not JSON ({e})"))
             })?;
         request["body"] = body;

@@ -3,7 +3,7 @@
 use crate::args::ListArgs;
 use crate::output::{Exit, Output};
 use crate::session::Session;
-use jdy_member::Error;
+use jdy_member::{api, Error};
 use serde_json::{Map, Value};
 
 pub fn run(session: &Session, args: &ListArgs, out: &Output) -> Result<Exit, Error> {
@@ -21,7 +21,10 @@ pub fn run(session: &Session, args: &ListArgs, out: &Output) -> Result<Exit, Err
         out.data(&session.client.list_members(&query)?);
         return Ok(Exit::Ok);
     }
-    query.insert("page_size".into(), args.page_size.unwrap_or(100).into());
+    query.insert(
+        "page_size".into(),
+        args.page_size.unwrap_or(api::MAX_PAGE_SIZE).into(),
+    );
     out.data(&Value::Array(every_page(session, query)?));
     Ok(Exit::Ok)
 }
@@ -32,15 +35,9 @@ fn every_page(session: &Session, mut query: Map<String, Value>) -> Result<Vec<Va
     for page in 1u64.. {
         query.insert("page".into(), page.into());
         let data = session.client.list_members(&query)?;
-        let page_rows = data
-            .get("rows")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let total_pages = data.get("total_page").and_then(Value::as_u64).unwrap_or(0);
-        let empty = page_rows.is_empty();
-        rows.extend(page_rows);
-        if empty || page >= total_pages {
+        let (page_rows, last) = api::page_rows(&data, page);
+        rows.extend_from_slice(page_rows);
+        if last {
             break;
         }
     }

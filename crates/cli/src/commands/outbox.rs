@@ -26,8 +26,7 @@ pub fn run(session: &Session, args: &OutboxArgs, out: &Output) -> Result<Exit, E
     match &args.command {
         OutboxCommand::Add { file } => {
             let text = read_input(file)?;
-            let member =
-                jdy_member::input::parse_object(text.trim_start_matches('\u{feff}'), "member")?;
+            let member = jdy_member::input::parse_object(&text, "member")?;
             out.data(&client.outbox_add(&member)?);
             Ok(Exit::Ok)
         }

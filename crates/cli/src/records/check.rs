@@ -18,16 +18,7 @@ pub fn check(records: &Records) -> Vec<Result<Map<String, Value>, Error>> {
             Err(problem) => Err(Error::invalid_argument(problem.clone())),
         })
         .collect();
-    let valid: Vec<Option<&Map<String, Value>>> = checked.iter().map(|c| c.as_ref().ok()).collect();
-    let earlier = jdy_member::batch::earlier_same_mobile(&valid);
-    checked
-        .into_iter()
-        .zip(earlier)
-        .map(|(result, earlier)| match earlier {
-            Some(first) => Err(jdy_member::batch::duplicate_error(
-                &records.records[first].location(records.format),
-            )),
-            None => result,
-        })
-        .collect()
+    jdy_member::batch::refuse_repeated_mobiles(checked, |first| {
+        records.records[first].location(records.format)
+    })
 }

@@ -87,7 +87,8 @@ pub(super) fn map_header(
         }
         columns.push(Column::Field(field));
     }
-    for required in ["mobile", "name"] {
+    let required_fields = MEMBER_FIELDS.iter().filter(|f| f.rule.required());
+    for required in required_fields.map(|f| f.name) {
         if !seen.iter().any(|(f, _, _)| *f == required) {
             problems.missing.push(format!(
                 "`{required}` ({})",

@@ -195,7 +195,7 @@ fn read_text_file(
 /// Reads JSON text that holds one member, an array of members, or JSON lines: what
 /// `jdy-member save` takes on stdin. Also says whether it held many.
 pub fn read_json_text(text: &str) -> Result<(Records, bool), Error> {
-    let text = text.trim_start_matches('\u{feff}');
+    let text = jdy_member::input::without_bom(text);
     let (format, many) = match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(_)) => (Format::Json, true),
         Ok(Value::Object(_)) => (Format::Json, false),

@@ -122,7 +122,7 @@ impl Observer for ImportObserver<'_> {
             .rows
             .get(index)
             .map(|p| p.record.location(self.format))
-            .unwrap_or_else(|| format!("member {}", index + 1))
+            .unwrap_or_else(|| batch::default_label(index))
     }
 
     fn before_send(&self, index: usize) {
