@@ -2,6 +2,7 @@
 //! and `read_file`, as the commands use them.
 
 use super::header::header_field;
+use super::held::{read_bytes, read_file, read_text_file, Records};
 use super::*;
 use jdy_member::fields::MEMBER_FIELDS;
 use jdy_member::ErrorKind;
