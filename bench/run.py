@@ -4,7 +4,7 @@ Called by scripts/bench (which builds everything and prepares the venv first); r
 the venv's Python:
 
     python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--cli PATH] [--criterion-executables F]
-                        [--sections 1,2,3,4,5,6,7,8]
+                        [--sections 1,2,3,4,5,6,7,8,9]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
    `cargo bench` runs them);
@@ -22,7 +22,10 @@ the venv's Python:
    the first 429s and the win-back weigh most: budget used from first to last, 429s;
 8. workbooks: `jdy-member validate` of 100,000 members as an .xlsx (title row, numeric
    mobiles, date cells, shared strings, as Excel writes them) beside the same rows as CSV:
-   time and peak memory of each.
+   time and peak memory of each;
+9. streaming: `jdy-member validate` and `import` (against the sandbox, budget off) of the same
+   members as CSV and .xlsx, 100,000 and 1,000,000 rows: time, peak memory, and the memory
+   when 10 %, 50 % and 100 % of an import's rows are saved (the flat-memory targets).
 
 Sections 1-4 use a sandbox without rate limits and clients without a request budget or a
 token cache file; 5-6 a sandbox with the scaled budget (token limit off).
@@ -63,6 +66,7 @@ FULL = {
     "share_ks": [1, 3, 6], "share_total": 5000, "share_fixed_ks": [6],
     "short_budget": (50, 6000), "short_per": 100, "short_ks": [3, 6],
     "workbook_rows": 100000,
+    "stream_rows": [100000, 1000000],
 }
 QUICK = {
     "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10",
@@ -76,6 +80,7 @@ QUICK = {
     "share_ks": [1, 3, 6], "share_total": 240, "share_fixed_ks": [6],
     "short_budget": (20, 1000), "short_per": 20, "short_ks": [3],
     "workbook_rows": 2000,
+    "stream_rows": [2000],
 }
 
 TARGET_SIGN_US = 10.0
@@ -93,6 +98,9 @@ TARGET_SHARED_429 = 0.05
 TARGET_FAIRNESS = 0.5
 TARGET_SHORT_USE = 0.90
 TARGET_SHORT_429 = 0.05
+TARGET_STREAM_ROWS = 1000000
+TARGET_STREAM_PEAK_MB = 150.0
+TARGET_STREAM_VALIDATE_CSV_S = 7.0  # validate of 1,000,000 CSV rows before streaming (issue 27)
 
 
 class Report:
@@ -1179,6 +1187,112 @@ def workbooks(mode, cli):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def run_import_sampled(argv, journal, rows):
+    """Runs an import; returns (exit code, stderr, seconds, peak MB, {10: MB, 50: MB, 100: MB}):
+    the resident memory (VmRSS) when the journal first says 10 %, 50 % and 100 % of the rows
+    saved, and the high-water mark (VmHWM) of the whole run, sampled every 10 ms. When the
+    process ends before a sample sees 100 %, its last sample (within 10 ms of the end) counts."""
+    started = time.time()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    stderr = []
+    reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))
+    reader.start()
+    peak_kb, at, saved, offset, carry, last_mb = 0, {}, 0, 0, b"", None
+    marker = b'"state":"saved"'
+    status_path = "/proc/%d/status" % proc.pid
+    while proc.poll() is None:
+        try:
+            with open(journal, "rb") as f:
+                f.seek(offset)
+                data = carry + f.read()
+            offset += len(data) - len(carry)
+            saved += data.count(marker)
+            # A marker cut by the end of what was read is counted with the next read.
+            carry = data[-(len(marker) - 1):]
+        except OSError:
+            pass
+        try:
+            with open(status_path) as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+            rss_kb = int(status["VmRSS"].split()[0])
+            peak_kb = max(peak_kb, int(status["VmHWM"].split()[0]))
+            last_mb = rss_kb / 1024
+        except (OSError, ValueError, KeyError, IndexError):
+            rss_kb = None
+        for share in (10, 50, 100):
+            if share not in at and rss_kb is not None and saved * 100 >= share * rows:
+                at[share] = rss_kb / 1024
+        time.sleep(0.01)
+    reader.join()
+    if 100 not in at and last_mb is not None:
+        at[100] = last_mb
+    return (proc.returncode, b"".join(stderr).decode(errors="replace"),
+            time.time() - started, peak_kb / 1024, at)
+
+
+def streaming(mode, cli):
+    R.line("== 9. Streaming: `jdy-member validate` and `import` of the same members (4 columns) "
+           "as CSV and .xlsx, by rows; imports against a sandbox with the budget off (no "
+           "account budget, no client request budget): time, peak memory (VmHWM), and the "
+           "memory (VmRSS) when 10 %, 50 % and 100 % of the rows are saved")
+    R.line("  %-9s %-6s %-9s %8s %10s   %s" % ("rows", "format", "command", "time", "peak",
+                                            "at 10 % / 50 % / 100 %"))
+    sandbox = SandboxProcess(cli, {"account_budget": None, "token_limit": None})
+    try:
+        for rows in mode["stream_rows"]:
+            directory = tempfile.mkdtemp(prefix="jdy-bench-stream-")
+            try:
+                stream_rows(cli, sandbox, directory, rows)
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+    finally:
+        sandbox.stop()
+
+
+def stream_rows(cli, sandbox, directory, rows):
+    """The rows of section 9 at one size: both formats, both commands."""
+    csv_path, xlsx_path = write_workbook_files(directory, rows)
+    config_path = os.path.join(directory, "config.json")
+    with open(config_path, "w") as f:
+        json.dump(sandbox.config, f)
+    judged = rows == TARGET_STREAM_ROWS
+    for label, path in (("CSV", csv_path), (".xlsx", xlsx_path)):
+        code, stderr, seconds, peak_mb = run_peak([cli, "validate", path])
+        if code != 0 or "%d valid" % rows not in stderr:
+            R.problem("validate of %d rows of %s (exit %d): %s" % (rows, label, code,
+                                                                  stderr.strip()[-300:]))
+            continue
+        verdicts = ""
+        if judged:
+            verdicts = "  peak < %.0f MB: %s" % (TARGET_STREAM_PEAK_MB, R.verdict(
+                "validate %s peak" % label, peak_mb < TARGET_STREAM_PEAK_MB))
+            if label == "CSV":
+                verdicts += "; time <= %.0f s: %s" % (TARGET_STREAM_VALIDATE_CSV_S, R.verdict(
+                    "validate CSV time", seconds <= TARGET_STREAM_VALIDATE_CSV_S))
+        R.line("  %-9d %-6s %-9s %7.2fs %7.1f MB%s" % (rows, label, "validate", seconds,
+                                                     peak_mb, verdicts))
+    for label, path, journal in (("CSV", csv_path, csv_path[:-4] + ".journal.jsonl"),
+                                 (".xlsx", xlsx_path, xlsx_path + ".journal.jsonl")):
+        sandbox.reset()
+        code, stderr, seconds, peak_mb, at = run_import_sampled(
+            [cli, "--config", config_path, "import", path], journal, rows)
+        if code != 0 or "saved %d," % rows not in stderr:
+            R.problem("import of %d rows of %s (exit %d): %s" % (rows, label, code,
+                                                                stderr.strip()[-300:]))
+            continue
+        check_saves(sandbox, rows, "import of %d rows of %s" % (rows, label))
+        shares = " / ".join("%.1f" % at[s] if s in at else "-" for s in (10, 50, 100))
+        verdicts = ""
+        if judged:
+            flat = peak_mb < TARGET_STREAM_PEAK_MB and all(
+                at.get(s, float("inf")) < TARGET_STREAM_PEAK_MB for s in (10, 50, 100))
+            verdicts = "  < %.0f MB throughout: %s" % (
+                TARGET_STREAM_PEAK_MB, R.verdict("import %s memory" % label, flat))
+        R.line("  %-9d %-6s %-9s %7.1fs %7.1f MB   %s MB (%.0f members/s)%s" % (
+            rows, label, "import", seconds, peak_mb, shares, rows / seconds, verdicts))
+
+
 def elf_sections(path):
     """Section names of a 64-bit little-endian ELF file, or None."""
     import struct
@@ -1225,7 +1339,7 @@ def main():
                         help="output of cargo bench --no-run --message-format=json")
     parser.add_argument("--cli", metavar="PATH",
                         help="the jdy-member binary (default: TARGET_DIR/release/jdy-member)")
-    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7,8",
+    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7,8,9",
                         help="run only these sections (default: all)")
     args = parser.parse_args()
     chosen = set(int(n) for n in args.sections.split(",") if n.strip())
@@ -1290,6 +1404,8 @@ def main():
             sandbox.stop()
     if 8 in chosen:
         timed(workbooks, mode, cli)
+    if 9 in chosen:
+        timed(streaming, mode, cli)
 
     passed = sum(1 for _, ok in R.verdicts if ok)
     R.line("== Summary: %d PASS, %d MISS%s%s (%.0f s)" % (

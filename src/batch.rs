@@ -19,13 +19,13 @@ use crate::options::Reader;
 use crate::panic;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub use crate::gateway::pacer::{
     rate_expected, rate_in_range, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, RATE_RANGE,
 };
+pub use crate::members::repeated::RepeatedMobiles;
 pub use crate::members::save::Outcome;
 
 /// A batch is a JSON array of members; this bounds what one call may hand over.
@@ -102,19 +102,13 @@ impl Observer for Silent {}
 
 /// For each member, the index of an earlier member with the same (normalised) mobile.
 pub fn earlier_same_mobile(members: &[Option<&Map<String, Value>>]) -> Vec<Option<usize>> {
-    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut seen = RepeatedMobiles::with_capacity(members.len());
     members
         .iter()
         .enumerate()
         .map(|(index, member)| {
             let mobile = (*member)?.get("mobile")?.as_str()?;
-            match first.get(mobile) {
-                Some(earlier) => Some(*earlier),
-                None => {
-                    first.insert(mobile, index);
-                    None
-                }
-            }
+            seen.earlier(mobile, index)
         })
         .collect()
 }
@@ -175,31 +169,7 @@ pub fn save_all(
     options: &BatchOptions,
     observer: &dyn Observer,
 ) -> Vec<Result<Saved>> {
-    let checked = refuse_repeated_mobiles(check_all(client, members), |i| observer.label(i));
-    let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
-    let mut to_send: Vec<(usize, &Map<String, Value>)> = Vec::new();
-    for (index, checked) in checked.iter().enumerate() {
-        match checked {
-            Err(e) => {
-                let result = Err(e.clone());
-                observer.finished(index, &result);
-                results.push(Some(result));
-            }
-            Ok(normalised) => {
-                to_send.push((index, normalised));
-                results.push(None);
-            }
-        }
-    }
-    for (index, result) in send_all(client, &to_send, options, observer) {
-        if let Some(slot) = results.get_mut(index) {
-            *slot = Some(result);
-        }
-    }
-    results
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(Error::internal("a batch member got no result"))))
-        .collect()
+    BatchRun::new(client, options).save_all(members, observer)
 }
 
 /// Offline checks, then references by name or number resolved before anything is sent, so
@@ -225,53 +195,108 @@ fn check_all(client: &Client, members: &[Value]) -> Vec<Result<Map<String, Value
         .collect()
 }
 
-/// Sends `to_send` (index, member) on the worker threads; the results in the order they
-/// finished.
-fn send_all(
-    client: &Client,
-    to_send: &[(usize, &Map<String, Value>)],
-    options: &BatchOptions,
-    observer: &dyn Observer,
-) -> Vec<(usize, Result<Saved>)> {
-    let pacer = options.rate.map(Pacer::new);
-    let breaker = Breaker::default();
-    let send = SendOptions {
-        pacer: pacer.as_ref(),
-        breaker: Some(&breaker),
-        cancel: None,
-        give_up_unreachable: false,
-    };
-    let next = AtomicUsize::new(0);
-    let sent: Mutex<Vec<(usize, Result<Saved>)>> = Mutex::new(Vec::with_capacity(to_send.len()));
-    let workers = options
-        .concurrency
-        .clamp(1, MAX_CONCURRENCY)
-        .min(to_send.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while let Some((index, normalised)) =
-                    to_send.get(next.fetch_add(1, Ordering::Relaxed))
-                {
-                    // Once the gateway is unreachable nothing more is sent, or journaled as
-                    // being sent.
-                    let result = match breaker.check() {
-                        // Not sent: kept in the outbox when the client queues, else failed.
-                        Err(not_sent) => client.queue_unsent(normalised, not_sent),
-                        Ok(()) => {
-                            observer.before_send(*index);
-                            panic::guard(|| client.save_or_queue(normalised, send))
-                        }
-                    };
-                    observer.finished(*index, &result);
-                    sent.lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .push((*index, result));
-                }
-            });
+/// One batch whose members come in parts, as a file too large to hold is read: every part
+/// shares the run's `rate` (its pacer spaces the first request of a part from the last of
+/// the one before) and its breaker (once the gateway cannot be reached, the members of later
+/// parts are reported not sent at once, without a request), as one [`save_all`] of all the
+/// members would.
+pub struct BatchRun<'c> {
+    client: &'c Client,
+    concurrency: usize,
+    pacer: Option<Pacer>,
+    breaker: Breaker,
+}
+
+impl<'c> BatchRun<'c> {
+    /// A run on `client` with `options`.
+    pub fn new(client: &'c Client, options: &BatchOptions) -> BatchRun<'c> {
+        BatchRun {
+            client,
+            concurrency: options.concurrency,
+            pacer: options.rate.map(Pacer::new),
+            breaker: Breaker::default(),
         }
-    });
-    sent.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Saves every member of `members`, one part of the run, and returns one result per
+    /// member, in input order; `observer` hears of them by their index in `members`.
+    pub fn save_all(&self, members: &[Value], observer: &dyn Observer) -> Vec<Result<Saved>> {
+        let client = self.client;
+        let checked = refuse_repeated_mobiles(check_all(client, members), |i| observer.label(i));
+        let mut results: Vec<Option<Result<Saved>>> = Vec::with_capacity(members.len());
+        let mut to_send: Vec<(usize, &Map<String, Value>)> = Vec::new();
+        for (index, checked) in checked.iter().enumerate() {
+            match checked {
+                Err(e) => {
+                    let result = Err(e.clone());
+                    observer.finished(index, &result);
+                    results.push(Some(result));
+                }
+                Ok(normalised) => {
+                    to_send.push((index, normalised));
+                    results.push(None);
+                }
+            }
+        }
+        for (index, result) in self.send_all(&to_send, observer) {
+            if let Some(slot) = results.get_mut(index) {
+                *slot = Some(result);
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::internal("a batch member got no result"))))
+            .collect()
+    }
+
+    /// Sends `to_send` (index, member) on the worker threads; the results in the order
+    /// they finished.
+    fn send_all(
+        &self,
+        to_send: &[(usize, &Map<String, Value>)],
+        observer: &dyn Observer,
+    ) -> Vec<(usize, Result<Saved>)> {
+        let client = self.client;
+        let breaker = &self.breaker;
+        let send = SendOptions {
+            pacer: self.pacer.as_ref(),
+            breaker: Some(breaker),
+            cancel: None,
+            give_up_unreachable: false,
+        };
+        let next = AtomicUsize::new(0);
+        let sent: Mutex<Vec<(usize, Result<Saved>)>> =
+            Mutex::new(Vec::with_capacity(to_send.len()));
+        let workers = self
+            .concurrency
+            .clamp(1, MAX_CONCURRENCY)
+            .min(to_send.len());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    while let Some((index, normalised)) =
+                        to_send.get(next.fetch_add(1, Ordering::Relaxed))
+                    {
+                        // Once the gateway is unreachable nothing more is sent, or journaled
+                        // as being sent.
+                        let result = match breaker.check() {
+                            // Not sent: kept in the outbox when the client queues, else failed.
+                            Err(not_sent) => client.queue_unsent(normalised, not_sent),
+                            Ok(()) => {
+                                observer.before_send(*index);
+                                panic::guard(|| client.save_or_queue(normalised, send))
+                            }
+                        };
+                        observer.finished(*index, &result);
+                        sent.lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((*index, result));
+                    }
+                });
+            }
+        });
+        sent.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The batch envelope's `data`: a result envelope per member plus counts.

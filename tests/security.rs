@@ -157,6 +157,56 @@ fn a_batch_against_an_unreachable_gateway_fails_fast_and_says_nothing_was_sent()
 }
 
 #[test]
+fn a_batch_run_in_parts_stops_sending_for_good_once_the_gateway_is_unreachable() {
+    // An import sends a large file a part at a time through one run: once the first part
+    // has found the gateway unreachable, the later parts are reported not sent at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = json!({
+        "client_id": "fake-id", "client_secret": "fake-secret-of-32-characters-00",
+        "app_key": "fake-key", "app_secret": "fake-app-secret", "domain": "https://tf.jdy.com",
+        "base_url": format!("http://127.0.0.1:{port}"), "token_cache_path": null,
+        "request_budget": null, "retry_backoff_ms": 200,
+    });
+    let client =
+        jdy_member::Client::new(jdy_member::Config::from_json(&config.to_string()).unwrap())
+            .unwrap();
+    let options = jdy_member::batch::BatchOptions {
+        concurrency: 4,
+        rate: None,
+    };
+    let run = jdy_member::batch::BatchRun::new(&client, &options);
+    let part = |from: u64| -> Vec<Value> {
+        (from..from + 50)
+            .map(|i| member(13_000_000_000 + i, "断网"))
+            .collect()
+    };
+    let first = run.save_all(&part(0), &jdy_member::batch::Silent);
+    assert!(first.iter().all(Result::is_err));
+    let started = Instant::now();
+    let second = run.save_all(&part(50), &jdy_member::batch::Silent);
+    assert!(
+        started.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        started.elapsed()
+    );
+    for result in &second {
+        let error = result.as_ref().unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("not sent: the gateway could not be reached"),
+            "{}",
+            error.message
+        );
+        assert!(error.retryable && !error.outcome_unknown, "{error:?}");
+    }
+}
+
+#[test]
 fn values_that_could_never_work_are_refused_at_creation_without_echoing_secrets() {
     let base = json!({
         "client_id": "fake-id", "client_secret": "fake-client-secret",

@@ -15,6 +15,7 @@ pub(crate) mod master_data;
 pub(crate) mod queries;
 pub(crate) mod recovery;
 pub(crate) mod references;
+pub(crate) mod repeated;
 pub(crate) mod save;
 pub(crate) mod validation;
 pub(crate) mod values;

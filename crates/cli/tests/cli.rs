@@ -1,6 +1,9 @@
 //! The `jdy-member` command line, run as a user runs it, against the sandbox gateway.
-//! Workbook imports are in `cli/workbook.rs`, with the helpers of this file.
+//! Workbook imports are in `cli/workbook.rs`, files of any size in flat memory in
+//! `cli/streaming.rs`, both with the helpers of this file.
 
+#[path = "cli/streaming.rs"]
+mod streaming;
 #[path = "cli/workbook.rs"]
 mod workbook;
 

@@ -4,7 +4,7 @@
 use crate::args::SaveArgs;
 use crate::commands::read_input;
 use crate::output::{Exit, Output};
-use crate::records::{self, Records};
+use crate::records::{self, FileRecord};
 use crate::session::Session;
 use jdy_member::batch::{self, BatchOptions};
 use jdy_member::Error;
@@ -13,7 +13,7 @@ use serde_json::Value;
 pub fn run(session: &Session, args: &SaveArgs, out: &Output) -> Result<Exit, Error> {
     let (records, many) = records::read_json_text(&read_input(&args.file)?)?;
     if !many {
-        let saved = match records.records.first().map(|r| &r.member) {
+        let saved = match records.first().map(|r| &r.member) {
             Some(Ok(member)) => session.client.save_member(member)?,
             Some(Err(problem)) => return Err(Error::invalid_argument(problem.clone())),
             None => return Err(Error::invalid_argument("the input holds no member")),
@@ -26,9 +26,8 @@ pub fn run(session: &Session, args: &SaveArgs, out: &Output) -> Result<Exit, Err
 
 /// Saves every record as one batch; records that are not objects go as they are, so the
 /// batch refuses them in its own words.
-fn save_many(session: &Session, records: &Records, out: &Output) -> Result<Exit, Error> {
+fn save_many(session: &Session, records: &[FileRecord], out: &Output) -> Result<Exit, Error> {
     let members: Vec<Value> = records
-        .records
         .iter()
         .map(|r| {
             r.member

@@ -1,23 +1,24 @@
 //! `jdy-member validate`: every record of a file checked offline, each error reported with
-//! its line (a workbook's: its row); exit 4 when any record is refused.
+//! its line (a workbook's: its row) as it is read; exit 4 when any record is refused.
 
 use crate::args::ValidateArgs;
 use crate::output::{Exit, Output};
-use crate::records;
+use crate::records::{self, ImportFile};
 use jdy_member::Error;
 
 pub fn run(args: &ValidateArgs, out: &Output) -> Result<Exit, Error> {
     let file = &args.file;
-    let records = records::read_file(file, &args.read.options())?;
-    let checked = records::check(&records);
+    let mut records = ImportFile::open(file, &args.read.options())?;
+    let format = records.format;
     let mut invalid = 0usize;
-    for (record, result) in records.records.iter().zip(&checked) {
-        if let Err(error) = result {
+    records::verdicts(&mut records, &mut |record, verdict| {
+        if let Err(error) = verdict {
             invalid += 1;
-            out.record_error(&record.location(records.format), error);
+            out.record_error(&record.location(format), &error);
         }
-    }
-    let total = records.records.len();
+        Ok(())
+    })?;
+    let total = records.records;
     out.note(&format!(
         "{}: {total} records ({}), {} valid, {invalid} invalid",
         file.display(),

@@ -1,54 +1,91 @@
 //! JSON input: JSON lines (one member object per line, numbered by line) and a JSON file
 //! (an array of member objects numbered by item, or one object). Values are passed through
 //! untouched, without the spreadsheet conveniences; anything but an object is a bad record.
+//! Both are read as a stream: a line, or an item of the array, at a time.
 
+use super::decode_stream::DecodeReader;
 use super::FileRecord;
 use jdy_member::input::json_type_name;
 use jdy_member::Error;
-use serde_json::Value;
+use serde::de::{self, Deserializer as _, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::io::BufRead;
 
-/// The records of JSON lines text, in file order; blank lines are skipped.
-pub(super) fn line_records(text: &str) -> Result<impl Iterator<Item = FileRecord> + '_, Error> {
-    Ok(text
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(index, line)| {
-            let number = index + 1;
-            match serde_json::from_str::<Value>(line) {
-                Ok(value) => json_record(number, value, "put one member object on each line"),
-                Err(e) => FileRecord {
-                    number,
-                    member: Err(format!(
-                        "is not valid JSON ({e}); put one member object on each line"
-                    )),
-                    source: Value::from(line),
-                },
+/// Hands `each` the record of every non-blank line of JSON lines text, in file order (none
+/// when `each` is None: the first pass only counts them); returns how many there were.
+pub(super) fn each_line_record(
+    text: &mut DecodeReader<'_>,
+    mut each: Option<&mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+) -> Result<usize, Error> {
+    let mut line = Vec::new();
+    let (mut number, mut count) = (0, 0);
+    loop {
+        line.clear();
+        let read = text
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::invalid_argument(format!("the file could not be read ({e})")))?;
+        if read == 0 {
+            return Ok(count);
+        }
+        number += 1;
+        if line.ends_with(b"\n") {
+            line.pop();
+            if line.ends_with(b"\r") {
+                line.pop();
             }
-        }))
+        }
+        // The decoder gives UTF-8, and a line ends at a whole character.
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        count += 1;
+        if let Some(each) = each.as_mut() {
+            each(line_record(number, &text))?;
+        }
+    }
 }
 
-/// The records of a JSON file: the items of its array, or its one object.
-pub(super) fn array_records(text: &str) -> Result<impl Iterator<Item = FileRecord>, Error> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+/// The record of the JSON line `line` (1-based `number`).
+fn line_record(number: usize, line: &str) -> FileRecord {
+    match serde_json::from_str::<Value>(line) {
+        Ok(value) => json_record(number, value, "put one member object on each line"),
+        Err(e) => FileRecord {
+            number,
+            member: Err(format!(
+                "is not valid JSON ({e}); put one member object on each line"
+            )),
+            source: Value::from(line),
+        },
+    }
+}
+
+/// Hands `each` the record of every item of a JSON file's array, or of its one object, in
+/// order (none when `each` is None: the first pass only checks and counts them); returns how
+/// many there were. Only one item is held at a time.
+pub(super) fn each_item_record(
+    text: &mut DecodeReader<'_>,
+    each: Option<&mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+) -> Result<usize, Error> {
+    let mut items = Items {
+        each,
+        count: 0,
+        stopped: None,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(text);
+    let parsed = (&mut deserializer)
+        .deserialize_any(&mut items)
+        .and_then(|()| deserializer.end());
+    if let Some(error) = items.stopped {
+        return Err(error);
+    }
+    parsed.map_err(|e| {
         Error::invalid_argument(format!(
             "the file is not valid JSON ({e}); give an array of member objects or one object, or name the file .jsonl if it holds one object per line"
         ))
     })?;
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(_) => vec![value],
-        other => {
-            return Err(Error::invalid_argument(format!(
-                "the JSON file holds {}, not an array of member objects or one object; wrap the members in [ ]",
-                json_type_name(&other)
-            )))
-        }
-    };
-    Ok(items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| json_record(index + 1, item, "every item must be a member object")))
+    Ok(items.count)
 }
 
 /// A record from a parsed JSON value, passed through as-is; non-objects are refused.
@@ -64,5 +101,87 @@ fn json_record(number: usize, value: Value, advice: &str) -> FileRecord {
         number,
         member,
         source: value,
+    }
+}
+
+/// Takes a JSON file's top value: the items of an array one by one, or one object.
+struct Items<'e> {
+    each: Option<&'e mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+    count: usize,
+    /// Why reading stopped, when it was not the JSON: the file holds no array or object, or
+    /// `each` failed.
+    stopped: Option<Error>,
+}
+
+impl Items<'_> {
+    fn take(&mut self, value: Value, advice: &str) -> Result<(), Error> {
+        self.count += 1;
+        match self.each.as_mut() {
+            Some(each) => each(json_record(self.count, value, advice)),
+            None => Ok(()),
+        }
+    }
+
+    /// Stops at a top value that is neither an array nor an object.
+    fn not_members<E: de::Error>(&mut self, value: &Value) -> Result<(), E> {
+        self.stopped = Some(Error::invalid_argument(format!(
+            "the JSON file holds {}, not an array of member objects or one object; wrap the members in [ ]",
+            json_type_name(value)
+        )));
+        Err(E::custom("not an array or an object"))
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Items<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of member objects or one member object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            if let Err(error) = self.take(item, "every item must be a member object") {
+                self.stopped = Some(error);
+                return Err(de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut object = Map::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            object.insert(key, value);
+        }
+        if let Err(error) = self.take(Value::Object(object), "every item must be a member object") {
+            self.stopped = Some(error);
+            return Err(de::Error::custom("stopped"));
+        }
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.not_members(&Value::from(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.not_members(&Value::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.not_members(&Value::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.not_members(&Value::from(v))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        self.not_members(&Value::from(""))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.not_members(&Value::Null)
     }
 }

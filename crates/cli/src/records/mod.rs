@@ -8,34 +8,49 @@
 //! Problems with the file as a whole (it cannot be decoded, its header row is unusable)
 //! are errors; a problem with one record is kept on that record so the rest still imports.
 //!
-//! The parts: `format` (which kind of file), `decode` (bytes to text), one module per
-//! format (`csv`, `json`, `workbook`) that yields the file's `FileRecord`s in order;
+//! A file is read as a stream, in two passes, so that memory stays flat whatever its size:
+//! `ImportFile::open` makes the first pass (the encoding, the header row and what its
+//! columns hold, the count of records; nothing of the rows is kept), and
+//! `ImportFile::each_record` the second, handing each record on as it is read; `check`
+//! gives each its verdict as it comes (`verdicts`).
+//!
+//! The parts: `format` (which kind of file), `decode` (which encoding) and `decode_stream`
+//! (bytes to text as a stream), `text_file` (the two passes over a text file), one module
+//! per format (`csv`, `json`, `workbook`) that yields the file's `FileRecord`s in order;
 //! tabular formats share `table` (rows of cells under a header row), `header` (header text
 //! to field), `unknown_columns` (columns that name no field: typos, columns to skip) and
-//! `cells` (a cell to the value sent); `check` is the offline check of every record. A new
-//! format is one more module yielding `FileRecord`s (a tabular one builds `TableRow`s).
+//! `cells` (a cell to the value sent); `check` is the offline check of every record, with
+//! `duplicates` its index of the mobiles seen. A new format is one more module yielding
+//! `FileRecord`s (a tabular one builds `TableRow`s).
 
 mod cells;
 mod check;
 mod csv;
 mod decode;
+mod decode_stream;
 mod format;
 mod header;
+#[cfg(test)]
+mod held;
 mod json;
 mod table;
 #[cfg(test)]
 mod tests;
+mod text_file;
 mod unknown_columns;
 mod workbook;
 
-pub use check::check;
+pub use check::{verdicts, Verdict};
 pub use decode::TextEncoding;
 pub use format::Format;
+pub use text_file::ReadSeek;
 pub use unknown_columns::{ColumnChoices, REJECT_REASON_HEADER};
 
 use jdy_member::Error;
 use serde_json::{Map, Value};
+use std::io::Read;
 use std::path::Path;
+use text_file::TextFile;
 
 /// One record of an import file.
 #[derive(Debug, Clone)]
@@ -54,17 +69,22 @@ impl FileRecord {
     /// Where the record is, in the words a clerk uses to find it: "line 3", "item 3", or
     /// "row 3" of a sheet.
     pub fn location(&self, format: Format) -> String {
-        match format {
-            Format::Csv | Format::JsonLines => format!("line {}", self.number),
-            Format::Json => format!("item {}", self.number),
-            Format::Workbook => format!("row {}", self.number),
-        }
+        location(format, self.number)
     }
 }
 
-/// Every record of a file, with how it was read (reported so a wrong guess is visible).
-#[derive(Debug)]
-pub struct Records {
+/// Where record `number` of a file in `format` is: "line 3", "item 3" or "row 3".
+pub fn location(format: Format, number: usize) -> String {
+    match format {
+        Format::Csv | Format::JsonLines => format!("line {number}"),
+        Format::Json => format!("item {number}"),
+        Format::Workbook => format!("row {number}"),
+    }
+}
+
+/// An import file after its first pass: how it is read, and its records to be read as a
+/// stream by `each_record`.
+pub struct ImportFile {
     pub format: Format,
     /// "utf-8", "utf-8 (BOM)", "gb18030", "utf-16le" or "utf-16be"; for a workbook "xlsx",
     /// "xls" or "ods".
@@ -76,7 +96,14 @@ pub struct Records {
     pub header: Vec<String>,
     /// The headers of the columns left out (`--skip-columns`, `--skip-unknown-columns`).
     pub skipped: Vec<String>,
-    pub records: Vec<FileRecord>,
+    /// How many records the file holds (blank rows and lines are none).
+    pub records: usize,
+    reader: Reader,
+}
+
+enum Reader {
+    Text(TextFile),
+    Workbook(Box<workbook::Sheet>),
 }
 
 /// Where in a workbook the records are.
@@ -87,7 +114,93 @@ pub struct SheetPlace {
     pub header_row: usize,
 }
 
-impl Records {
+/// How to read an import file: `--format`, `--encoding`, `--sheet` and the columns to
+/// leave out.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// None means "from the extension".
+    pub format: Option<Format>,
+    pub encoding: TextEncoding,
+    /// The sheet of a workbook; None: the first whose header row is recognised.
+    pub sheet: Option<String>,
+    pub columns: ColumnChoices,
+}
+
+impl ImportFile {
+    /// Opens `path` as `options` say and makes the first pass over it.
+    pub fn open(path: &Path, options: &ReadOptions) -> Result<ImportFile, Error> {
+        let format = match options.format.or_else(|| Format::from_path(path)) {
+            Some(format) => format,
+            None => {
+                return Err(Error::invalid_argument(format!(
+                    "cannot tell the format of `{}` from its extension; known extensions are {}; rename the file or give its format explicitly",
+                    path.display(),
+                    format::KNOWN_EXTENSIONS
+                )))
+            }
+        };
+        if format == Format::Workbook {
+            let sheet = workbook::open(path, options.sheet.as_deref(), &options.columns)?;
+            return Ok(ImportFile {
+                format,
+                encoding: sheet.kind,
+                sheet: Some(SheetPlace {
+                    name: sheet.name.clone(),
+                    header_row: sheet.header_row,
+                }),
+                header: sheet.table.header.clone(),
+                skipped: sheet.table.skipped(),
+                records: sheet.records,
+                reader: Reader::Workbook(Box::new(sheet)),
+            });
+        }
+        if options.sheet.is_some() {
+            return Err(Error::invalid_argument(format!(
+                "--sheet is only for workbooks (.xlsx, .xlsm, .xls, .ods); leave it out for `{}`",
+                path.display()
+            )));
+        }
+        let cannot_read = |e: std::io::Error| {
+            Error::invalid_argument(format!(
+                "cannot read `{}` ({e}); check the path and that the file is readable",
+                path.display()
+            ))
+        };
+        let mut file = std::fs::File::open(path).map_err(cannot_read)?;
+        let source: Box<dyn ReadSeek> = if file.metadata().map_err(cannot_read)?.is_file() {
+            Box::new(std::io::BufReader::new(file))
+        } else {
+            // A pipe (`/dev/stdin`) cannot be read twice: it is held whole.
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(cannot_read)?;
+            Box::new(std::io::Cursor::new(bytes))
+        };
+        ImportFile::from_source(source, format, options.encoding, &options.columns)
+    }
+
+    /// Makes the first pass over the bytes of a text file (CSV, JSON lines, JSON).
+    pub fn from_source(
+        source: Box<dyn ReadSeek>,
+        format: Format,
+        encoding: TextEncoding,
+        columns: &ColumnChoices,
+    ) -> Result<ImportFile, Error> {
+        let text = TextFile::open(source, format, encoding, columns)?;
+        let (header, skipped) = match &text.table {
+            Some(table) => (table.header.clone(), table.skipped()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(ImportFile {
+            format,
+            encoding: text.encoding(),
+            sheet: None,
+            header,
+            skipped,
+            records: text.records,
+            reader: Reader::Text(text),
+        })
+    }
+
     /// How the file was read, for the first line a command prints: "utf-8", or
     /// "xlsx, sheet `会员资料`, header on row 3".
     pub fn how_read(&self) -> String {
@@ -103,106 +216,61 @@ impl Records {
         }
         how
     }
-}
 
-/// How to read an import file: `--format`, `--encoding`, `--sheet` and the columns to
-/// leave out.
-#[derive(Debug, Clone)]
-pub struct ReadOptions {
-    /// None means "from the extension".
-    pub format: Option<Format>,
-    pub encoding: TextEncoding,
-    /// The sheet of a workbook; None: the first whose header row is recognised.
-    pub sheet: Option<String>,
-    pub columns: ColumnChoices,
-}
-
-/// Reads `path` as `options` say.
-pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Records, Error> {
-    let format = match options.format.or_else(|| Format::from_path(path)) {
-        Some(format) => format,
-        None => {
-            return Err(Error::invalid_argument(format!(
-                "cannot tell the format of `{}` from its extension; known extensions are {}; rename the file or give its format explicitly",
-                path.display(),
-                format::KNOWN_EXTENSIONS
-            )))
+    /// The second pass: hands `each` every record, in file order, as it is read. Stops at
+    /// the first error, of the file or of `each`; a file that no longer holds what the first
+    /// pass found is an error.
+    pub fn each_record(
+        &mut self,
+        each: &mut dyn FnMut(FileRecord) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let count = match &mut self.reader {
+            Reader::Text(text) => text.each_record(each)?,
+            Reader::Workbook(sheet) => sheet.each_record(each)?,
+        };
+        if count != self.records {
+            return Err(changed_while_read(&format!(
+                "it holds {count} records, not {}",
+                self.records
+            )));
         }
-    };
-    if format == Format::Workbook {
-        let sheet = workbook::read(path, options.sheet.as_deref(), &options.columns)?;
-        return Ok(Records {
-            format,
-            encoding: sheet.kind,
-            sheet: Some(SheetPlace {
-                name: sheet.sheet,
-                header_row: sheet.header_row,
-            }),
-            header: sheet.header,
-            skipped: sheet.skipped,
-            records: sheet.records,
-        });
+        Ok(())
     }
-    if options.sheet.is_some() {
-        return Err(Error::invalid_argument(format!(
-            "--sheet is only for workbooks (.xlsx, .xlsm, .xls, .ods); leave it out for `{}`",
-            path.display()
-        )));
+
+    /// Every record, held: for small inputs (`save`'s standard input) and tests.
+    pub fn collect(&mut self) -> Result<Vec<FileRecord>, Error> {
+        let mut records = Vec::with_capacity(self.records);
+        self.each_record(&mut |record| {
+            records.push(record);
+            Ok(())
+        })?;
+        Ok(records)
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::invalid_argument(format!(
-            "cannot read `{}` ({e}); check the path and that the file is readable",
-            path.display()
-        ))
-    })?;
-    read_text_file(&bytes, format, options.encoding, &options.columns)
 }
 
-/// Reads the contents of a text import file (CSV, JSON lines, JSON), every column taken.
-pub fn read_bytes(bytes: &[u8], format: Format, encoding: TextEncoding) -> Result<Records, Error> {
-    read_text_file(bytes, format, encoding, &ColumnChoices::default())
-}
-
-/// Reads the contents of a text import file, leaving out the columns `columns` says.
-fn read_text_file(
-    bytes: &[u8],
-    format: Format,
-    encoding: TextEncoding,
-    columns: &ColumnChoices,
-) -> Result<Records, Error> {
-    let (text, encoding) = decode::decode(bytes, encoding)?;
-    let (header, skipped, records) = match format {
-        Format::Csv => {
-            let table = csv::records(&text, columns)?;
-            (table.header, table.skipped, table.records.collect())
-        }
-        Format::JsonLines => (vec![], vec![], json::line_records(&text)?.collect()),
-        Format::Json => (vec![], vec![], json::array_records(&text)?.collect()),
-        Format::Workbook => return Err(Error::invalid_argument(
-            "a workbook is read from its file, not from text; name the file (.xlsx, .xls, .ods)",
-        )),
-    };
-    Ok(Records {
-        format,
-        encoding,
-        sheet: None,
-        header,
-        skipped,
-        records,
-    })
+/// The error for a file that changed between the passes (saved again from Excel while it
+/// was being imported).
+fn changed_while_read(what: &str) -> Error {
+    Error::invalid_argument(format!(
+        "the file changed while it was being read ({what}); leave it alone until the command ends, and run the command again (an import: with --resume)"
+    ))
 }
 
 /// Reads JSON text that holds one member, an array of members, or JSON lines: what
 /// `jdy-member save` takes on stdin. Also says whether it held many.
-pub fn read_json_text(text: &str) -> Result<(Records, bool), Error> {
+pub fn read_json_text(text: &str) -> Result<(Vec<FileRecord>, bool), Error> {
     let text = jdy_member::input::without_bom(text);
     let (format, many) = match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(_)) => (Format::Json, true),
         Ok(Value::Object(_)) => (Format::Json, false),
         _ => (Format::JsonLines, true),
     };
-    Ok((
-        read_bytes(text.as_bytes(), format, TextEncoding::Utf8)?,
-        many,
-    ))
+    let source = Box::new(std::io::Cursor::new(text.as_bytes().to_vec()));
+    let mut file = ImportFile::from_source(
+        source,
+        format,
+        TextEncoding::Utf8,
+        &ColumnChoices::default(),
+    )?;
+    Ok((file.collect()?, many))
 }

@@ -1,7 +1,9 @@
 //! Tables: rows of cells under a header row, the shape of a CSV file and of a workbook's
-//! sheet. The header row is mapped to fields once (`header`), then each row becomes a
-//! record on its own: its member (`cells`) and its source for the rejects file. Blank rows
-//! are skipped; a row with too few or too many cells is a bad record.
+//! sheet. The rows are read twice, as a stream: the first pass (`survey`) learns what the
+//! header needs of the whole table, the header row is then mapped to fields once
+//! (`header`), and in the second pass (`each_record`) each row becomes a record on its own:
+//! its member (`cells`) and its source for the rejects file. Blank rows are skipped; a row
+//! with too few or too many cells is a bad record.
 
 use super::cells;
 use super::header::{self, Column};
@@ -143,46 +145,80 @@ impl TableRow {
     }
 }
 
-/// The records of a table, with how its columns were taken.
-pub(super) struct TableRecords<I> {
-    /// The header row as it is in the file, for a rejects file with the same columns.
-    pub header: Vec<String>,
-    /// The headers of the columns left out on purpose (`--skip-columns` and the like).
-    pub skipped: Vec<String>,
-    pub records: I,
+/// What the first pass over a table's rows learns, without keeping them: how many records
+/// there are and, per column, the first row with a value (an unnamed column is accepted only
+/// when it has none, which only the last row can tell).
+///
+/// This is also the place for whatever else a column's values must tell before the header
+/// is settled: issue 25's share of a column's non-empty cells that are mainland mobiles and
+/// its first three values belong in `add`, beside `first_text`.
+#[derive(Debug, Default)]
+pub(super) struct TableSurvey {
+    /// The rows with a value under the header: the records.
+    pub rows: usize,
+    /// For each column, the number of the first row with a value in it.
+    first_text: Vec<Option<usize>>,
 }
 
-/// The records of the rows under `header`, in order.
-///
-/// Every row is read before the first record is given: an unnamed column is only accepted
-/// when no row has text in it, and that is known only at the end. A row the file cannot
-/// give (a damaged workbook) ends the reading with its error.
-pub(super) fn records(
-    header: Vec<String>,
-    rows: impl Iterator<Item = Result<TableRow, Error>>,
-    layout: Layout,
-    choices: &ColumnChoices,
-) -> Result<TableRecords<impl Iterator<Item = FileRecord>>, Error> {
-    let mut kept = Vec::new();
-    for row in rows {
-        let row = row?;
-        if !row.is_blank() {
-            kept.push(row);
+impl TableSurvey {
+    /// Counts one row under the header.
+    fn add(&mut self, row: &TableRow) {
+        if row.is_blank() {
+            return;
+        }
+        self.rows += 1;
+        for (index, cell) in row.cells.iter().enumerate() {
+            if cell.is_blank() {
+                continue;
+            }
+            if self.first_text.len() <= index {
+                self.first_text.resize(index + 1, None);
+            }
+            self.first_text[index].get_or_insert(row.number);
         }
     }
-    let table = Table::new(header, &kept, layout, choices)?;
-    let header = table.header.clone();
-    let skipped = table.skipped();
-    Ok(TableRecords {
-        header,
-        skipped,
-        records: kept.into_iter().map(move |row| table.record(row)),
-    })
+
+    /// The number of the first row with a value in column `index`, if any.
+    fn first_text(&self, index: usize) -> Option<usize> {
+        self.first_text.get(index).copied().flatten()
+    }
+}
+
+/// The first pass over the rows under the header. A row the file cannot give (a damaged
+/// workbook) ends the reading with its error.
+pub(super) fn survey(
+    rows: impl Iterator<Item = Result<TableRow, Error>>,
+) -> Result<TableSurvey, Error> {
+    let mut survey = TableSurvey::default();
+    for row in rows {
+        survey.add(&row?);
+    }
+    Ok(survey)
+}
+
+/// Hands `each` the record of every row with a value under the header, in order; returns how
+/// many there were. Stops at the first error, of the file or of `each`.
+pub(super) fn each_record(
+    table: &Table,
+    rows: impl Iterator<Item = Result<TableRow, Error>>,
+    each: &mut dyn FnMut(FileRecord) -> Result<(), Error>,
+) -> Result<usize, Error> {
+    let mut count = 0;
+    for row in rows {
+        let row = row?;
+        if row.is_blank() {
+            continue;
+        }
+        count += 1;
+        each(table.record(row))?;
+    }
+    Ok(count)
 }
 
 /// A header row mapped to fields, ready to turn rows into records.
-struct Table {
-    header: Vec<String>,
+pub(super) struct Table {
+    /// The header row as it is in the file, for a rejects file with the same columns.
+    pub header: Vec<String>,
     columns: Vec<Column>,
     /// Rows may stop before the empty trailing columns Excel leaves, but not before a used
     /// one: the fewest cells a row may have.
@@ -191,22 +227,15 @@ struct Table {
 }
 
 impl Table {
-    fn new(
+    /// The header row's columns mapped to fields, with what the first pass saw under them.
+    pub fn new(
         header: Vec<String>,
-        rows: &[TableRow],
+        survey: &TableSurvey,
         layout: Layout,
         choices: &ColumnChoices,
     ) -> Result<Table, Error> {
-        let columns = header::map_header(
-            &header,
-            |index| {
-                rows.iter()
-                    .find(|row| row.cells.get(index).is_some_and(|cell| !cell.is_blank()))
-                    .map(|row| row.number)
-            },
-            &layout,
-            choices,
-        )?;
+        let columns =
+            header::map_header(&header, |index| survey.first_text(index), &layout, choices)?;
         let width = columns
             .iter()
             .rposition(|c| *c != Column::Ignored)
@@ -219,7 +248,8 @@ impl Table {
         })
     }
 
-    fn skipped(&self) -> Vec<String> {
+    /// The headers of the columns left out on purpose (`--skip-columns` and the like).
+    pub fn skipped(&self) -> Vec<String> {
         self.columns
             .iter()
             .zip(&self.header)

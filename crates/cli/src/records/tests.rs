@@ -2,6 +2,7 @@
 //! and `read_file`, as the commands use them.
 
 use super::header::header_field;
+use super::held::{read_bytes, read_file, read_text_file, Records};
 use super::*;
 use jdy_member::fields::MEMBER_FIELDS;
 use jdy_member::ErrorKind;
@@ -473,4 +474,12 @@ fn read_file_needs_a_known_extension_and_a_readable_file() {
     assert!(e.message.contains("cannot read"), "{}", e.message);
     let e = read_file(Path::new("/nonexistent/members.xlsx"), &options()).unwrap_err();
     assert!(e.message.contains("cannot read"), "{}", e.message);
+}
+
+#[test]
+fn an_import_file_can_be_read_on_another_thread() {
+    // A page (issue 23) reads a large file on a worker thread and shows its verdicts as they
+    // come.
+    fn send<T: Send>() {}
+    send::<ImportFile>();
 }

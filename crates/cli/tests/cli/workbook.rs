@@ -644,7 +644,7 @@ fn columns_that_are_no_member_field_are_told_from_typos_and_skipped_on_request()
 /// time. The peak is the kernel's high-water mark of the process (`VmHWM`), sampled every
 /// 2 ms while it runs: `wait4`'s figure would count this test process's own memory too,
 /// since a spawned child inherits its parent's high-water mark at `exec`.
-fn run_measured(command: &mut Command) -> (i32, String, Option<f64>, Duration) {
+pub(super) fn run_measured(command: &mut Command) -> (i32, String, Option<f64>, Duration) {
     let started = Instant::now();
     let mut child = command
         .stdout(Stdio::null())

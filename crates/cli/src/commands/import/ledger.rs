@@ -1,6 +1,7 @@
 //! What an import writes and counts as it goes, from every step and (while sending) from
 //! every worker thread: the journal, the rejects file and the tally of saved, refused and
-//! failed rows with the worst exit code so far.
+//! failed rows with the worst exit code so far. Every row is written as its outcome is
+//! known, never gathered: the counters are all an import holds of the rows it has done.
 
 use super::journal::{self, RowState};
 use super::jsonl_file::JsonLinesFile;
@@ -38,20 +39,11 @@ impl Ledger {
         }
     }
 
-    /// The journal's key of `record` with `fingerprint` (see `journal::RowKey`).
-    pub fn key(&self, record: &FileRecord, fingerprint: String) -> journal::RowKey {
-        (
-            self.sheet.clone().unwrap_or_default(),
-            record.number,
-            fingerprint,
-        )
-    }
-
     /// Adds the journal line saying `state` of `record`.
     pub fn journal(
         &self,
         record: &FileRecord,
-        fingerprint: &str,
+        fingerprint: u64,
         state: RowState,
         id: Option<&Value>,
     ) -> std::io::Result<()> {
@@ -82,11 +74,15 @@ pub(super) fn unwritable(path: &Path, e: std::io::Error) -> Error {
     Error::invalid_argument(format!("{} cannot be written: {e}", path.display()))
 }
 
-/// The rows saved, refused and failed so far, and the exit code the worst of them gives.
+/// The rows saved, refused, failed, skipped (an earlier run saved them) and recovered (in
+/// doubt, found saved) so far, and the exit code the worst of them gives. Read from any
+/// thread while the import runs (a progress display polls it).
 pub(super) struct Tally {
     saved: AtomicUsize,
     refused: AtomicUsize,
     failed: AtomicUsize,
+    skipped: AtomicUsize,
+    recovered: AtomicUsize,
     worst: Mutex<Exit>,
 }
 
@@ -96,6 +92,8 @@ impl Default for Tally {
             saved: AtomicUsize::new(0),
             refused: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
+            skipped: AtomicUsize::new(0),
+            recovered: AtomicUsize::new(0),
             worst: Mutex::new(Exit::Ok),
         }
     }
@@ -104,6 +102,24 @@ impl Default for Tally {
 impl Tally {
     pub fn count_saved(&self) {
         self.saved.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count_skipped(&self) {
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A row in doubt found saved: saved, and recovered.
+    pub fn count_recovered(&self) {
+        self.recovered.fetch_add(1, Ordering::Relaxed);
+        self.count_saved();
+    }
+
+    pub fn skipped(&self) -> usize {
+        self.skipped.load(Ordering::Relaxed)
+    }
+
+    pub fn recovered(&self) -> usize {
+        self.recovered.load(Ordering::Relaxed)
     }
 
     fn count_error(&self, error: &Error) {

@@ -7,10 +7,14 @@
 //! were in flight when the last run stopped before sending them again, so an import cut off
 //! at any point saves nobody twice.
 //!
-//! An import runs in four steps, a module each: `plan` (the earlier run's journal, every
-//! record checked offline, what to skip, look up or send), `recover` (the rows in doubt
-//! looked up), `send` (the batch, paced, with `progress`) and `report` (the summary and the
-//! exit code). All of them write through the `ledger`: the `journal` (a `jsonl_file`), the
+//! An import streams the file to the gateway in flat memory: the file's first pass
+//! (`records::ImportFile::open`) settles its header before anything is sent; `plan` reads the
+//! earlier run's journal (compactly) and says where each valid row goes; `stream` is the
+//! second pass, each record checked offline as it is read and then refused, skipped, looked
+//! up (`recover`, the rows in doubt) or queued; `send` sends the queue a chunk at a time
+//! (the library's batch, paced, with `progress`; `gateway` carries a dead gateway from one
+//! chunk to the next); `report` gives the summary and the exit code. All of them write
+//! through the `ledger` as each row's outcome is known: the `journal` (a `jsonl_file`), the
 //! `rejects` file (JSON lines, or for a workbook a workbook: `rejects_xlsx`) and the tally.
 
 mod journal;
@@ -23,13 +27,13 @@ mod rejects;
 mod rejects_xlsx;
 mod report;
 mod send;
+mod stream;
 
 use crate::args::ImportArgs;
 use crate::output::{Exit, Output};
-use crate::records::{self, Format, Records};
+use crate::records::{Format, ImportFile};
 use crate::session::Session;
 use jdy_member::Error;
-use journal::JournalState;
 use ledger::Ledger;
 use rejects::Rejects;
 use report::RowCounts;
@@ -38,51 +42,30 @@ use std::time::Instant;
 
 pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, Error> {
     let started = Instant::now();
-    let records = records::read_file(&args.file, &args.read.options())?;
-    let journal_path = journal_path(&args.file, records.format);
-    let rejects = Rejects::for_input(&args.file, args.rejects.as_deref(), &records);
-    let previous = plan::earlier_run(args, &journal_path)?;
-    let sheet = records.sheet.as_ref().map(|s| s.name.clone());
+    let mut file = ImportFile::open(&args.file, &args.read.options())?;
+    let journal_path = journal_path(&args.file, file.format);
+    let rejects = Rejects::for_input(&args.file, args.rejects.as_deref(), &file);
+    let sheet = file.sheet.as_ref().map(|s| s.name.clone());
+    let previous = plan::earlier_run(args, &journal_path, sheet.as_deref())?;
     let ledger = Ledger::new(journal_path, rejects, sheet, args.restart || !args.resume);
     out.note(&format!(
         "{}: {} records ({})",
         args.file.display(),
-        records.records.len(),
-        records.how_read()
+        file.records,
+        file.how_read()
     ));
 
-    let sent = send_all(session, args, &records, &previous, &ledger, out);
+    let sent = stream::import_rows(session, args, &mut file, &previous, &ledger, out);
     // The rejects workbook is put together even when the import stopped part-way.
     let finished = ledger.rejects.finish();
-    let (sent, recovered, skipped) = sent?;
+    let sent = sent?;
     finished.map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
 
     let counts = RowCounts {
-        records: records.records.len(),
+        records: file.records,
         sent,
-        recovered,
-        skipped,
     };
     Ok(report::report(&args.file, &counts, started, &ledger, out))
-}
-
-/// Plans, recovers and sends; returns how many rows were sent, recovered and skipped.
-fn send_all(
-    session: &Session,
-    args: &ImportArgs,
-    records: &Records,
-    previous: &JournalState,
-    ledger: &Ledger,
-    out: &Output,
-) -> Result<(usize, usize, usize), Error> {
-    let plan::Plan {
-        mut queue,
-        in_doubt,
-        skipped,
-    } = plan::plan(records, previous, ledger, out)?;
-    let recovered = recover::recover(session, records.format, in_doubt, &mut queue, ledger)?;
-    send::send(session, args, records.format, &queue, ledger, out)?;
-    Ok((queue.members.len(), recovered, skipped))
 }
 
 /// Where the journal of an import of `input` goes: `NAME.journal.jsonl`, or for a workbook

@@ -1,71 +1,27 @@
 //! Planning an import before anything is sent: whether an earlier run's journal may be
-//! resumed, every record checked offline (refused rows never reach the gateway), and each
-//! valid row put where the journal says: skipped (saved before), in doubt (in flight when
-//! the earlier run stopped) or queued to send.
+//! resumed, and where each valid row goes by what that journal says: skipped (saved
+//! before), in doubt (in flight when the earlier run stopped) or sent.
 
-use super::journal::{self, JournalState};
-use super::ledger::{self, Ledger};
+use super::journal::{JournalState, RowState};
 use crate::args::ImportArgs;
-use crate::output::Output;
-use crate::records::{self, FileRecord, Records};
 use jdy_member::Error;
-use serde_json::{Map, Value};
 use std::path::Path;
 
-/// What the import does with the valid rows of the file.
-pub(super) struct Plan<'a> {
-    pub queue: Queue<'a>,
-    pub in_doubt: Vec<InDoubt<'a>>,
-    /// Rows an earlier run saved.
-    pub skipped: usize,
-}
-
-/// The rows to send, and their members as the batch takes them (index for index).
-#[derive(Default)]
-pub(super) struct Queue<'a> {
-    pub rows: Vec<Pending<'a>>,
-    pub members: Vec<Value>,
-}
-
-impl<'a> Queue<'a> {
-    pub fn push(
-        &mut self,
-        record: &'a FileRecord,
-        fingerprint: String,
-        member: Map<String, Value>,
-    ) {
-        self.rows.push(Pending {
-            record,
-            fingerprint,
-        });
-        self.members.push(Value::Object(member));
-    }
-}
-
-/// One member on its way to the gateway.
-pub(super) struct Pending<'a> {
-    pub record: &'a FileRecord,
-    pub fingerprint: String,
-}
-
-/// A row an earlier run was sending when it stopped: saved or not, nobody knows yet.
-pub(super) struct InDoubt<'a> {
-    pub record: &'a FileRecord,
-    pub fingerprint: String,
-    /// The member as it would be sent.
-    pub member: Map<String, Value>,
-}
-
 /// The journal of an earlier run at `path`, to be used as `--resume` or `--restart` say;
-/// an error when there is one and neither is given.
-pub(super) fn earlier_run(args: &ImportArgs, path: &Path) -> Result<JournalState, Error> {
-    let previous = JournalState::load(path)
+/// an error when there is one and neither is given. `sheet` is the sheet imported (None: a
+/// text file).
+pub(super) fn earlier_run(
+    args: &ImportArgs,
+    path: &Path,
+    sheet: Option<&str>,
+) -> Result<JournalState, Error> {
+    let previous = JournalState::load(path, sheet)
         .map_err(|e| Error::invalid_argument(format!("{} cannot be read: {e}", path.display())))?;
     if previous.has_history() && !args.resume && !args.restart {
         return Err(Error::invalid_argument(format!(
             "{} records an earlier import of this file ({} rows saved); pass --resume to continue it (rows already saved are skipped) or --restart to import every row again",
             path.display(),
-            previous.saved.len()
+            previous.saved_count()
         )));
     }
     Ok(if args.restart {
@@ -75,43 +31,20 @@ pub(super) fn earlier_run(args: &ImportArgs, path: &Path) -> Result<JournalState
     })
 }
 
-/// Checks every record offline, rejecting the invalid ones, and places the others.
-pub(super) fn plan<'a>(
-    records: &'a Records,
-    previous: &JournalState,
-    ledger: &Ledger,
-    out: &Output,
-) -> Result<Plan<'a>, Error> {
-    let mut plan = Plan {
-        queue: Queue::default(),
-        in_doubt: Vec::new(),
-        skipped: 0,
-    };
-    for (record, checked) in records.records.iter().zip(records::check(records)) {
-        let normalised = match checked {
-            Ok(normalised) => normalised,
-            Err(error) => {
-                if !out.json {
-                    out.record_error(&record.location(records.format), &error);
-                }
-                ledger
-                    .reject(records.format, record, &error)
-                    .map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
-                continue;
-            }
-        };
-        let key = ledger.key(record, journal::fingerprint(&normalised));
-        if previous.saved.contains(&key) {
-            plan.skipped += 1;
-        } else if previous.sending.contains(&key) {
-            plan.in_doubt.push(InDoubt {
-                record,
-                fingerprint: key.2,
-                member: normalised,
-            });
-        } else {
-            plan.queue.push(record, key.2, normalised);
-        }
+/// Where a valid row goes, by what the earlier run's journal says of it.
+pub(super) enum Placement {
+    /// Saved by an earlier run.
+    Skip,
+    /// Being sent when the earlier run stopped: look it up before sending it again.
+    InDoubt,
+    Send,
+}
+
+/// Where the valid row at `line` with `fingerprint` goes.
+pub(super) fn place(previous: &JournalState, line: usize, fingerprint: u64) -> Placement {
+    match previous.state_of(line, fingerprint) {
+        Some(RowState::Saved) => Placement::Skip,
+        Some(RowState::Sending) => Placement::InDoubt,
+        Some(RowState::NotSent) | None => Placement::Send,
     }
-    Ok(plan)
 }

@@ -1,10 +1,11 @@
-//! The import's progress: a bar with the rate and the time left on a terminal, a line
-//! every two seconds otherwise (a log or a CI run), the time left reckoned at the pace
-//! the account's request budget allows.
+//! The import's progress over the rows of the file: a bar with the rate and the time left
+//! on a terminal, a line every two seconds otherwise (a log or a CI run), the time left
+//! reckoned at the pace the account's request budget allows.
 
 use super::ledger::Tally;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,10 @@ pub(super) struct Progress {
     pub plain: bool,
     last_line: Mutex<Instant>,
     started: Instant,
+    /// The rows of the file.
     total: usize,
+    /// Rows sent that have their result: the rate is theirs.
+    sent: AtomicUsize,
     /// The fastest the account's request budget lets the import go (members per second).
     ceiling: Option<f64>,
 }
@@ -27,7 +31,7 @@ impl Progress {
         } else {
             ProgressBar::new(total as u64)
         };
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} members · {msg}") {
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows · {msg}") {
             bar.set_style(style);
         }
         Progress {
@@ -36,17 +40,20 @@ impl Progress {
             last_line: Mutex::new(Instant::now()),
             started: Instant::now(),
             total,
+            sent: AtomicUsize::new(0),
             ceiling,
         }
     }
 
-    /// The rate so far, and the time left at the rate the budget allows: a bulk import is
-    /// bounded by Kingdee's budget, so early fast saves do not promise a short import.
+    /// The rate of sending so far, and the time left at the rate the budget allows: a bulk
+    /// import is bounded by Kingdee's budget, so early fast saves do not promise a short
+    /// import.
     fn pace(&self, done: usize) -> (f64, f64) {
         let seconds = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = done as f64 / seconds;
+        let sent = self.sent.load(Ordering::Relaxed);
+        let rate = sent as f64 / seconds;
         let expected = match self.ceiling {
-            Some(ceiling) if rate > ceiling || done == 0 => ceiling,
+            Some(ceiling) if rate > ceiling || sent == 0 => ceiling,
             _ => rate,
         };
         let eta = if expected > 0.0 {
@@ -57,24 +64,29 @@ impl Progress {
         (rate, eta)
     }
 
-    /// One more member has its result.
-    pub fn step(&self, tally: &Tally) {
+    /// One more row is done; `sent` when it went to the gateway.
+    pub fn row_done(&self, tally: &Tally, sent: bool) {
+        if sent {
+            self.sent.fetch_add(1, Ordering::Relaxed);
+        }
         self.bar.inc(1);
         let done = self.bar.position() as usize;
-        let (rate, eta) = self.pace(done);
         if !self.plain {
+            let (rate, eta) = self.pace(done);
             self.bar.set_message(format!("{rate:.1}/s · ETA {eta:.0}s"));
             return;
         }
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
         if last.elapsed() >= Duration::from_secs(2) || done == self.total {
             *last = Instant::now();
+            let (rate, eta) = self.pace(done);
             eprintln!(
-                "progress: {done}/{} sent, saved {}, refused {}, failed {}, {rate:.1}/s, ETA {eta:.0}s",
+                "progress: {done}/{} rows, saved {}, refused {}, failed {}, skipped {}, {rate:.1}/s, ETA {eta:.0}s",
                 self.total,
                 tally.saved(),
                 tally.refused(),
                 tally.failed(),
+                tally.skipped(),
             );
         }
     }

@@ -1,49 +1,57 @@
-//! In-doubt recovery: the rows an earlier run was sending when it stopped are looked up
-//! before anything is sent. Found stored: counted saved and journaled, never sent twice.
-//! Not found: queued to send. The lookup failed: rejected with a message saying to resume
-//! again later, since sending it blind could save the member twice.
+//! In-doubt recovery: a row an earlier run was sending when it stopped is looked up before
+//! it is sent. Found stored: counted saved and journaled, never sent twice. Not found: sent.
+//! The lookup failed: rejected with a message saying to resume again later, since sending
+//! it blind could save the member twice.
 
 use super::journal::RowState;
 use super::ledger::{self, Ledger};
-use super::plan::{InDoubt, Queue};
-use crate::records::Format;
+use crate::records::{FileRecord, Format};
 use crate::session::Session;
 use jdy_member::Error;
+use serde_json::{Map, Value};
 
-/// Settles every row in doubt; returns how many were found saved.
-pub(super) fn recover<'a>(
+/// What the lookup of a row in doubt found.
+pub(super) enum Recovery {
+    /// Saved already: counted and journaled.
+    Found,
+    /// Not saved: send it, as this member.
+    NotFound(Map<String, Value>),
+    /// The lookup failed: the row is rejected.
+    Unknown,
+}
+
+/// Settles the row in doubt `record`, whose member as sent is `member`.
+pub(super) fn recover(
     session: &Session,
     format: Format,
-    in_doubt: Vec<InDoubt<'a>>,
-    queue: &mut Queue<'a>,
+    record: &FileRecord,
+    fingerprint: u64,
+    member: Map<String, Value>,
     ledger: &Ledger,
-) -> Result<usize, Error> {
-    let mut recovered = 0usize;
-    for row in in_doubt {
-        match session.client.find_saved(&row.member) {
-            Ok(Some(stored)) => {
-                recovered += 1;
-                ledger.tally.count_saved();
-                // The lookup's answer as it is: an id of null when it had none.
-                let id = stored.get("id").unwrap_or(&serde_json::Value::Null);
-                ledger
-                    .journal(row.record, &row.fingerprint, RowState::Saved, Some(id))
-                    .map_err(|e| ledger::unwritable(ledger.journal.path(), e))?;
-            }
-            Ok(None) => queue.push(row.record, row.fingerprint, row.member),
-            Err(error) => {
-                let error = Error {
-                    message: format!(
-                        "an earlier run may have saved this row and the check failed, so it was not sent again ({}); run --resume again later",
-                        error.message
-                    ),
-                    ..error
-                };
-                ledger
-                    .reject(format, row.record, &error)
-                    .map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
-            }
+) -> Result<Recovery, Error> {
+    match session.client.find_saved(&member) {
+        Ok(Some(stored)) => {
+            ledger.tally.count_recovered();
+            // The lookup's answer as it is: an id of null when it had none.
+            let id = stored.get("id").unwrap_or(&Value::Null);
+            ledger
+                .journal(record, fingerprint, RowState::Saved, Some(id))
+                .map_err(|e| ledger::unwritable(ledger.journal.path(), e))?;
+            Ok(Recovery::Found)
+        }
+        Ok(None) => Ok(Recovery::NotFound(member)),
+        Err(error) => {
+            let error = Error {
+                message: format!(
+                    "an earlier run may have saved this row and the check failed, so it was not sent again ({}); run --resume again later",
+                    error.message
+                ),
+                ..error
+            };
+            ledger
+                .reject(format, record, &error)
+                .map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
+            Ok(Recovery::Unknown)
         }
     }
-    Ok(recovered)
 }

@@ -1,11 +1,12 @@
-//! The rejects file: where refused and failed rows go, each with why. A workbook's rows go
-//! to a workbook the staff can correct and import again (`rejects_xlsx`); a CSV's or
-//! JSON's to JSON lines, each with the row and the error envelope.
+//! The rejects file: where refused and failed rows go, each with why, written as each row is
+//! refused (never gathered). A workbook's rows go to a workbook the staff can correct and
+//! import again (`rejects_xlsx`); a CSV's or JSON's to JSON lines, each with the row and the
+//! error envelope.
 
 use super::jsonl_file::JsonLinesFile;
 use super::rejects_xlsx::RejectsWorkbook;
 use crate::output::describe;
-use crate::records::{FileRecord, Format, Records};
+use crate::records::{FileRecord, Format, ImportFile};
 use jdy_member::Error;
 use std::io;
 use std::path::Path;
@@ -18,7 +19,7 @@ pub(super) enum Rejects {
 impl Rejects {
     /// `NAME.rejects.xlsx` beside a workbook, else `NAME.rejects.jsonl`, or `chosen`
     /// (`--rejects FILE`: a workbook when it is named .xlsx and the input has a header row).
-    pub fn for_input(input: &Path, chosen: Option<&Path>, records: &Records) -> Rejects {
+    pub fn for_input(input: &Path, chosen: Option<&Path>, records: &ImportFile) -> Rejects {
         let path = match chosen {
             Some(path) => path.to_path_buf(),
             None if records.format == Format::Workbook => super::beside(input, "rejects.xlsx"),

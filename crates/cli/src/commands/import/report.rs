@@ -11,12 +11,8 @@ use std::time::Instant;
 pub(super) struct RowCounts {
     /// Records in the file.
     pub records: usize,
-    /// Rows handed to the batch.
+    /// Rows handed to the gateway.
     pub sent: usize,
-    /// Rows in doubt found saved.
-    pub recovered: usize,
-    /// Rows an earlier run saved.
-    pub skipped: usize,
 }
 
 /// Prints the summary; returns the exit code.
@@ -36,7 +32,7 @@ pub(super) fn report(
     if out.json {
         out.data(&summary(file, counts, seconds, rate, ledger));
     } else {
-        say(counts, seconds, rate, ledger, out);
+        say(seconds, rate, ledger, out);
     }
     ledger.tally.worst()
 }
@@ -49,8 +45,8 @@ fn summary(file: &Path, counts: &RowCounts, seconds: f64, rate: f64, ledger: &Le
         "file": file.display().to_string(),
         "records": counts.records,
         "saved": tally.saved(),
-        "recovered": counts.recovered,
-        "skipped": counts.skipped,
+        "recovered": tally.recovered(),
+        "skipped": tally.skipped(),
         "refused": refused,
         "failed": failed,
         "seconds": (seconds * 1000.0).round() / 1000.0,
@@ -61,13 +57,13 @@ fn summary(file: &Path, counts: &RowCounts, seconds: f64, rate: f64, ledger: &Le
 }
 
 /// The summary for people.
-fn say(counts: &RowCounts, seconds: f64, rate: f64, ledger: &Ledger, out: &Output) {
+fn say(seconds: f64, rate: f64, ledger: &Ledger, out: &Output) {
     let tally = &ledger.tally;
     let (saved, refused, failed) = (tally.saved(), tally.refused(), tally.failed());
-    let skipped = counts.skipped;
+    let (skipped, recovered) = (tally.skipped(), tally.recovered());
     out.note(&format!(
         "saved {saved}, refused {refused}, failed {failed}, skipped {skipped} (already saved){} in {seconds:.1}s ({rate:.1} members/s)",
-        if counts.recovered > 0 { format!(", recovered {}", counts.recovered) } else { String::new() }
+        if recovered > 0 { format!(", recovered {recovered}") } else { String::new() }
     ));
     if refused + failed > 0 {
         out.note(&format!(

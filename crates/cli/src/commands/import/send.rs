@@ -1,60 +1,144 @@
-//! Sending the queued rows: one batch of the library (its workers, pacing and request
-//! budget), observed row by row to write the journal around each save, reject what fails
-//! and show progress; the rate ceiling and the time the budget makes an import take.
+//! Sending the rows to save, as they come from the file, in chunks: each chunk one part of
+//! the library's batch run (its workers, `--rate`, request budget, and the breaker that
+//! stops sending once the gateway cannot be reached), observed row by row to write the
+//! journal around each save, reject what fails and show progress. Memory holds one chunk of
+//! `CHUNK_ROWS`, whatever the file's size.
 
 use super::journal::RowState;
 use super::ledger::Ledger;
-use super::plan::Queue;
 use super::progress::Progress;
 use crate::args::ImportArgs;
 use crate::output::{describe, Output};
-use crate::records::Format;
+use crate::records::{FileRecord, Format};
 use crate::session::Session;
-use jdy_member::batch::{self, BatchOptions, Observer};
+use jdy_member::batch::{self, BatchOptions, BatchRun, Observer};
 use jdy_member::{Error, Saved};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Mutex;
 
-/// Saves every queued row; an error only when the journal or rejects file failed.
-pub(super) fn send(
-    session: &Session,
-    args: &ImportArgs,
+/// Rows sent per batch. A chunk ends when its last request does, so its workers idle
+/// while the last few are answered; a thousand rows make that a small share (bench section 9
+/// measures it), and hold about a megabyte.
+pub(super) const CHUNK_ROWS: usize = 1000;
+
+/// One row on its way to the gateway.
+struct Pending {
+    record: FileRecord,
+    fingerprint: u64,
+}
+
+/// Sends rows in chunks as they are pushed.
+pub(super) struct Sender<'a> {
+    run: BatchRun<'a>,
     format: Format,
-    queue: &Queue,
-    ledger: &Ledger,
-    out: &Output,
-) -> Result<(), Error> {
-    let ceiling = rate_ceiling(session, args.rate, queue.members.len(), out);
-    let progress = Progress::new(queue.members.len(), ceiling);
-    let observer = ImportObserver {
-        queue,
-        format,
-        ledger,
-        progress: &progress,
-        out,
-        io_error: Mutex::new(None),
-    };
-    let options = BatchOptions {
-        concurrency: args.concurrency as usize,
-        rate: args.rate,
-    };
-    batch::save_all(&session.client, &queue.members, &options, &observer);
-    progress.bar.finish_and_clear();
-    if let Some(e) = observer
-        .io_error
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-    {
-        return Err(Error::invalid_argument(format!(
-            "the journal or rejects file could not be written ({e}); the import is incomplete, fix the disk and run it again with --resume"
-        )));
+    ledger: &'a Ledger,
+    progress: &'a Progress,
+    out: &'a Output,
+    rows: Vec<Pending>,
+    /// The members of `rows` as the batch takes them, index for index.
+    members: Vec<Value>,
+    /// Rows handed to a batch so far.
+    pub sent: usize,
+}
+
+impl<'a> Sender<'a> {
+    pub fn new(
+        session: &'a Session,
+        args: &ImportArgs,
+        format: Format,
+        ledger: &'a Ledger,
+        progress: &'a Progress,
+        out: &'a Output,
+    ) -> Sender<'a> {
+        let options = BatchOptions {
+            concurrency: args.concurrency as usize,
+            rate: args.rate,
+        };
+        Sender {
+            run: BatchRun::new(&session.client, &options),
+            format,
+            ledger,
+            progress,
+            out,
+            rows: Vec::with_capacity(CHUNK_ROWS),
+            members: Vec::with_capacity(CHUNK_ROWS),
+            sent: 0,
+        }
     }
-    Ok(())
+
+    /// Queues a row to save, `member` as it is sent; sends the chunk when it is full.
+    pub fn push(
+        &mut self,
+        record: FileRecord,
+        fingerprint: u64,
+        member: Map<String, Value>,
+    ) -> Result<(), Error> {
+        self.rows.push(Pending {
+            record,
+            fingerprint,
+        });
+        self.members.push(Value::Object(member));
+        if self.rows.len() >= CHUNK_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is queued; an error only when the journal or rejects file failed.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let observer = ChunkObserver {
+            sender: self,
+            io_error: Mutex::new(None),
+        };
+        self.run.save_all(&self.members, &observer);
+        let io_error = observer
+            .io_error
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        self.sent += self.rows.len();
+        self.rows.clear();
+        self.members.clear();
+        match io_error {
+            Some(e) => Err(Error::invalid_argument(format!(
+                "the journal or rejects file could not be written ({e}); the import is incomplete, fix the disk and run it again with --resume"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Shows a row's error above the progress (the rejects file and the summary say it
+    /// with `--json`).
+    pub fn show_error(&self, location: &str, error: &Error) {
+        show_error(self.progress, self.out, location, error);
+    }
+}
+
+/// Shows a row's error above the progress, or as a line when there is no bar; nothing with
+/// `--json`.
+pub(super) fn show_error(progress: &Progress, out: &Output, location: &str, error: &Error) {
+    if out.json {
+        return;
+    }
+    if progress.plain {
+        out.record_error(location, error);
+    } else {
+        progress
+            .bar
+            .println(format!("{location}: {}", describe(error)));
+    }
 }
 
 /// The fastest the import may go: `--rate` or the account's request budget, whichever is
-/// lower. Says how long the budget makes a large import take.
-fn rate_ceiling(session: &Session, rate: Option<f64>, rows: usize, out: &Output) -> Option<f64> {
+/// lower. Says how long the budget makes a large import of `rows` rows take.
+pub(super) fn rate_ceiling(
+    session: &Session,
+    rate: Option<f64>,
+    rows: usize,
+    out: &Output,
+) -> Option<f64> {
     let budget_rate = session.client.budget_rate_per_s();
     if let (Some(budget), Some(left)) = (budget_rate, Some(rows).filter(|n| *n > 100)) {
         out.note(&format!(
@@ -69,59 +153,52 @@ fn rate_ceiling(session: &Session, rate: Option<f64>, rows: usize, out: &Output)
     }
 }
 
-/// Told about each row by the batch, from its worker threads.
-struct ImportObserver<'a> {
-    queue: &'a Queue<'a>,
-    format: Format,
-    ledger: &'a Ledger,
-    progress: &'a Progress,
-    out: &'a Output,
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Told about each row of a chunk by the batch, from its worker threads.
+struct ChunkObserver<'s, 'a> {
+    sender: &'s Sender<'a>,
     /// The first journal or rejects write that failed (kept so the batch goes on).
     io_error: Mutex<Option<std::io::Error>>,
 }
 
-impl ImportObserver<'_> {
+impl ChunkObserver<'_, '_> {
     fn journal(&self, index: usize, state: RowState, id: Option<&Value>) {
-        let Some(pending) = self.queue.rows.get(index) else {
+        let Some(pending) = self.sender.rows.get(index) else {
             return;
         };
         let written = self
+            .sender
             .ledger
-            .journal(pending.record, &pending.fingerprint, state, id);
+            .journal(&pending.record, pending.fingerprint, state, id);
         self.keep_io_error(written);
     }
 
     fn keep_io_error(&self, written: std::io::Result<()>) {
         if let Err(e) = written {
-            *self.io_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+            *lock(&self.io_error) = Some(e);
         }
     }
 
     /// Rejects row `index` and shows its error above the progress.
     fn failed(&self, index: usize, error: &Error) {
-        let Some(pending) = self.queue.rows.get(index) else {
+        let Some(pending) = self.sender.rows.get(index) else {
             return;
         };
-        self.keep_io_error(self.ledger.reject(self.format, pending.record, error));
-        let location = pending.record.location(self.format);
-        if self.out.json {
-            // The rejects file and the summary say it.
-        } else if self.progress.plain {
-            self.out.record_error(&location, error);
-        } else {
-            self.progress
-                .bar
-                .println(format!("{location}: {}", describe(error)));
-        }
+        let sender = self.sender;
+        self.keep_io_error(sender.ledger.reject(sender.format, &pending.record, error));
+        sender.show_error(&pending.record.location(sender.format), error);
     }
 }
 
-impl Observer for ImportObserver<'_> {
+impl Observer for ChunkObserver<'_, '_> {
     fn label(&self, index: usize) -> String {
-        self.queue
+        self.sender
             .rows
             .get(index)
-            .map(|p| p.record.location(self.format))
+            .map(|p| p.record.location(self.sender.format))
             .unwrap_or_else(|| batch::default_label(index))
     }
 
@@ -133,7 +210,7 @@ impl Observer for ImportObserver<'_> {
         match result {
             Ok(saved) => {
                 self.journal(index, RowState::Saved, saved.data.get("id"));
-                self.ledger.tally.count_saved();
+                self.sender.ledger.tally.count_saved();
             }
             Err(error) => {
                 // A failed save without `outcome_unknown` certainly saved nothing: never in
@@ -144,6 +221,8 @@ impl Observer for ImportObserver<'_> {
                 self.failed(index, error);
             }
         }
-        self.progress.step(&self.ledger.tally);
+        self.sender
+            .progress
+            .row_done(&self.sender.ledger.tally, true);
     }
 }

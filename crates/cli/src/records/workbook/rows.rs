@@ -2,7 +2,8 @@
 //! count), each cell as Excel stores it. An .xlsx sheet is read as a stream of cells, so
 //! memory does not grow with the sheet: a row is built from its cells and handed on, and
 //! rows without a value (Excel's formatted but empty rows, to row 1,048,576) cost nothing.
-//! An .xls or .ods sheet comes whole from its reader (their formats are read so).
+//! An .xls or .ods sheet comes whole from its reader (their formats are read so: an .xls
+//! holds at most 65,536 rows), and its rows are built from it one at a time.
 
 use super::super::table::{Cell, TableRow};
 use calamine::{Data, DataRef, Range, XlsxCellReader};
@@ -119,27 +120,49 @@ fn place(cells: &mut Vec<Cell>, column: u32, value: Cell) {
 }
 
 /// The rows of a sheet an .xls or .ods reader loaded whole; rows without a value are left
-/// out, numbers are the sheet's.
+/// out, numbers are the sheet's. Each row is built as it is asked for, so only the loaded
+/// sheet is held.
 pub(super) fn range_rows(range: Range<Data>) -> Rows<'static> {
     let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let rows: Vec<TableRow> = range
-        .rows()
-        .enumerate()
-        .filter_map(|(offset, row)| {
+    Box::new(RangeRows {
+        range,
+        next: 0,
+        first_row: first_row as usize,
+        first_column,
+    })
+}
+
+struct RangeRows {
+    range: Range<Data>,
+    /// The offset of the next row in the range.
+    next: usize,
+    first_row: usize,
+    first_column: u32,
+}
+
+impl Iterator for RangeRows {
+    type Item = Result<TableRow, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let offset = self.next;
+            let row = self.range.rows().nth(offset)?;
+            self.next += 1;
             let mut cells = Vec::new();
             for (index, data) in row.iter().enumerate() {
                 let value = from_data(data);
                 if !value.is_blank() {
-                    place(&mut cells, first_column + index as u32, value);
+                    place(&mut cells, self.first_column + index as u32, value);
                 }
             }
-            (!cells.is_empty()).then(|| TableRow {
-                number: first_row as usize + offset + 1,
-                cells,
-            })
-        })
-        .collect();
-    Box::new(rows.into_iter().map(Ok))
+            if !cells.is_empty() {
+                return Some(Ok(TableRow {
+                    number: self.first_row + offset + 1,
+                    cells,
+                }));
+            }
+        }
+    }
 }
 
 /// An .xlsx cell's value as a table cell.
