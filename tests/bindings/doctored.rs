@@ -26,6 +26,23 @@ fn problems_in(language: &str, from: &str, to: &str) -> Vec<String> {
     )
 }
 
+/// A doctored copy of `language`'s file (`from` made `to`) has one problem, naming all of `naming`.
+fn expect_one_problem(language: &str, from: &str, to: &str, naming: &[&str]) {
+    assert_one_problem(&problems_in(language, from, to), naming);
+}
+
+/// With a doctored header (`from` made `to`), every binding has one problem naming `naming`.
+fn expect_one_problem_with_header(from: &str, to: &str, naming: &[&str]) {
+    let header =
+        read_header(&doctored(&read_file(HEADER), from, to)).expect("the doctored header reads");
+    for binding in BINDINGS {
+        assert_one_problem(
+            &differences(&header, binding, &read_file(binding.path)),
+            naming,
+        );
+    }
+}
+
 fn assert_one_problem(problems: &[String], naming: &[&str]) {
     assert_eq!(
         problems.len(),
@@ -43,84 +60,77 @@ fn assert_one_problem(problems: &[String], naming: &[&str]) {
 
 #[test]
 fn a_function_missing_from_a_binding_is_named() {
-    let csharp = problems_in(
+    expect_one_problem(
         "C#",
-        "[DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        internal static extern IntPtr jdy_outbox_retry(JdyClientHandle client, byte[] queryJson);",
+        "[DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        \
+         internal static extern IntPtr jdy_outbox_retry(JdyClientHandle client, byte[] queryJson);",
         "",
+        &["jdy_outbox_retry", "missing"],
     );
-    assert_one_problem(&csharp, &["jdy_outbox_retry", "missing"]);
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
-        "function jdy_outbox_retry(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;",
+        "function jdy_outbox_retry(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; \
+         external JdyMemberLibrary;",
         "",
+        &["jdy_outbox_retry", "missing"],
     );
-    assert_one_problem(&pascal, &["jdy_outbox_retry", "missing"]);
 }
 
 #[test]
 fn a_function_the_header_lacks_is_named() {
-    let csharp = problems_in(
+    expect_one_problem(
         "C#",
         "internal static extern void jdy_string_free(IntPtr s);",
-        "internal static extern void jdy_string_free(IntPtr s);\n[DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]\ninternal static extern IntPtr jdy_member_delete(JdyClientHandle client, byte[] queryJson);",
+        "internal static extern void jdy_string_free(IntPtr s);\n\
+         [DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl)]\n\
+         internal static extern IntPtr jdy_member_delete(JdyClientHandle client, byte[] queryJson);",
+        &["jdy_member_delete", "not in the header"],
     );
-    assert_one_problem(&csharp, &["jdy_member_delete", "not in the header"]);
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;",
-        "procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;\nfunction jdy_member_delete(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; external JdyMemberLibrary;",
+        "procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;\n\
+         function jdy_member_delete(client: PJdyClient; query_json: PAnsiChar): PAnsiChar; cdecl; \
+         external JdyMemberLibrary;",
+        &["jdy_member_delete", "not in the header"],
     );
-    assert_one_problem(&pascal, &["jdy_member_delete", "not in the header"]);
 }
 
 #[test]
 fn a_function_only_the_header_has_is_named_for_every_binding() {
-    let header = doctored(
-        &read_file(HEADER),
+    expect_one_problem_with_header(
         "void jdy_string_free(char *s);",
-        "void jdy_string_free(char *s);\nchar *jdy_member_delete(JdyClient *client, const char *query_json);",
+        "void jdy_string_free(char *s);\n\
+         char *jdy_member_delete(JdyClient *client, const char *query_json);",
+        &["jdy_member_delete", "missing"],
     );
-    let header = read_header(&header).expect("the doctored header reads");
-    for binding in BINDINGS {
-        let problems = differences(&header, binding, &read_file(binding.path));
-        assert_one_problem(&problems, &["jdy_member_delete", "missing"]);
-    }
 }
 
 #[test]
 fn another_argument_count_is_named() {
-    let csharp = problems_in(
+    expect_one_problem(
         "C#",
         "jdy_member_get(JdyClientHandle client, byte[] queryJson)",
         "jdy_member_get(JdyClientHandle client)",
-    );
-    assert_one_problem(
-        &csharp,
         &[
             "jdy_member_get",
             "takes 1 argument(s), the header's takes 2",
         ],
     );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "jdy_member_get(client: PJdyClient; query_json: PAnsiChar)",
         "jdy_member_get(client: PJdyClient)",
-    );
-    assert_one_problem(
-        &pascal,
         &[
             "jdy_member_get",
             "takes 1 argument(s), the header's takes 2",
         ],
     );
     // Grouped Pascal names count one each.
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
-        "jdy_member_save_batch(client: PJdyClient; members_json: PAnsiChar; options_json: PAnsiChar)",
-        "jdy_member_save_batch(client: PJdyClient; members_json, options_json, extra: PAnsiChar)",
-    );
-    assert_one_problem(
-        &pascal,
+        "members_json: PAnsiChar; options_json: PAnsiChar)",
+        "members_json, options_json, extra: PAnsiChar)",
         &[
             "jdy_member_save_batch",
             "takes 4 argument(s), the header's takes 3",
@@ -131,48 +141,40 @@ fn another_argument_count_is_named() {
 #[test]
 fn another_argument_type_is_named() {
     // A C# string goes through the ANSI code page; a Pascal PChar is UTF-16 in Delphi 2009+.
-    let csharp = problems_in(
+    expect_one_problem(
         "C#",
         "jdy_member_save(JdyClientHandle client, byte[] memberJson)",
         "jdy_member_save(JdyClientHandle client, string memberJson)",
-    );
-    assert_one_problem(
-        &csharp,
         &[
             "jdy_member_save",
             "argument 2 (memberJson) is `string`",
             "`const char *`",
         ],
     );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "jdy_member_save(client: PJdyClient; member_json: PAnsiChar)",
         "jdy_member_save(client: PJdyClient; member_json: PChar)",
-    );
-    assert_one_problem(
-        &pascal,
         &[
             "jdy_member_save",
             "argument 2 (member_json) is `PChar`",
             "`const char *`",
         ],
     );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "error_json: PJdyPAnsiChar",
         "error_json: PAnsiChar",
-    );
-    assert_one_problem(
-        &pascal,
         &[
             "jdy_client_new",
             "argument 2 (error_json) is `PAnsiChar`",
             "`char **`",
         ],
     );
-    let csharp = problems_in("C#", "out IntPtr errorJson", "IntPtr errorJson");
-    assert_one_problem(
-        &csharp,
+    expect_one_problem(
+        "C#",
+        "out IntPtr errorJson",
+        "IntPtr errorJson",
         &[
             "jdy_client_new",
             "argument 2 (errorJson) is `IntPtr`",
@@ -183,120 +185,107 @@ fn another_argument_type_is_named() {
 
 #[test]
 fn another_result_is_named() {
-    let csharp = problems_in("C#", "IntPtr jdy_member_list(", "string jdy_member_list(");
-    assert_one_problem(
-        &csharp,
+    expect_one_problem(
+        "C#",
+        "IntPtr jdy_member_list(",
+        "string jdy_member_list(",
         &["jdy_member_list", "the result is `string`", "`char *`"],
     );
-    let csharp = problems_in("C#", "void jdy_client_free(", "IntPtr jdy_client_free(");
-    assert_one_problem(
-        &csharp,
+    expect_one_problem(
+        "C#",
+        "void jdy_client_free(",
+        "IntPtr jdy_client_free(",
         &["jdy_client_free", "returns `IntPtr`", "nothing (void)"],
     );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "function jdy_doctor(client: PJdyClient): PAnsiChar;",
         "procedure jdy_doctor(client: PJdyClient);",
+        &["jdy_doctor", "returns nothing", "`char *`"],
     );
-    assert_one_problem(&pascal, &["jdy_doctor", "returns nothing", "`char *`"]);
 }
 
 #[test]
 fn another_calling_convention_is_named() {
-    let csharp = problems_in(
+    // DllImport's default is stdcall on 32-bit Windows.
+    expect_one_problem(
         "C#",
-        "[DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        internal static extern IntPtr jdy_version();",
-        "[DllImport(LibraryName, ExactSpelling = true)]\n        internal static extern IntPtr jdy_version();",
+        "[DllImport(LibraryName, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        \
+         internal static extern IntPtr jdy_version();",
+        "[DllImport(LibraryName, ExactSpelling = true)]\n        \
+         internal static extern IntPtr jdy_version();",
+        &["jdy_version", "calling convention winapi", "the header's is cdecl"],
     );
-    assert_one_problem(
-        &csharp,
-        &[
-            "jdy_version",
-            "calling convention winapi",
-            "the header's is cdecl",
-        ],
-    );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "function jdy_version: PAnsiChar; cdecl;",
         "function jdy_version: PAnsiChar; stdcall;",
-    );
-    assert_one_problem(
-        &pascal,
         &[
             "jdy_version",
             "calling convention stdcall",
             "the header's is cdecl",
         ],
     );
-    let pascal = problems_in(
+    expect_one_problem(
         "Pascal",
         "function jdy_version: PAnsiChar; cdecl;",
         "function jdy_version: PAnsiChar;",
+        &["jdy_version", "calling convention register"],
     );
-    assert_one_problem(&pascal, &["jdy_version", "calling convention register"]);
 }
 
 #[test]
 fn a_header_type_without_a_spelling_is_named() {
-    let header = doctored(
-        &read_file(HEADER),
-        "char *jdy_member_get(JdyClient *client, const char *query_json);",
-        "char *jdy_member_get(JdyClient *client, const wchar_t *query_json);",
+    expect_one_problem_with_header(
+        "const char *query_json);",
+        "const wchar_t *query_json);",
+        &[
+            "jdy_member_get",
+            "argument 2",
+            "`const wchar_t *` has no",
+            "spelling yet",
+        ],
     );
-    let header = read_header(&header).expect("the doctored header reads");
-    for binding in BINDINGS {
-        let problems = differences(&header, binding, &read_file(binding.path));
-        assert_one_problem(
-            &problems,
-            &[
-                "jdy_member_get",
-                "argument 2",
-                "`const wchar_t *` has no",
-                "spelling yet",
-            ],
-        );
-    }
 }
 
 #[test]
 fn entry_points_and_comments_are_read_as_the_compilers_read_them() {
-    // An EntryPoint names the C function; a commented-out import is no import.
-    let csharp = problems_in(
-        "C#",
-        "CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        internal static extern IntPtr jdy_doctor(",
-        "CallingConvention = CallingConvention.Cdecl, EntryPoint = \"jdy_doctor\")]\n        internal static extern IntPtr Doctor(",
-    );
-    assert!(csharp.is_empty(), "{csharp:#?}");
-    let csharp = problems_in(
-        "C#",
-        "internal static extern IntPtr jdy_doctor(",
-        "// internal static extern IntPtr jdy_doctor(",
-    );
-    assert!(
-        csharp.iter().any(|p| p.contains("jdy_doctor: missing")),
-        "{csharp:#?}"
-    );
-    let pascal = problems_in(
-        "Pascal",
-        "function jdy_doctor(",
-        "{ function jdy_doctor( }function Doctor(",
-    );
-    assert!(
-        pascal.iter().any(|p| p.contains("jdy_doctor: missing")),
-        "{pascal:#?}"
-    );
-    let pascal = problems_in(
-        "Pascal",
-        "external JdyMemberLibrary;\nprocedure jdy_string_free(",
-        "external JdyMemberLibrary;\nprocedure FreeString(",
-    );
-    assert!(
-        pascal
-            .iter()
-            .any(|p| p.contains("jdy_string_free: missing")),
-        "{pascal:#?}"
-    );
-    let pascal = problems_in("Pascal", "procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;", "procedure FreeString(s: PAnsiChar); cdecl; external JdyMemberLibrary name 'jdy_string_free';");
-    assert!(pascal.is_empty(), "{pascal:#?}");
+    // An EntryPoint (C#) or `name` (Pascal) names the C function.
+    let renamed = [
+        (
+            "C#",
+            "CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]\n        internal static extern IntPtr jdy_doctor(",
+            "CallingConvention = CallingConvention.Cdecl, EntryPoint = \"jdy_doctor\")]\n        internal static extern IntPtr Doctor(",
+        ),
+        (
+            "Pascal",
+            "procedure jdy_string_free(s: PAnsiChar); cdecl; external JdyMemberLibrary;",
+            "procedure FreeString(s: PAnsiChar); cdecl; external JdyMemberLibrary name 'jdy_string_free';",
+        ),
+    ];
+    for (language, from, to) in renamed {
+        let problems = problems_in(language, from, to);
+        assert!(problems.is_empty(), "{language}: {problems:#?}");
+    }
+    // A commented-out import, or one under another name, is no import of the function.
+    let hidden = [
+        (
+            "C#",
+            "internal static extern IntPtr jdy_doctor(",
+            "// internal static extern IntPtr jdy_doctor(",
+        ),
+        (
+            "Pascal",
+            "function jdy_doctor(",
+            "{ function jdy_doctor( }function Doctor(",
+        ),
+        ("Pascal", "function jdy_doctor(", "function Doctor("),
+    ];
+    for (language, from, to) in hidden {
+        let problems = problems_in(language, from, to);
+        assert!(
+            problems.iter().any(|p| p.contains("jdy_doctor: missing")),
+            "{language}: {problems:#?}"
+        );
+    }
 }

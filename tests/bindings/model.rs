@@ -186,7 +186,7 @@ fn check_type(
     let carriers = (binding.carries)(place, c_type);
     if carriers.is_empty() {
         problems.push(format!(
-            "{what}: the header's type `{c_type}` has no {} spelling yet: add one to tests/bindings.rs",
+            "{what}: the header's type `{c_type}` has no {} spelling yet: add one to its table in tests/bindings/",
             binding.language
         ));
     } else if !carriers
