@@ -172,7 +172,8 @@ BASE_URL=""
 # sandbox_start CLI DIR CONFIG: `CLI sandbox` on a free loopback port without its rate limits
 # (a test of a limit sets it itself); its line goes to DIR/sandbox.json, its stderr to
 # DIR/sandbox.log, and CONFIG gets its client configuration with no token cache file and no
-# request budget (each run fetches and counts its own token; nothing is paced). Sets BASE_URL.
+# request budget (each run fetches and counts its own token; nothing is paced), compact JSON as
+# the sandbox prints it (the Pascal tests edit it as text). Sets BASE_URL.
 sandbox_start() {
     local cli=$1 dir=$2 config=$3
     "$cli" sandbox --port 0 --behaviour '{"account_budget":null,"token_limit":null}' \
@@ -188,7 +189,8 @@ sandbox_start() {
         <"$dir/sandbox.json") || die "the sandbox's line has no base_url: $(head -c 300 "$dir/sandbox.json")"
     python3 -c 'import json,sys
 c = json.loads(sys.stdin.readline())["config"]; c.update(token_cache_path=None, request_budget=None)
-print(json.dumps(c))' <"$dir/sandbox.json" >"$config" || die "the sandbox's line has no config object"
+print(json.dumps(c, separators=(",", ":"), ensure_ascii=False))' <"$dir/sandbox.json" >"$config" ||
+        die "the sandbox's line has no config object"
 }
 sandbox_printed() { grep -q '"base_url"' "$1" 2>/dev/null && [ "$(wc -l <"$1")" -ge 1 ]; }
 sandbox_control() { # METHOD PATH: prints the JSON answer
