@@ -14,29 +14,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$root/scripts/lib/common.sh"
 build="$here/build"
 started=$SECONDS
-
-step() { printf '\n==> %s\n' "$*"; }
-have() { command -v "$1" >/dev/null 2>&1; }
-
-# apt's output goes to a log that is shown only when it fails.
-apt_updated=""
-apt_install() {
-    local log
-    log="$(mktemp)"
-    if { [ -n "$apt_updated" ] || apt-get -o DPkg::Lock::Timeout=600 update -qq; } >"$log" 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-            --no-install-recommends "$@" >>"$log" 2>&1; then
-        apt_updated=1
-        rm -f "$log"
-    else
-        cat "$log" >&2
-        rm -f "$log"
-        echo "apt-get could not install: $*" >&2
-        exit 1
-    fi
-}
 
 find_nunit_framework() {
     local candidate
@@ -54,20 +34,11 @@ find_nunit_framework() {
 have_assembly() { [ -f "/usr/lib/mono/4.5/$1.dll" ]; }
 
 step "tools (mono, mcs, nunit-console)"
-missing=()
-have mono || missing+=(mono-runtime)
-have mcs || missing+=(mono-mcs)
-have nunit-console || missing+=(nunit-console)
-find_nunit_framework >/dev/null || missing+=(libnunit-framework2.6.3-cil)
-have_assembly System.Runtime.Serialization || missing+=(libmono-system-runtime-serialization4.0-cil)
-have_assembly System.Web.Extensions || missing+=(libmono-system-web-extensions4.0-cil)
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    apt_install "${missing[@]}"
-fi
-nunit_framework="$(find_nunit_framework)" || { echo "nunit.framework.dll (NUnit 2.6) not found after installing" >&2; exit 1; }
+apt_install mono-runtime mono-mcs nunit-console libnunit-framework2.6.3-cil \
+    libmono-system-runtime-serialization4.0-cil libmono-system-web-extensions4.0-cil
+nunit_framework="$(find_nunit_framework)" || die "nunit.framework.dll (NUnit 2.6) not found after installing"
 for assembly in System.Runtime.Serialization System.Web.Extensions; do
-    have_assembly "$assembly" || { echo "$assembly.dll (Mono 4.5 profile) not found after installing" >&2; exit 1; }
+    have_assembly "$assembly" || die "$assembly.dll (Mono 4.5 profile) not found after installing"
 done
 mono --version | head -n 1
 mcs --version
@@ -80,15 +51,15 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 native="$target_dir/release/libjdy_member.so"
 cli="$target_dir/debug/jdy-member"
-[ -f "$native" ] || { echo "missing $native" >&2; exit 1; }
-[ -x "$cli" ] || { echo "missing $cli" >&2; exit 1; }
+[ -f "$native" ] || die "missing $native"
+[ -x "$cli" ] || die "missing $cli"
 
 case "$(uname -m)" in
     x86_64 | amd64) rid=linux-x64 ;;
     aarch64 | arm64) rid=linux-arm64 ;;
     i?86) rid=linux-x86 ;;
     armv7* | armhf) rid=linux-arm ;;
-    *) echo "unknown machine $(uname -m)" >&2; exit 1 ;;
+    *) die "unknown machine $(uname -m)" ;;
 esac
 
 step "compile the wrapper and the tests (mcs, C# 7)"
@@ -113,28 +84,12 @@ mcs -nologo -langversion:7 -target:exe -debug -r:"$build/Jdy.Member.dll" \
     -out:"$build/SaveMemberExample.exe" "$here/examples/SaveMemberExample.cs"
 
 step "sandbox gateway"
-sandbox_pid=""
-stop_sandbox() {
-    if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-        kill "$sandbox_pid" 2>/dev/null || true
-        wait "$sandbox_pid" 2>/dev/null || true
-    fi
-    sandbox_pid=""
-}
-trap stop_sandbox EXIT
-trap 'stop_sandbox; exit 130' INT TERM
-# No rate limits: ordinary tests are not slowed; a test of a limit sets it itself.
-"$cli" sandbox --port 0 --behaviour '{"account_budget":null,"token_limit":null}' >"$build/sandbox.json" 2>"$build/sandbox.log" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-    if grep -q '"base_url"' "$build/sandbox.json" 2>/dev/null && [ "$(wc -l <"$build/sandbox.json")" -ge 1 ]; then
-        break
-    fi
-    kill -0 "$sandbox_pid" 2>/dev/null || { echo "the sandbox exited:" >&2; cat "$build/sandbox.log" >&2; exit 1; }
-    sleep 0.1
-done
-grep -q '"base_url"' "$build/sandbox.json" || { echo "the sandbox printed no configuration in 10 s" >&2; exit 1; }
-head -n 1 "$build/sandbox.json" | grep -o '^{"base_url":"[^"]*"' | cut -c2-
+trap sandbox_stop EXIT
+trap 'sandbox_stop; exit 130' INT TERM
+# No rate limits: ordinary tests are not slowed; a test of a limit sets it itself. The tests
+# read the sandbox's line from build/sandbox.json.
+sandbox_start "$cli" "$build" "$build/config.json"
+echo "sandbox at $BASE_URL"
 
 step "NUnit (nunit-console on Mono)"
 cd "$build"
@@ -146,7 +101,7 @@ env -u JDY_MEMBER_LIB -u LD_LIBRARY_PATH \
     JDY_TEST_EXAMPLE_EXE="$build/SaveMemberExample.exe" \
     timeout 1200 nunit-console -nologo -noshadow -labels \
         -xml="$build/TestResult.xml" "$build/Jdy.Member.Tests.dll" >"$build/nunit.log" 2>&1 || status=$?
-stop_sandbox
+sandbox_stop
 
 # NUnit's own summary, failures and errors (the per-test labels stay in build/nunit.log).
 grep -v '^\*\*\*\*\* ' "$build/nunit.log" | sed -n '/^Tests run:/,$p'

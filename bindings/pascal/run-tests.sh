@@ -2,10 +2,10 @@
 # Tests of the Delphi / Free Pascal unit (bindings/pascal/jdy_member.pas) with Free Pascal on
 # Linux, against the sandbox gateway over HTTP on loopback.
 #
-# Installs Free Pascal (Debian: fp-compiler and fp-units-rtl, 3.2.2) and valgrind when
-# missing, builds the library and the jdy-member CLI with cargo, compiles the unit, the
-# example and the tests with `fpc -Mdelphi` in three string configurations, starts
-# `jdy-member sandbox`, and runs:
+# Installs Free Pascal (Debian: fp-compiler and fp-units-rtl, 3.2.2), locales (the zh_CN
+# source and GBK charmap localedef needs) and valgrind when missing, builds the library and
+# the jdy-member CLI with cargo, compiles the unit, the example and the tests with
+# `fpc -Mdelphi` in three string configurations, starts `jdy-member sandbox`, and runs:
 #   ansi     -Mdelphi: string = AnsiString, FPC's code-page conversions (Lazarus' setting),
 #            under a UTF-8 locale and under a GBK locale (code page 936, as a Chinese Windows)
 #   delphi7  -Mdelphi -dJDY_FORCE_VIA_WIDE: the unit's Delphi 7 conversion code (ANSI ->
@@ -19,15 +19,13 @@ set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+. "$root/scripts/lib/common.sh"
 build="$here/build"
 started=$SECONDS
 
 passed=0
 failed=0
-sandbox_pid=""
 
-step() { printf '\n==> %s\n' "$*"; }
-have() { command -v "$1" >/dev/null 2>&1; }
 pass() {
     passed=$((passed + 1))
     printf 'ok - %s\n' "$*"
@@ -42,16 +40,9 @@ check() { # check NAME COMMAND...: passes when the command succeeds
     if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
-stop_sandbox() {
-    if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-        kill "$sandbox_pid" 2>/dev/null || true
-        wait "$sandbox_pid" 2>/dev/null || true
-    fi
-    sandbox_pid=""
-}
 finish() {
     local status=$?
-    stop_sandbox
+    sandbox_stop
     if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
         fail "the script stopped early (exit $status; see the messages above)"
     fi
@@ -62,38 +53,10 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-die() {
-    printf '%s\n' "$*" >&2
-    exit 1
-}
-
-# apt's output goes to a log that is shown only when it fails.
-apt_updated=""
-apt_install() {
-    local log
-    log="$(mktemp)"
-    if { [ -n "$apt_updated" ] || apt-get -o DPkg::Lock::Timeout=600 update -qq; } >"$log" 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-            --no-install-recommends "$@" >>"$log" 2>&1; then
-        apt_updated=1
-        rm -f "$log"
-    else
-        cat "$log" >&2
-        rm -f "$log"
-        die "apt-get could not install: $* (install Free Pascal 3.x by hand, then run this again)"
-    fi
-}
-
 step "tools (Free Pascal, a GBK locale)"
-missing=()
-have fpc || missing+=(fp-compiler fp-units-rtl)
-have localedef || missing+=(libc-bin)
-have valgrind || missing+=(valgrind)
-[ -f /usr/share/i18n/locales/zh_CN ] && [ -f /usr/share/i18n/charmaps/GBK.gz ] || missing+=(locales)
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    apt_install "${missing[@]}"
-fi
+# locales: the zh_CN source and the GBK charmap for localedef (libc-bin: localedef, iconv).
+apt_install fp-compiler fp-units-rtl libc-bin locales valgrind ||
+    die "apt-get could not install Free Pascal, locales or valgrind (install Free Pascal 3.x by hand, then run this again)"
 fpc -iV >/dev/null 2>&1 || die "fpc does not run"
 echo "Free Pascal $(fpc -iV) for $(fpc -iTP)-$(fpc -iTO)"
 rm -rf "$build"
@@ -178,35 +141,10 @@ check "-dJDY_MEMBER_LIBNAME_INC links against the library named in jdy_member_li
 
 step "sandbox gateway"
 mkdir -p "$build/run"
-"$cli" sandbox --port 0 --behaviour '{"account_budget":null,"token_limit":null}' \
-    >"$build/run/sandbox.json" 2>"$build/run/sandbox.log" &
-sandbox_pid=$!
-for _ in $(seq 1 100); do
-    grep -q '"base_url"' "$build/run/sandbox.json" 2>/dev/null && break
-    kill -0 "$sandbox_pid" 2>/dev/null || { cat "$build/run/sandbox.log" >&2; die "the sandbox exited"; }
-    sleep 0.1
-done
-line=$(head -n 1 "$build/run/sandbox.json")
-base_url=$(printf '%s' "$line" | grep -o '^{"base_url":"[^"]*"' | cut -d'"' -f4)
-[ -n "$base_url" ] || die "the sandbox printed no base_url in 10 s"
-# The "config" object (flat: no nested braces) with no token file and no request pacing.
-config=$(printf '%s' "$line" | sed -n 's/.*"config":{\([^{}]*\)}.*/{\1,"token_cache_path":null,"request_budget":null}/p')
-[ -n "$config" ] || die "no \"config\" object in the sandbox's line"
-printf '%s\n' "$config" >"$build/run/config.json" # fake sandbox credentials; not printed
+# The configuration with no token file and no request pacing (fake credentials; not printed).
+sandbox_start "$cli" "$build/run" "$build/run/config.json"
+base_url=$BASE_URL
 echo "sandbox at $base_url (configuration in build/run/config.json)"
-
-hostport=${base_url#http://}
-# sandbox_http METHOD PATH: the control's body, over bash's /dev/tcp (no curl needed).
-sandbox_http() {
-    local answer
-    exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}" || return 1
-    printf '%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' \
-        "$1" "$2" "$hostport" >&3
-    answer=$(timeout 10 cat <&3)
-    exec 3>&-
-    case "$answer" in "HTTP/1.1 200"*) printf '%s\n' "${answer#*$'\r\n\r\n'}" ;; *) return 1 ;; esac
-}
-reset_sandbox() { sandbox_http POST /__sandbox/reset >/dev/null || die "POST /__sandbox/reset failed"; }
 
 step "example: save_member against the sandbox"
 # check_example NAME OUTPUT_FILE (UTF-8): what the README says the example prints.
@@ -222,7 +160,7 @@ check_example() {
         grep -qx '  description: 组合值与其他表单重复：手机号 13333333333 已存在' "$out"
 }
 run_example() { # run_example CONFIG LOCALE OUTPUT
-    reset_sandbox
+    sandbox_reset
     LD_LIBRARY_PATH="$native_dir" LOCPATH="$build/locale" LC_ALL="$2" \
         timeout 120 "$build/$1/save_member" "$build/run/config.json" >"$3" 2>&1
 }
@@ -300,9 +238,9 @@ check "valgrind finds no definitely lost block (no envelope, no client leaked)" 
 grep -B1 -A12 'definitely lost' "$build/run/valgrind.log" | head -n 40 | sed 's/^/    /'
 
 # The last run left its members in the store: every one exactly once (saves_by_mobile).
-stats=$(sandbox_http GET /__sandbox/stats) || die "GET /__sandbox/stats failed"
+stats=$(sandbox_control GET /__sandbox/stats) || die "GET /__sandbox/stats failed"
 check "the sandbox's stats: 13333333333 saved exactly once in the last run" \
     grep -q '"13333333333":1[,}]' <<<"$stats"
 none_twice() { ! grep -o '"saves_by_mobile":{[^}]*}' <<<"$stats" | grep -Eq ':([2-9]|[1-9][0-9]+)[,}]'; }
 check "the sandbox's stats: no mobile saved twice" none_twice
-stop_sandbox
+sandbox_stop

@@ -6,14 +6,15 @@
 # Pythons: every ${PYENV_ROOT:-~/.pyenv}/versions/*/bin/python3 plus python3 on PATH
 # (3.6 or newer), or exactly the interpreters listed in $JDY_PYTHONS.
 # The Rust release build is shared through cargo's usual target directory, so the second
-# install does not rebuild it. Exits non-zero if anything fails.
+# install does not rebuild it. Installs python3-venv when missing (Debian's python3 makes no
+# venv without it); pip brings pytest and the build's setuptools from PyPI. Exits non-zero if
+# anything fails.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+. "$repo/scripts/lib/common.sh"
 started=$SECONDS
-
-step() { printf '\n==> %s\n' "$*"; }
 
 step "sandbox CLI (cargo build -p jdy-member-cli)"
 (cd "$repo" && cargo build -p jdy-member-cli)
@@ -22,33 +23,6 @@ case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
 export JDY_MEMBER_CLI="$target_dir/debug/jdy-member"
 unset JDY_MEMBER_LIB  # test the library bundled in the installed package
 export PYTHONDONTWRITEBYTECODE=1
-
-# "major.minor.micro executable" for each usable interpreter, oldest first, one per executable.
-list_pythons() {
-    local candidates=()
-    if [ -n "${JDY_PYTHONS:-}" ]; then
-        read -r -a candidates <<<"$JDY_PYTHONS"
-    else
-        for found in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3; do
-            [ -x "$found" ] && candidates+=("$found")
-        done
-        if command -v python3 >/dev/null 2>&1; then candidates+=("$(command -v python3)"); fi
-    fi
-    for candidate in "${candidates[@]}"; do
-        "$candidate" -c 'import os, sys
-if sys.version_info >= (3, 6):
-    print("%d.%d.%d" % sys.version_info[:3], os.path.realpath(sys.executable))' 2>/dev/null || true
-    done | sort -u -k2,2 | sort -V -k1,1
-}
-
-pytest_pin() {
-    case "$1" in
-        3.6) echo "pytest==7.0.1" ;;
-        3.7) echo "pytest==7.4.4" ;;
-        3.8) echo "pytest==8.3.5" ;;
-        *) echo "pytest==8.4.2" ;;
-    esac
-}
 
 mapfile -t found < <(list_pythons)
 if [ "${#found[@]}" -eq 0 ]; then
@@ -66,8 +40,7 @@ test_with() {
     local version="$1" python="$2"
     local venv="$work/venv-$version" pin
     pin="$(pytest_pin "${version%.*}")"
-    "$python" -m venv "$venv" \
-        || { echo "no venv from $python (Debian: apt-get install python3-venv)" >&2; return 1; }
+    python_venv "$venv" "$python" || return 1
     local py="$venv/bin/python"
     # pip older than 21.3 builds in a copy of the directory, away from the Rust sources.
     if ! "$py" -c 'import sys, pip
