@@ -120,20 +120,25 @@ fn a_symlink_at_the_log_path_is_refused_at_creation() {
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
 }
 
-#[test]
-fn a_batch_against_an_unreachable_gateway_fails_fast_and_says_nothing_was_sent() {
-    // A port nobody listens on: every connection is refused.
+/// A client configuration whose gateway is a port nobody listens on: every connection is
+/// refused.
+fn unreachable_gateway_config() -> Value {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let config = json!({
+    json!({
         "client_id": "fake-id", "client_secret": "fake-secret-of-32-characters-00",
         "app_key": "fake-key", "app_secret": "fake-app-secret", "domain": "https://tf.jdy.com",
         "base_url": format!("http://127.0.0.1:{port}"), "token_cache_path": null,
         "request_budget": null, "retry_backoff_ms": 200,
-    });
+    })
+}
+
+#[test]
+fn a_batch_against_an_unreachable_gateway_fails_fast_and_says_nothing_was_sent() {
+    let config = unreachable_gateway_config();
     let client = CClient::new(&config);
     let members = Value::Array(
         (0..1_000)
@@ -160,17 +165,7 @@ fn a_batch_against_an_unreachable_gateway_fails_fast_and_says_nothing_was_sent()
 fn a_batch_run_in_parts_stops_sending_for_good_once_the_gateway_is_unreachable() {
     // An import sends a large file a part at a time through one run: once the first part
     // has found the gateway unreachable, the later parts are reported not sent at once.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = json!({
-        "client_id": "fake-id", "client_secret": "fake-secret-of-32-characters-00",
-        "app_key": "fake-key", "app_secret": "fake-app-secret", "domain": "https://tf.jdy.com",
-        "base_url": format!("http://127.0.0.1:{port}"), "token_cache_path": null,
-        "request_budget": null, "retry_backoff_ms": 200,
-    });
+    let config = unreachable_gateway_config();
     let client =
         jdy_member::Client::new(jdy_member::Config::from_json(&config.to_string()).unwrap())
             .unwrap();
