@@ -83,7 +83,8 @@ pub const ALIASES: [(&str, &[&str]); 22] = [
             "cardnumber",
         ],
     ),
-    ("customer", &["客户编码"]),
+    // 客户编码 may be the member's own number in the old system: no alias.
+    ("customer", &[]),
     (
         "detail_address",
         &[
