@@ -45,6 +45,10 @@ impl ColumnFacts {
     fn add(&mut self, number: usize, cell: &Cell) {
         self.first_row.get_or_insert(number);
         self.values += 1;
+        // Most columns are named for certain: after their first values, only counted.
+        if !self.counts_mobiles && self.first_values.len() >= FIRST_VALUES {
+            return;
+        }
         let text = cell.text();
         let text = text.trim();
         if self.counts_mobiles && is_mobile(text) {

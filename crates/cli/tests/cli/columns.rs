@@ -176,10 +176,7 @@ fn other_systems_exports_validate_and_import_under_their_own_headers() {
     assert_eq!(member["name"], "蒋一", "{member}");
     assert_eq!(member["birthday"], "1986-09-10", "{member}");
     assert_eq!(member["sex_group"], "1", "{member}");
-    assert_eq!(
-        member["shop"], "850693217107061760",
-        "南京西路店: {member}"
-    );
+    assert_eq!(member["shop"], "850693217107061760", "南京西路店: {member}");
 }
 
 #[test]
