@@ -6,6 +6,7 @@
 //!
 //! Kingdee's facts have one home each: [`api`] (endpoints and answer shapes), [`codes`]
 //! (error codes and what a client does about each), [`fields`] (the member fields),
+//! [`headers`] (the column headers shops' exports give them),
 //! [`labels`] (the two readings of a member's `label`), [`signing`] (request signatures)
 //! and [`privacy`] (encrypted personal fields).
 //!
@@ -36,7 +37,7 @@ mod log;
 mod options;
 mod panic;
 
-pub use kingdee::{api, codes, fields, labels, privacy, signing};
+pub use kingdee::{api, codes, fields, headers, labels, privacy, signing};
 
 /// Offline validation of members and member queries, before anything goes on the wire.
 pub mod member {

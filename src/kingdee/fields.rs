@@ -2,8 +2,9 @@
 //! the CSV reader, recovery and the sandbox all read.
 //!
 //! Each field has its API name (the seed's spelling, `referrere_mp` included), the Chinese
-//! label of the seed, the other column names shop software exports, its rule, the meaning of
-//! each code in English and Chinese, and the name the member list answers it under.
+//! label of the seed, its rule, the meaning of each code in English and Chinese, and the name
+//! the member list answers it under. The other headers shops' exports give a field are in
+//! `headers`.
 
 /// How a field is checked (see `member::validate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +64,6 @@ pub struct MemberField {
     pub name: &'static str,
     /// The seed's Chinese label (CSV header, and the sandbox's error descriptions).
     pub label: &'static str,
-    /// Other headers common shop software exports for this field.
-    pub aliases: &'static [&'static str],
     /// How it is checked.
     pub rule: Rule,
     /// The allowed codes of a [`Rule::Code`] field, in the seed's order.
@@ -78,7 +77,6 @@ const fn field(name: &'static str, label: &'static str, rule: Rule) -> MemberFie
     MemberField {
         name,
         label,
-        aliases: &[],
         rule,
         codes: &[],
         list_name: None,
@@ -90,12 +88,10 @@ const TEXT: Rule = Rule::Text { trim: true };
 /// The 22 fields, in the seed's order.
 pub const MEMBER_FIELDS: [MemberField; 22] = [
     MemberField {
-        aliases: &["手机", "手机号码"],
         list_name: Some("mobile"),
         ..field("mobile", "手机号", Rule::Mobile)
     },
     MemberField {
-        aliases: &["会员名称", "会员姓名"],
         list_name: Some("name"),
         ..field("name", "姓名", Rule::Name)
     },
@@ -262,15 +258,6 @@ pub fn member_field_names() -> [&'static str; 22] {
     MEMBER_FIELDS.map(|f| f.name)
 }
 
-/// The field a column header names: an API name (any case, trimmed), the Chinese label or
-/// one of its aliases.
-pub fn field_for_header(header: &str) -> Option<&'static MemberField> {
-    let header = header.trim();
-    MEMBER_FIELDS.iter().find(|f| {
-        f.name.eq_ignore_ascii_case(header) || f.label == header || f.aliases.contains(&header)
-    })
-}
-
 /// The code a Chinese word stands for in a code column (`男` → `1` for `sex_group`).
 pub fn code_for_word(field: &MemberField, word: &str) -> Option<&'static str> {
     field
@@ -297,17 +284,7 @@ mod tests {
     }
 
     #[test]
-    fn headers_and_words() {
-        assert_eq!(
-            field_for_header(" 手机号码 ").map(|f| f.name),
-            Some("mobile")
-        );
-        assert_eq!(
-            field_for_header("Sex_Group").map(|f| f.name),
-            Some("sex_group")
-        );
-        assert_eq!(field_for_header("开卡门店").map(|f| f.name), Some("shop"));
-        assert!(field_for_header("手机号2").is_none());
+    fn code_words() {
         let sex = member_field("sex_group").unwrap();
         assert_eq!(code_for_word(sex, "女性"), Some("2"));
         assert_eq!(code_for_word(sex, "未知"), None);

@@ -2,9 +2,9 @@
 //! types, with the help texts and examples. Nothing here runs anything; `main.rs` hands the
 //! parsed command to its module under `commands/`.
 
-use crate::records::{ColumnChoices, Format, ReadOptions, TextEncoding};
+use crate::records::{ColumnChoices, ColumnMap, Format, ReadOptions, TextEncoding};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jdy_member::batch;
+use jdy_member::{batch, Error};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
@@ -57,12 +57,12 @@ pub enum Command {
     List(ListArgs),
     /// Check every record of a file offline and report every error with its line or row.
     #[command(
-        after_help = "Example:\n  jdy-member validate examples/members.csv\n  jdy-member validate examples/members.xlsx --skip-unknown-columns"
+        after_help = "Example:\n  jdy-member validate examples/members.csv\n  jdy-member validate examples/members.xlsx --skip-unknown-columns\n  jdy-member validate pos-export.xls --map 电话=mobile --map 积分=- --save-map pos.map.json"
     )]
     Validate(ValidateArgs),
     /// Bulk-save a .csv, .xlsx, .xls, .ods, .jsonl or .json file, with progress, a rejects file and resume.
     #[command(
-        after_help = "Example:\n  jdy-member --sandbox import examples/members.csv\n  jdy-member --sandbox import examples/members.xlsx\n  jdy-member import members.xlsx --sheet 会员资料 --skip-columns 积分,余额\n  jdy-member import members.csv --concurrency 8 --rate 20 --resume"
+        after_help = "Example:\n  jdy-member --sandbox import examples/members.csv\n  jdy-member --sandbox import examples/members.xlsx\n  jdy-member import members.xlsx --sheet 会员资料 --skip-columns 积分,余额\n  jdy-member import pos-export.xls --map-file pos.map.json\n  jdy-member import members.csv --concurrency 8 --rate 20 --resume"
     )]
     Import(ImportArgs),
     /// The offline outbox (`outbox_path`): add, status, list, flush, retry, discard.
@@ -145,20 +145,34 @@ pub struct ReadArgs {
     /// like a typo of a member field (手机号吗) is never left out by this.
     #[arg(long)]
     pub skip_unknown_columns: bool,
+    /// Take the column HEADER as FIELD (its API name or Chinese label), whatever its header
+    /// says; HEADER=- leaves it out. Repeatable. In JSON files HEADER is a key.
+    #[arg(long, value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// A JSON object of header to field (or null: left out), as --save-map writes it;
+    /// --map wins for a header both name.
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// After the file was read to the end, write the mapping used (every column: header to
+    /// field, or null where left out) to FILE, for --map-file next time.
+    #[arg(long, value_name = "FILE")]
+    pub save_map: Option<PathBuf>,
 }
 
 impl ReadArgs {
-    /// The options the records reader takes.
-    pub fn options(&self) -> ReadOptions {
-        ReadOptions {
+    /// The options the records reader takes; an error for a --map or --map-file that
+    /// cannot be used.
+    pub fn options(&self) -> Result<ReadOptions, Error> {
+        Ok(ReadOptions {
             format: self.format,
             encoding: self.encoding,
             sheet: self.sheet.clone(),
             columns: ColumnChoices {
                 skip: self.skip_columns.clone(),
                 skip_unknown: self.skip_unknown_columns,
+                map: ColumnMap::from_args(&self.map, self.map_file.as_deref())?,
             },
-        }
+        })
     }
 }
 

@@ -1,7 +1,10 @@
 //! The `jdy-member` command line, run as a user runs it, against the sandbox gateway.
 //! Workbook imports are in `cli/workbook.rs`, files of any size in flat memory in
-//! `cli/streaming.rs`, both with the helpers of this file.
+//! `cli/streaming.rs`, columns as real exports name them (the header table, `--map`,
+//! `--save-map`) in `cli/columns.rs`, all with the helpers of this file.
 
+#[path = "cli/columns.rs"]
+mod columns;
 #[path = "cli/streaming.rs"]
 mod streaming;
 #[path = "cli/workbook.rs"]

@@ -5,8 +5,8 @@
 //! its digits (13800138000, never 1.38E+10), a date cell its `YYYY-MM-DD`.
 //! Only reading problems are errors here; the member rules are checked later.
 
-use super::header::Column;
-use super::table::{number_text, Cell, EXACT_INTEGER_LIMIT};
+use super::cell::{number_text, Cell, EXACT_INTEGER_LIMIT};
+use super::planned::Column;
 use jdy_member::fields::{self, Rule};
 use serde_json::{Map, Value};
 use std::borrow::Cow;

@@ -2,8 +2,10 @@
 //! their physical line, the first row the header, the rest turned into records by `table`.
 //! Read as a stream: one row at a time, whatever the size of the file.
 
+use super::cell::{Cell, TableRow};
 use super::decode_stream::DecodeReader;
-use super::table::{self, Cell, Table, TableRow, TableSurvey};
+use super::survey::{self, TableSurvey};
+use super::table::{self, Table};
 use super::FileRecord;
 use jdy_member::Error;
 use std::collections::VecDeque;
@@ -13,7 +15,8 @@ use std::io::{BufRead, Read};
 pub(super) fn survey(text: &mut DecodeReader<'_>) -> Result<(Vec<String>, TableSurvey), Error> {
     let mut rows = CsvRows::new(text)?;
     let header = header(&mut rows)?;
-    Ok((header, table::survey(rows)?))
+    let survey = survey::survey(&header, rows)?;
+    Ok((header, survey))
 }
 
 /// The second pass: hands `each` every record, in file order; returns how many there were.

@@ -9,10 +9,30 @@
 //! pass over the file reads it to the end, so the choice is final before a record is used);
 //! else the file is refused. A prefix of the file makes the usual GBK file start as GB18030.
 
-use super::decode_stream::Problem;
 use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
 use jdy_member::Error;
+use std::fmt;
 use std::str::FromStr;
+
+/// Why the bytes stopped decoding (`decode_stream` finds it, `after_problem` decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Problem {
+    /// The first byte that does not decode, counted from the first byte after the BOM.
+    Malformed { offset: u64 },
+    /// A NUL byte in a file read without a byte-order mark.
+    Nul,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Malformed { offset } => write!(f, "a byte that does not decode at {offset}"),
+            Problem::Nul => write!(f, "a NUL byte"),
+        }
+    }
+}
+
+impl std::error::Error for Problem {}
 
 /// How the bytes of a file are turned into text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

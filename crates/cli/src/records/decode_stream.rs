@@ -4,30 +4,9 @@
 //! with the offset rather than imported with garbled names. Its memory is two buffers,
 //! whatever the size of the file.
 
-use super::decode::Chosen;
+use super::decode::{Chosen, Problem};
 use encoding_rs::{Decoder, DecoderResult, UTF_8};
-use std::fmt;
 use std::io::{self, BufRead, Read};
-
-/// Why the bytes stopped decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Problem {
-    /// The first byte that does not decode, counted from the first byte after the BOM.
-    Malformed { offset: u64 },
-    /// A NUL byte in a file read without a byte-order mark.
-    Nul,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Problem::Malformed { offset } => write!(f, "a byte that does not decode at {offset}"),
-            Problem::Nul => write!(f, "a NUL byte"),
-        }
-    }
-}
-
-impl std::error::Error for Problem {}
 
 /// Bytes read from the file at a time.
 const CHUNK: usize = 64 << 10;

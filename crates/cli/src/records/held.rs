@@ -46,5 +46,7 @@ pub(super) fn read_text_file(
     columns: &ColumnChoices,
 ) -> Result<Records, Error> {
     let source = Box::new(std::io::Cursor::new(bytes.to_vec()));
-    held(ImportFile::from_source(source, format, encoding, columns)?)
+    let file = ImportFile::from_source(source, format, encoding, columns)?;
+    file.ready()?;
+    held(file)
 }

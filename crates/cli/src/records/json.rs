@@ -1,10 +1,13 @@
 //! JSON input: JSON lines (one member object per line, numbered by line) and a JSON file
 //! (an array of member objects numbered by item, or one object). Values are passed through
 //! untouched, without the spreadsheet conveniences; anything but an object is a bad record.
-//! Both are read as a stream: a line, or an item of the array, at a time.
+//! Both are read as a stream: a line, or an item of the array, at a time. A mapping
+//! (`--map`) renames or leaves out keys (`json_keys`).
 
+use super::column_map::ColumnMap;
 use super::decode_stream::DecodeReader;
-use super::FileRecord;
+use super::json_keys::{self, KeySurvey};
+use super::{FileRecord, Format};
 use jdy_member::input::json_type_name;
 use jdy_member::Error;
 use serde::de::{self, Deserializer as _, MapAccess, SeqAccess, Visitor};
@@ -12,11 +15,43 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::io::BufRead;
 
+/// The first pass over a JSON file (`format`: JSON lines or JSON): how many records it
+/// holds, and what makes `map` unusable for it (nothing without a mapping: its lines are
+/// then only counted).
+pub(super) fn first_pass(
+    text: &mut DecodeReader<'_>,
+    format: Format,
+    map: &ColumnMap,
+) -> Result<(usize, Vec<String>), Error> {
+    let lines = format == Format::JsonLines;
+    if map.is_empty() {
+        let count = if lines {
+            each_line_record(text, None, map)?
+        } else {
+            each_item_record(text, None, map)?
+        };
+        return Ok((count, Vec::new()));
+    }
+    let mut keys = KeySurvey::new(map);
+    let mut note = |record: FileRecord| {
+        keys.note(map, record.number, &record.source);
+        Ok(())
+    };
+    let count = if lines {
+        each_line_record(text, Some(&mut note), map)?
+    } else {
+        each_item_record(text, Some(&mut note), map)?
+    };
+    let noun = if lines { "line" } else { "item" };
+    Ok((count, keys.problems(map, |n| format!("{noun} {n}"))))
+}
+
 /// Hands `each` the record of every non-blank line of JSON lines text, in file order (none
 /// when `each` is None: the first pass only counts them); returns how many there were.
 pub(super) fn each_line_record(
     text: &mut DecodeReader<'_>,
     mut each: Option<&mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+    map: &ColumnMap,
 ) -> Result<usize, Error> {
     let mut line = Vec::new();
     let (mut number, mut count) = (0, 0);
@@ -42,15 +77,15 @@ pub(super) fn each_line_record(
         }
         count += 1;
         if let Some(each) = each.as_mut() {
-            each(line_record(number, &text))?;
+            each(line_record(number, &text, map))?;
         }
     }
 }
 
 /// The record of the JSON line `line` (1-based `number`).
-fn line_record(number: usize, line: &str) -> FileRecord {
+fn line_record(number: usize, line: &str, map: &ColumnMap) -> FileRecord {
     match serde_json::from_str::<Value>(line) {
-        Ok(value) => json_record(number, value, "put one member object on each line"),
+        Ok(value) => json_record(number, value, "put one member object on each line", map),
         Err(e) => FileRecord {
             number,
             member: Err(format!(
@@ -67,9 +102,11 @@ fn line_record(number: usize, line: &str) -> FileRecord {
 pub(super) fn each_item_record(
     text: &mut DecodeReader<'_>,
     each: Option<&mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+    map: &ColumnMap,
 ) -> Result<usize, Error> {
     let mut items = Items {
         each,
+        map,
         count: 0,
         stopped: None,
     };
@@ -88,10 +125,12 @@ pub(super) fn each_item_record(
     Ok(items.count)
 }
 
-/// A record from a parsed JSON value, passed through as-is; non-objects are refused.
-fn json_record(number: usize, value: Value, advice: &str) -> FileRecord {
+/// A record from a parsed JSON value, passed through as-is but for the keys `map` names;
+/// non-objects are refused.
+fn json_record(number: usize, value: Value, advice: &str, map: &ColumnMap) -> FileRecord {
     let member = match &value {
-        Value::Object(map) => Ok(map.clone()),
+        Value::Object(object) if map.is_empty() => Ok(object.clone()),
+        Value::Object(object) => json_keys::rename(map, object),
         other => Err(format!(
             "is {}, not a JSON object; {advice}",
             json_type_name(other)
@@ -105,19 +144,20 @@ fn json_record(number: usize, value: Value, advice: &str) -> FileRecord {
 }
 
 /// Takes a JSON file's top value: the items of an array one by one, or one object.
-struct Items<'e> {
+struct Items<'e, 'm> {
     each: Option<&'e mut dyn FnMut(FileRecord) -> Result<(), Error>>,
+    map: &'m ColumnMap,
     count: usize,
     /// Why reading stopped, when it was not the JSON: the file holds no array or object, or
     /// `each` failed.
     stopped: Option<Error>,
 }
 
-impl Items<'_> {
+impl Items<'_, '_> {
     fn take(&mut self, value: Value, advice: &str) -> Result<(), Error> {
         self.count += 1;
         match self.each.as_mut() {
-            Some(each) => each(json_record(self.count, value, advice)),
+            Some(each) => each(json_record(self.count, value, advice, self.map)),
             None => Ok(()),
         }
     }
@@ -132,7 +172,7 @@ impl Items<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for &mut Items<'_> {
+impl<'de> Visitor<'de> for &mut Items<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

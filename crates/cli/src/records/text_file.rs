@@ -3,16 +3,19 @@
 //! The first pass reads the whole file and keeps only what a decision about the whole file
 //! needs: the encoding (a guess of UTF-8 that a later byte overturns starts again as
 //! GB18030), a CSV's header row and what its columns hold (`TableSurvey`), a JSON file's
-//! validity, and the count of records. Nothing is sent before it ends, so a file that is
+//! validity and, with a mapping, which of its keys the members have, and the count of
+//! records. Nothing is sent before it ends, so a file that is
 //! refused is refused whole. The second pass reads the records again, one at a time, for
 //! the command to check and send as they come.
 
+use super::choices::ColumnChoices;
+use super::column_map::ColumnMap;
 use super::csv;
-use super::decode::{self, Chosen, TextEncoding};
-use super::decode_stream::{read_prefix, DecodeReader, Problem};
+use super::decode::{self, Chosen, Problem, TextEncoding};
+use super::decode_stream::{read_prefix, DecodeReader};
 use super::json;
-use super::table::{Layout, Table};
-use super::unknown_columns::ColumnChoices;
+use super::layout::Layout;
+use super::table::Table;
 use super::{FileRecord, Format};
 use jdy_member::Error;
 use std::io::{Read, Seek, SeekFrom};
@@ -26,8 +29,10 @@ pub(super) struct TextFile {
     source: Box<dyn ReadSeek>,
     format: Format,
     chosen: Chosen,
-    /// A CSV's header row mapped to fields; None for JSON.
+    /// A CSV's header row with the plan of its columns; None for JSON.
     pub table: Option<Table>,
+    /// The mapping of a JSON file's keys, and what makes it unusable for the file.
+    keys: (ColumnMap, Vec<String>),
     /// How many records the first pass found.
     pub records: usize,
 }
@@ -54,23 +59,27 @@ impl TextFile {
                 match format {
                 Format::Csv => {
                     let (header, survey) = csv::survey(text)?;
-                    let table = Table::new(header, &survey, Layout::Text, choices)?;
-                    Ok((Some(table), survey.rows))
+                    let rows = survey.rows;
+                    let table = Table::new(header, survey, Layout::Text, choices);
+                    Ok((Some(table), Vec::new(), rows))
                 }
-                Format::JsonLines => Ok((None, json::each_line_record(text, None)?)),
-                Format::Json => Ok((None, json::each_item_record(text, None)?)),
+                Format::JsonLines | Format::Json => {
+                    let (records, problems) = json::first_pass(text, format, &choices.map)?;
+                    Ok((None, problems, records))
+                }
                 Format::Workbook => Err(Error::invalid_argument(
                     "a workbook is read from its file, not from text; name the file (.xlsx, .xls, .ods)",
                 )),
             }
             });
             match surveyed {
-                Ok((table, records)) => {
+                Ok((table, problems, records)) => {
                     return Ok(TextFile {
                         source,
                         format,
                         chosen,
                         table,
+                        keys: (choices.map.clone(), problems),
                         records,
                     })
                 }
@@ -94,17 +103,65 @@ impl TextFile {
         self.chosen.name
     }
 
+    /// Plans the columns again with `choices`: a CSV's from what the first pass saw; a JSON
+    /// file's keys are read again (a JSON file keeps no survey of them).
+    pub fn replan(&mut self, choices: &ColumnChoices) -> Result<(), Error> {
+        if let Some(table) = &mut self.table {
+            table.replan(choices);
+            return Ok(());
+        }
+        let format = self.format;
+        let read = pass(&mut self.source, self.chosen, |text| {
+            json::first_pass(text, format, &choices.map)
+        });
+        match read {
+            Ok((_, problems)) => {
+                self.keys = (choices.map.clone(), problems);
+                Ok(())
+            }
+            Err(Stopped::Error(error)) => Err(error),
+            Err(Stopped::Decode(_)) => {
+                Err(super::changed_while_read("it no longer decodes as it did"))
+            }
+        }
+    }
+
+    /// Whether the columns (or a JSON file's mapping) are settled; else the one error
+    /// naming what is not.
+    pub fn ready(&self) -> Result<(), Error> {
+        if let Some(table) = &self.table {
+            return table.ready();
+        }
+        let (_, problems) = &self.keys;
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(Error::invalid_argument(format!(
+            "the mapping is not usable for this file: {}",
+            problems.join("; ")
+        )))
+    }
+
+    /// The mapping in use: a CSV's plan, or the mapping given for a JSON file's keys.
+    pub fn mapping(&self) -> ColumnMap {
+        match &self.table {
+            Some(table) => table.mapping(),
+            None => self.keys.0.clone(),
+        }
+    }
+
     /// The second pass: hands `each` every record, in file order; returns how many there were.
     pub fn each_record(
         &mut self,
         each: &mut dyn FnMut(FileRecord) -> Result<(), Error>,
     ) -> Result<usize, Error> {
-        let (format, table) = (self.format, self.table.as_ref());
+        self.ready()?;
+        let (format, table, map) = (self.format, self.table.as_ref(), &self.keys.0);
         let read = pass(&mut self.source, self.chosen, |text| {
             match (format, table) {
                 (Format::Csv, Some(table)) => csv::each_record(text, table, each),
-                (Format::JsonLines, _) => json::each_line_record(text, Some(each)),
-                (Format::Json, _) => json::each_item_record(text, Some(each)),
+                (Format::JsonLines, _) => json::each_line_record(text, Some(each), map),
+                (Format::Json, _) => json::each_item_record(text, Some(each), map),
                 _ => Err(Error::internal("a text file without its header row")),
             }
         });

@@ -8,17 +8,17 @@ use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Formula, Workbook};
 use std::collections::BTreeMap;
 use std::io::Read;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/workbooks");
+pub(super) const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/workbooks");
 
 /// A fixture copied into `dir`: an import writes its journal and rejects beside its input.
-fn fixture(dir: &Path, name: &str) -> PathBuf {
+pub(super) fn fixture(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::copy(format!("{FIXTURES}/{name}"), &path).unwrap();
     path
 }
 
 /// `import FILE --json` against `sandbox`: the exit code, the summary and stderr.
-fn import(
+pub(super) fn import(
     sandbox: &SandboxProcess,
     dir: &Path,
     file: &Path,
@@ -44,7 +44,7 @@ fn import(
 }
 
 /// The sandbox's members by mobile, without what the gateway adds (id, modify time).
-fn members_by_mobile(sandbox: &SandboxProcess) -> BTreeMap<String, Value> {
+pub(super) fn members_by_mobile(sandbox: &SandboxProcess) -> BTreeMap<String, Value> {
     sandbox
         .control("members")
         .as_array()
@@ -551,8 +551,8 @@ fn the_sheet_is_the_first_with_member_headers_or_the_one_named() {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet().set_name("Sheet1").unwrap();
     sheet.write_string(0, 0, "会员资料").unwrap();
-    sheet.write_string(2, 0, "电话").unwrap();
-    sheet.write_string(2, 1, "名字").unwrap();
+    sheet.write_string(2, 0, "编码").unwrap();
+    sheet.write_string(2, 1, "昵称").unwrap();
     workbook.add_worksheet().set_name("Sheet2").unwrap();
     workbook.save(&path).unwrap();
     let (code, _, stderr) = run(&mut jdy(&["--sandbox", "import", path.to_str().unwrap()]));
@@ -628,7 +628,7 @@ fn columns_that_are_no_member_field_are_told_from_typos_and_skipped_on_request()
     assert_eq!(code, 3, "{stderr}");
     assert!(
         stderr.contains(
-            "a column looks like a typo of a member field: A `手机号吗` (did you mean `手机号`?)"
+            "a column looks like a typo of a member field: A `手机号吗` (did you mean 手机号?)"
         ),
         "{stderr}"
     );

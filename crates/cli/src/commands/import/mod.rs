@@ -8,7 +8,8 @@
 //! at any point saves nobody twice.
 //!
 //! An import streams the file to the gateway in flat memory: the file's first pass
-//! (`records::ImportFile::open`) settles its header before anything is sent; `plan` reads the
+//! (`records::ImportFile::read`) plans its columns, which are shown and must be settled
+//! before anything is sent (`validate::show_plan`); `plan` reads the
 //! earlier run's journal (compactly) and says where each valid row goes; `stream` is the
 //! second pass, each record checked offline as it is read and then refused, skipped, looked
 //! up (`recover`, the rows in doubt) or queued; `send` sends the queue a chunk at a time
@@ -29,6 +30,7 @@ mod report;
 mod send;
 mod stream;
 
+use super::validate;
 use crate::args::ImportArgs;
 use crate::output::{Exit, Output};
 use crate::records::{Format, ImportFile};
@@ -42,7 +44,10 @@ use std::time::Instant;
 
 pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, Error> {
     let started = Instant::now();
-    let mut file = ImportFile::open(&args.file, &args.read.options())?;
+    let mut file = ImportFile::read(&args.file, &args.read.options()?)?;
+    if let Some(refused) = validate::show_plan(&file, out) {
+        return Ok(refused);
+    }
     let journal_path = journal_path(&args.file, file.format);
     let rejects = Rejects::for_input(&args.file, args.rejects.as_deref(), &file);
     let sheet = file.sheet.as_ref().map(|s| s.name.clone());
@@ -65,7 +70,9 @@ pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, E
         records: file.records,
         sent,
     };
-    Ok(report::report(&args.file, &counts, started, &ledger, out))
+    let exit = report::report(&args.file, &counts, started, &ledger, out);
+    validate::save_map(&args.read, &file, out)?;
+    Ok(exit)
 }
 
 /// Where the journal of an import of `input` goes: `NAME.journal.jsonl`, or for a workbook

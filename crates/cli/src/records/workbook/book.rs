@@ -2,8 +2,9 @@
 //! and which sheet holds the members (the first whose header row is recognised, or the one
 //! `--sheet` names).
 
-use super::super::header::accepted_headers;
-use super::super::table;
+use super::super::cell::TableRow;
+use super::super::choices::ColumnChoices;
+use super::super::plan_problems::accepted_headers;
 use super::container::{self, Kind};
 use super::header_row::{self, Search};
 use super::rows::{self, Rows};
@@ -107,14 +108,14 @@ impl Book {
         }
     }
 
-    fn search(&mut self, name: &str) -> Result<Search, Error> {
+    fn search(&mut self, name: &str, choices: &ColumnChoices) -> Result<Search, Error> {
         let mut rows = self.rows(name)?;
-        header_row::find(&mut rows)
+        header_row::find(&mut rows, choices)
     }
 
     /// The header row of the sheet `--sheet` names; an error when there is no such sheet
     /// or it has no header row.
-    pub fn header_row_of(&mut self, name: &str) -> Result<usize, Error> {
+    pub fn header_row_of(&mut self, name: &str, choices: &ColumnChoices) -> Result<usize, Error> {
         let sheets = self.worksheets();
         if !sheets.iter().any(|(sheet, _)| sheet == name) {
             return Err(Error::invalid_argument(format!(
@@ -127,8 +128,8 @@ impl Book {
                     .join(", ")
             )));
         }
-        match self.search(name)? {
-            Search::Found { number, .. } => Ok(number),
+        match self.search(name, choices)? {
+            Search::Found { number } => Ok(number),
             Search::NotFound { first } => Err(Error::invalid_argument(format!(
                 "sheet `{name}` of `{}` has no header row of member fields (looked at its first {} rows with a value; it holds {}). {}",
                 self.path,
@@ -141,15 +142,18 @@ impl Book {
 
     /// The first shown sheet whose header row is recognised; an error naming every sheet
     /// and what it holds when there is none.
-    pub fn first_member_sheet(&mut self) -> Result<(String, usize), Error> {
+    pub fn first_member_sheet(
+        &mut self,
+        choices: &ColumnChoices,
+    ) -> Result<(String, usize), Error> {
         let mut seen = Vec::new();
         for (name, shown) in self.worksheets() {
             if !shown {
                 seen.push(format!("`{name}` (hidden: choose it with --sheet)"));
                 continue;
             }
-            match self.search(&name)? {
-                Search::Found { number, .. } => return Ok((name, number)),
+            match self.search(&name, choices)? {
+                Search::Found { number } => return Ok((name, number)),
                 Search::NotFound { first } => {
                     seen.push(format!("`{name}` ({})", holds(first.as_ref())))
                 }
@@ -172,7 +176,7 @@ impl Book {
 }
 
 /// What a sheet holds, from its first row with a value.
-fn holds(first: Option<&table::TableRow>) -> String {
+fn holds(first: Option<&TableRow>) -> String {
     match first {
         Some(row) => header_row::preview(row),
         None => "empty".to_string(),
@@ -182,7 +186,7 @@ fn holds(first: Option<&table::TableRow>) -> String {
 /// What a header row must look like.
 fn expected_headers() -> String {
     format!(
-        "A header row names the columns in one row above the members, at least 手机号 (mobile) and 姓名 (name); accepted headers (API name or Chinese label): {}.",
+        "A header row names the columns in one row above the members, at least 手机号 (mobile) and 姓名 (name) (or map them with --map HEADER=FIELD). {}.",
         accepted_headers()
     )
 }

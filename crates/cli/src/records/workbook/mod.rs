@@ -16,11 +16,12 @@ mod container;
 mod header_row;
 mod rows;
 
-use super::table::{self, Layout, Table};
-use super::unknown_columns::ColumnChoices;
+use super::choices::ColumnChoices;
+use super::layout::Layout;
+use super::survey;
+use super::table::{self, Table};
 use super::FileRecord;
 use book::Book;
-use header_row::Search;
 use jdy_member::Error;
 use rows::Rows;
 use std::path::Path;
@@ -47,27 +48,29 @@ pub(super) fn open(
     let mut book = Book::open(path)?;
     let kind = book.kind_name();
     let (name, header_row) = match sheet {
-        Some(name) => (name.to_string(), book.header_row_of(name)?),
-        None => book.first_member_sheet()?,
+        Some(name) => (name.to_string(), book.header_row_of(name, choices)?),
+        None => book.first_member_sheet(choices)?,
     };
     let (header, survey) = {
         let path = book.path.clone();
         let mut rows = book.rows(&name)?;
         let header = header_at(&mut rows, header_row, &path)?;
-        (header, table::survey(rows)?)
+        let survey = survey::survey(&header, rows)?;
+        (header, survey)
     };
     let layout = Layout::Sheet {
         name: name.clone(),
         header_row,
     };
-    let table = Table::new(header, &survey, layout, choices)?;
+    let records = survey.rows;
+    let table = Table::new(header, survey, layout, choices);
     Ok(Sheet {
         book,
         kind,
         name,
         header_row,
         table,
-        records: survey.rows,
+        records,
     })
 }
 
@@ -90,14 +93,17 @@ impl Sheet {
 /// Passes over the rows before the header (title rows) and returns the header row, which
 /// the sheet's first reading found at `number`.
 fn header_at(rows: &mut Rows<'_>, number: usize, path: &str) -> Result<Vec<String>, Error> {
-    match header_row::find(rows)? {
-        Search::Found {
-            number: found,
-            header,
-        } if found == number => Ok(header),
-        _ => Err(container::damaged(
-            Path::new(path),
-            &"the sheet changed while read",
-        )),
+    for row in rows.by_ref() {
+        let row = row?;
+        if row.number == number {
+            return Ok(header_row::header_of(&row));
+        }
+        if row.number > number {
+            break;
+        }
     }
+    Err(container::damaged(
+        Path::new(path),
+        &"the sheet changed while read",
+    ))
 }

@@ -5,7 +5,7 @@
 //! An .xls or .ods sheet comes whole from its reader (their formats are read so: an .xls
 //! holds at most 65,536 rows), and its rows are built from it one at a time.
 
-use super::super::table::{Cell, TableRow};
+use super::super::cell::{Cell, TableRow};
 use calamine::{Data, DataRef, Range, XlsxCellReader};
 use jdy_member::Error;
 use std::io::{Read, Seek};
