@@ -14,7 +14,7 @@ use jdy_member::Error;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -155,16 +155,18 @@ impl ImportEvents for PageEvents<'_> {
 }
 
 /// `saved.csv`: row, mobile, name and id of each member saved, UTF-8 with a byte-order
-/// mark so that Excel opens it as UTF-8.
+/// mark so that Excel opens it as UTF-8. Each line is written whole as its member is saved
+/// (after the journal's line), so a killed process loses at most the rows of that instant
+/// from the list, never from the journal.
 struct SavedList {
-    file: BufWriter<File>,
+    file: File,
 }
 
 impl SavedList {
     fn open(job: &Job) -> std::io::Result<SavedList> {
         let path = job.file(SAVED_LIST);
         let new = !path.exists();
-        let mut file = BufWriter::new(OpenOptions::new().create(true).append(true).open(path)?);
+        let mut file = OpenOptions::new().create(true).append(true).open(path)?;
         if new {
             file.write_all("\u{feff}行号,手机号,姓名,会员ID\r\n".as_bytes())?;
         }
@@ -184,8 +186,7 @@ impl SavedList {
         ]
         .map(|cell| csv_cell(&cell))
         .join(",");
-        self.file.write_all(line.as_bytes())?;
-        self.file.write_all(b"\r\n")
+        self.file.write_all(format!("{line}\r\n").as_bytes())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

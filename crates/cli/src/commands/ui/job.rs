@@ -175,7 +175,12 @@ impl Job {
             ImportState::Started => Phase::Interrupted,
             ImportState::Finished => Phase::Done,
         };
-        Some(Job::new(id, dir, meta, phase))
+        let job = Job::new(id, dir, meta, phase);
+        if phase == Phase::Interrupted {
+            // What the stopped run saved, as its list says (read line by line).
+            job.status().import = json!({"saved": listed(&job.file(SAVED_LIST))});
+        }
+        Some(job)
     }
 
     pub fn meta(&self) -> Meta {
@@ -260,6 +265,19 @@ impl Job {
 
 /// The list of members the page saved, in the job's folder.
 pub const SAVED_LIST: &str = "saved.csv";
+
+/// The members in the list at `path`: its lines but the header.
+fn listed(path: &Path) -> usize {
+    use std::io::BufRead;
+    std::fs::File::open(path)
+        .map(|file| {
+            std::io::BufReader::new(file)
+                .lines()
+                .count()
+                .saturating_sub(1)
+        })
+        .unwrap_or(0)
+}
 
 /// The rejects file an import of the job wrote, if any: the workbook, or JSON lines for a
 /// file without a header row.

@@ -1,7 +1,9 @@
 //! The page's jobs: those in its folder when the server starts (an import a killed process
-//! left part-way is offered for resuming), those uploaded since, and the one the page shows.
-//! Old jobs are removed at start: member lists are personal data, kept no longer than they
-//! serve (`KEEP_DAYS` after they were uploaded, unless their import is unfinished).
+//! left part-way is offered for resuming, a finished one for its downloads), those uploaded
+//! since, and the one the page shows. Member lists are personal data, kept no longer than
+//! they serve: a file never imported goes when the next one is chosen or the server
+//! restarts; a finished import `KEEP_DAYS` after its upload; an unfinished one stays until
+//! it is resumed or deleted.
 
 use super::job::{ImportState, Job, Phase};
 use std::path::{Path, PathBuf};
@@ -39,7 +41,12 @@ impl Jobs {
                 Some(job) => {
                     let meta = job.meta();
                     let old = now_ms().saturating_sub(meta.created_ms) > keep;
-                    if old && meta.import != ImportState::Started {
+                    let gone = match meta.import {
+                        ImportState::None => true,
+                        ImportState::Started => false,
+                        ImportState::Finished => old,
+                    };
+                    if gone {
                         let _ = std::fs::remove_dir_all(&dir);
                     } else {
                         jobs.push(Arc::new(job));
@@ -72,9 +79,21 @@ impl Jobs {
         Ok((id, dir))
     }
 
-    /// Adds a job and makes it the one the page shows.
+    /// Adds a job and makes it the one the page shows. The files chosen before it and never
+    /// imported can no longer be reached from the page: they are removed.
     pub fn add(&self, job: Arc<Job>) {
         let mut inner = self.lock();
+        inner.jobs.retain(|other| {
+            let unreachable = other.meta().import == ImportState::None
+                && matches!(
+                    other.phase(),
+                    Phase::Checked | Phase::Refused | Phase::Stored
+                );
+            if unreachable {
+                let _ = std::fs::remove_dir_all(&other.dir);
+            }
+            !unreachable
+        });
         inner.jobs.push(job.clone());
         inner.current = Some(job);
     }
@@ -101,13 +120,13 @@ impl Jobs {
         std::fs::remove_dir_all(&job.dir)
     }
 
-    /// The jobs whose import a stopped process left part-way, newest first.
-    pub fn interrupted(&self) -> Vec<Arc<Job>> {
+    /// The jobs in `phase`, newest first.
+    pub fn in_phase(&self, phase: Phase) -> Vec<Arc<Job>> {
         let inner = self.lock();
         let mut found: Vec<Arc<Job>> = inner
             .jobs
             .iter()
-            .filter(|job| job.phase() == Phase::Interrupted)
+            .filter(|job| job.phase() == phase)
             .cloned()
             .collect();
         found.reverse();

@@ -4,7 +4,7 @@
 //! | request | answers |
 //! | --- | --- |
 //! | `GET /?token=T` | the page |
-//! | `GET /api/state` | the account (no secret), the limits, the job shown, the imports to resume |
+//! | `GET /api/state` | the account (no secret), the limits, the job shown, the imports to resume and those finished |
 //! | `POST /api/heartbeat` | 204: a page is open |
 //! | `POST /api/jobs?name=N[&skip_unknown=1]` | the body is the file: a new job, checked at once |
 //! | `GET /api/jobs/ID` | the job: phase, how the file is read, the check's and the import's counts |
@@ -55,7 +55,13 @@ pub fn answer(app: &App, asking: &Asking, request: &mut Request) -> ResponseBox 
 
 /// What the page needs to start.
 fn state(app: &App) -> Value {
-    let interrupted: Vec<Value> = app.jobs.interrupted().iter().map(|j| j.to_json()).collect();
+    let listed = |phase| -> Vec<Value> {
+        app.jobs
+            .in_phase(phase)
+            .iter()
+            .map(|j| j.to_json())
+            .collect()
+    };
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "account": app.session.account,
@@ -67,7 +73,8 @@ fn state(app: &App) -> Value {
             "page_rows": PAGE_ROWS,
         },
         "current": app.jobs.current().map(|j| j.to_json()),
-        "interrupted": interrupted,
+        "interrupted": listed(Phase::Interrupted),
+        "finished": listed(Phase::Done),
     })
 }
 
@@ -177,9 +184,10 @@ fn start_import(app: &App, job: &Arc<Job>) -> ResponseBox {
     if app.jobs.importing() {
         return error_response(409, "an import is running already");
     }
+    // A finished import is resumed for the rows that failed (the journal skips the saved).
     if !matches!(
         job.phase(),
-        Phase::Checked | Phase::Interrupted | Phase::Failed
+        Phase::Checked | Phase::Interrupted | Phase::Failed | Phase::Done
     ) {
         return error_response(
             409,

@@ -18,6 +18,21 @@ function clearError() {
   $('message').hidden = true;
 }
 
+// An error in a line: each field's label and problem, or its message.
+function problemWords(error) {
+  const fields = (error.problems || []).filter((p) => p.field);
+  if (!fields.length) return error.message;
+  return fields.map((p) => (p.label || p.field) + '：' + p.message).join('；');
+}
+
+// A progress bar: `done` of `total` rows.
+function drawBar(id, done, total) {
+  const bar = $(id);
+  bar.setAttribute('aria-valuemax', total);
+  bar.setAttribute('aria-valuenow', done);
+  bar.firstElementChild.style.width = (total ? (100 * done) / total : 0) + '%';
+}
+
 // The account the tool talks to, never a secret.
 function drawAccount(account) {
   const box = $('account');
@@ -70,6 +85,27 @@ const App = {
     const list = $('resume-list');
     list.replaceChildren(...state.interrupted.map((job) => this.resumeItem(job)));
     $('resume').hidden = state.interrupted.length === 0;
+    $('finished-list').replaceChildren(...state.finished.map((job) => this.finishedItem(job)));
+    $('finished').hidden = state.finished.length === 0;
+  },
+
+  // A finished import, with its downloads.
+  finishedItem(job) {
+    const result = job.import || {};
+    const item = element('li', null, t('finished_line', {
+      name: job.name, saved: result.saved || 0, refused: result.refused || 0, failed: result.failed || 0,
+    }) + ' ');
+    item.dataset.job = job.id;
+    for (const [what, words] of [['rejects', 'dl_rejects'], ['saved', 'dl_saved']]) {
+      if (!job.downloads[what]) continue;
+      const link = element('a', null, t(words));
+      link.href = withToken(`/api/jobs/${job.id}/${what}`);
+      item.append(link, ' ');
+    }
+    const drop = element('button', 'quiet', t('resume_discard'));
+    drop.addEventListener('click', () => this.remove(job.id));
+    item.append(drop);
+    return item;
   },
 
   resumeItem(job) {
@@ -214,10 +250,7 @@ const App = {
     const progress = job.import || {};
     const total = progress.total || 0;
     const done = progress.done || 0;
-    const bar = $('bar');
-    bar.setAttribute('aria-valuemax', total);
-    bar.setAttribute('aria-valuenow', done);
-    $('bar-fill').style.width = (total ? (100 * done) / total : 0) + '%';
+    drawBar('bar', done, total);
     $('progress-text').textContent = progress.preparing ? t('preparing') : t('progress', { done, total });
     for (const key of ['saved', 'refused', 'failed', 'skipped']) {
       $('n-' + key).textContent = progress[key] || 0;
@@ -233,11 +266,12 @@ const App = {
     $('import-error-text').textContent = failed && job.error ? job.error.message : '';
     const errors = progress.errors || [];
     $('recent').hidden = errors.length === 0;
-    $('recent-list').replaceChildren(...errors.map((e) => element('li', null, e.at + ': ' + e.error.message)));
+    $('recent-list').replaceChildren(...errors.map((e) => element('li', null, e.at + ': ' + problemWords(e.error))));
   },
 
   drawDone(job) {
     const result = job.import || {};
+    drawBar('done-bar', result.done || 0, result.total || 0);
     $('done-line').textContent = t('done_line', {
       saved: result.saved || 0, refused: result.refused || 0,
       failed: result.failed || 0, skipped: result.skipped || 0,
@@ -249,6 +283,7 @@ const App = {
       link.href = withToken(`/api/jobs/${job.id}/${what}`);
     }
     $('dl-rejects-hint').hidden = !job.downloads.rejects;
+    $('failed-hint').hidden = !result.failed;
   },
 
   async remove(id) {
@@ -293,6 +328,7 @@ const App = {
     });
     $('import').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/import`)));
     $('resume-failed').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/import`)));
+    $('retry-failed').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/import`)));
     $('retry-skip').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/check?skip_unknown=1`)));
     $('another').addEventListener('click', () => this.chooseAnother());
     $('done-another').addEventListener('click', () => this.chooseAnother());
