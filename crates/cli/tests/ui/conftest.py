@@ -49,8 +49,8 @@ def read_stderr(process, lines):
 class Sandbox:
     """`jdy-member sandbox` in its own process: it outlives the `ui` processes of a test."""
 
-    def __init__(self, home, latency_ms=0):
-        behaviour = json.dumps({"token_limit": None})
+    def __init__(self, home, latency_ms=0, behaviour=None):
+        behaviour = json.dumps({"token_limit": None, **(behaviour or {})})
         args = [BIN, "sandbox", "--port", "0", "--behaviour", behaviour]
         if latency_ms:
             args += ["--latency-ms", str(latency_ms)]

@@ -50,7 +50,7 @@ pub fn run(session: &Session, args: &UiArgs, out: &Output) -> Result<Exit, Error
     let address = format!("http://127.0.0.1:{}/?token={token}", listener.port);
     out.line_text(&format!("ui: {address}"));
     out.note(&format!(
-        "the import page is at the address above (this computer only); it stops when you press 停止 on the page, or {} s after the page is closed; files are kept in {}",
+        "the import page is at the address above (this computer only); it stops when you press 停止工具 (Stop the tool) on the page, or {} s after the page is closed; files are kept in {}",
         args.idle_stop,
         jobs.folder.display()
     ));
