@@ -478,3 +478,50 @@ fn an_upload_that_is_no_member_list_is_refused_with_what_to_choose() {
         "{job}"
     );
 }
+
+#[test]
+fn rows_that_failed_on_the_network_are_tried_again_from_the_page_once_each() {
+    let dir = temp_dir("retry");
+    let ui = Ui::start(&dir.join("data"), &[]);
+    let members = "手机号,姓名\n13900710001,甲\n13900710002,乙\n13900710003,丙\n";
+    let (status, body) = ui.call("POST", "/api/jobs?name=retry.csv", members.as_bytes());
+    assert_eq!(status, 201);
+    let id = serde_json::from_slice::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ui.wait(&id, &["waiting", "reading", "checking"])["phase"],
+        "checked"
+    );
+    // Every save is cut off before the gateway sees it, retries included.
+    let fault = r#"{"path": "/jdy/v2/ls/member", "method": "POST", "times": 1000,
+                   "fault": {"kind": "drop_before_processing"}}"#;
+    ureq::post(&format!("{}/__sandbox/faults", ui.sandbox))
+        .send(fault)
+        .unwrap();
+    ui.json("POST", &format!("/api/jobs/{id}/import"));
+    let failed = ui.wait(&id, &["importing"]);
+    assert_eq!(failed["phase"], "done", "{failed}");
+    assert_eq!(failed["import"]["failed"], 3, "{failed}");
+    assert_eq!(failed["downloads"]["rejects"], true);
+
+    ureq::delete(&format!("{}/__sandbox/faults", ui.sandbox))
+        .call()
+        .unwrap();
+    ui.json("POST", &format!("/api/jobs/{id}/import"));
+    let done = ui.wait(&id, &["importing"]);
+    assert_eq!(
+        (
+            done["import"]["saved"].as_u64(),
+            done["import"]["failed"].as_u64()
+        ),
+        (Some(3), Some(0)),
+        "{done}"
+    );
+    assert_eq!(done["downloads"]["rejects"], false, "nothing left to fix");
+    let stats = get(&format!("{}/__sandbox/stats", ui.sandbox));
+    let saves = stats["saves_by_mobile"].as_object().unwrap();
+    assert_eq!(saves.len(), 3, "{stats}");
+    assert!(saves.values().all(|n| n == 1), "{stats}");
+}
