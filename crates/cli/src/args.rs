@@ -78,6 +78,12 @@ pub enum Command {
         after_help = "Examples:\n  jdy-member call GET /jdy/v2/ls/store page=1 page_size=50\n  jdy-member call POST /jdy/v2/ls/integral_adjust --body adjust.json --idempotent"
     )]
     Call(CallArgs),
+    /// Open the import page in the browser: choose a file, see each row's verdict, import
+    /// with a progress bar, download the rows to fix.
+    #[command(
+        after_help = "The page is served on 127.0.0.1 only; its address, with the token that every request must carry, is the first line on standard output. It stops when asked from the page, or when no page has been open for --idle-stop seconds and no import runs.\n\nExample:\n  jdy-member --sandbox ui\n  jdy-member --config jdy-config.json ui --port 8791 --no-browser"
+    )]
+    Ui(UiArgs),
     /// Run the sandbox gateway in the foreground and print the configuration to use it.
     #[command(
         after_help = "Example:\n  jdy-member sandbox --port 8790\n  jdy-member sandbox --tls valid --behaviour '{\"duplicate_mobile\": \"update\", \"account_budget\": null}'"
@@ -289,6 +295,25 @@ pub struct CallArgs {
     /// The POST may be sent again after an unclear failure (it carries a src_bill_id).
     #[arg(long)]
     pub idempotent: bool,
+}
+
+/// How `jdy-member ui` runs.
+#[derive(Args)]
+pub struct UiArgs {
+    /// Loopback port; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Do not open a browser (print the address only).
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Where uploaded files, their journals and rejects are kept (default: a folder of this
+    /// user's, jdy-member/imports under the local application data folder).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Stop after this many seconds without a page open (while no import runs).
+    #[arg(long, default_value_t = 180, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(5..=86_400))]
+    pub idle_stop: u64,
 }
 
 /// How `jdy-member sandbox` runs.

@@ -13,7 +13,7 @@ mod session;
 
 use args::{Cli, Command};
 use clap::Parser;
-use commands::{call, doctor, get, import, list, outbox, sandbox, save, validate};
+use commands::{call, doctor, get, import, list, outbox, sandbox, save, ui, validate};
 use jdy_member::Error;
 use output::{Exit, Output};
 use session::Session;
@@ -61,6 +61,7 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
         Command::Outbox(args) => outbox::run(&session, args, out),
         Command::Doctor => doctor::run(&session, out),
         Command::Call(args) => call::run(&session, args, out),
+        Command::Ui(args) => ui::run(&session, args, out),
         // Both need no client and returned above.
         Command::Validate(_) | Command::Sandbox(_) => Ok(Exit::Ok),
     };

@@ -1,10 +1,11 @@
 //! The session a command runs in: the client, configured from `--config FILE` or the
 //! `JDY_*` environment variables, or (with `--sandbox`) pointed at a sandbox gateway started
-//! in this process, which must outlive the client.
+//! in this process, which must outlive the client; and which account that is, in words
+//! that hold no secret (the page shows it).
 
 use crate::output::Output;
-use jdy_member::config::{value_from_text, CONFIG_KEYS};
-use jdy_member::{Client, Error};
+use jdy_member::config::{value_from_text, AppSource, CONFIG_KEYS};
+use jdy_member::{Client, Config, Error};
 use jdy_member_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -12,6 +13,8 @@ use std::path::Path;
 /// The client (and the in-process sandbox that must outlive it, when --sandbox is given).
 pub struct Session {
     pub client: Client,
+    /// The account the client talks to, and where its configuration came from: no secret.
+    pub account: Value,
     sandbox: Option<Sandbox>,
 }
 
@@ -22,17 +25,25 @@ impl Session {
         if sandbox {
             return Session::with_sandbox(out);
         }
-        let config = match config {
-            Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                Error::config(format!(
-                    "the configuration file {} cannot be read: {e}",
-                    path.display()
-                ))
-            })?,
-            None => config_from_env()?.to_string(),
+        let (text, source) = match config {
+            Some(path) => (
+                std::fs::read_to_string(path).map_err(|e| {
+                    Error::config(format!(
+                        "the configuration file {} cannot be read: {e}",
+                        path.display()
+                    ))
+                })?,
+                serde_json::json!({"source": "config", "file": path.display().to_string()}),
+            ),
+            None => (
+                config_from_env()?.to_string(),
+                serde_json::json!({"source": "environment"}),
+            ),
         };
+        let config = Config::from_json(&text)?;
         Ok(Session {
-            client: Client::from_json(&config)?,
+            account: account(&config, source),
+            client: Client::new(config)?,
             sandbox: None,
         })
     }
@@ -48,9 +59,10 @@ impl Session {
         // The sandbox ends with this process, so its token is not worth a cache file.
         let mut config = sandbox.client_config_outer();
         config["token_cache_path"] = Value::Null;
-        let client = Client::from_json(&config.to_string())?;
+        let config = Config::from_json(&config.to_string())?;
         Ok(Session {
-            client,
+            account: account(&config, serde_json::json!({"source": "sandbox"})),
+            client: Client::new(config)?,
             sandbox: Some(sandbox),
         })
     }
@@ -72,6 +84,30 @@ impl Session {
             ));
         }
     }
+}
+
+/// `described` (where the configuration came from) with the account `config` talks to:
+/// the gateway, the client id and how the app is found; never a secret.
+fn account(config: &Config, mut described: Value) -> Value {
+    described["base_url"] = config.base_url.clone().into();
+    described["client_id"] = config.client_id.clone().into();
+    match &config.app_source {
+        AppSource::Direct(app) => {
+            described["mode"] = "direct".into();
+            described["domain"] = app.domain.clone().into();
+        }
+        AppSource::Authorize {
+            outer_instance_id,
+            account_id,
+        } => {
+            described["mode"] = "authorization".into();
+            described["outer_instance_id"] = outer_instance_id.clone().into();
+            if let Some(account_id) = account_id {
+                described["account_id"] = account_id.clone().into();
+            }
+        }
+    }
+    described
 }
 
 /// The configuration the `JDY_*` variables (and `SSL_CERT_FILE`) give.

@@ -9,6 +9,7 @@ pub mod list;
 pub mod outbox;
 pub mod sandbox;
 pub mod save;
+pub mod ui;
 pub mod validate;
 
 use jdy_member::Error;

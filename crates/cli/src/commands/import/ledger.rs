@@ -77,7 +77,7 @@ pub(super) fn unwritable(path: &Path, e: std::io::Error) -> Error {
 /// The rows saved, refused, failed, skipped (an earlier run saved them) and recovered (in
 /// doubt, found saved) so far, and the exit code the worst of them gives. Read from any
 /// thread while the import runs (a progress display polls it).
-pub(super) struct Tally {
+pub struct Tally {
     saved: AtomicUsize,
     refused: AtomicUsize,
     failed: AtomicUsize,

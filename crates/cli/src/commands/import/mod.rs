@@ -13,11 +13,13 @@
 //! earlier run's journal (compactly) and says where each valid row goes; `stream` is the
 //! second pass, each record checked offline as it is read and then refused, skipped, looked
 //! up (`recover`, the rows in doubt) or queued; `send` sends the queue a chunk at a time
-//! (the library's batch, paced, with `progress`; `gateway` carries a dead gateway from one
-//! chunk to the next); `report` gives the summary and the exit code. All of them write
-//! through the `ledger` as each row's outcome is known: the `journal` (a `jsonl_file`), the
-//! `rejects` file (JSON lines, or for a workbook a workbook: `rejects_xlsx`) and the tally.
+//! (the library's batch, paced); `report` gives the summary and the exit code. All of them
+//! write through the `ledger` as each row's outcome is known: the `journal` (a
+//! `jsonl_file`), the `rejects` file (JSON lines, or for a workbook a workbook:
+//! `rejects_xlsx`) and the tally; and tell the `events` of each row: the command line's
+//! `progress`, or the page's counters (`commands/ui`, which runs an `Import` the same way).
 
+mod events;
 mod journal;
 mod jsonl_file;
 mod ledger;
@@ -30,13 +32,18 @@ mod report;
 mod send;
 mod stream;
 
+pub use events::{ImportEvents, Pace};
+pub use ledger::Tally;
+
 use super::validate;
 use crate::args::ImportArgs;
 use crate::output::{Exit, Output};
 use crate::records::{Format, ImportFile};
 use crate::session::Session;
 use jdy_member::Error;
+use journal::JournalState;
 use ledger::Ledger;
+use progress::Progress;
 use rejects::Rejects;
 use report::RowCounts;
 use std::path::{Path, PathBuf};
@@ -44,35 +51,101 @@ use std::time::Instant;
 
 pub fn run(session: &Session, args: &ImportArgs, out: &Output) -> Result<Exit, Error> {
     let started = Instant::now();
-    let mut file = ImportFile::read(&args.file, &args.read.options()?)?;
+    let file = ImportFile::read(&args.file, &args.read.options()?)?;
     if let Some(refused) = validate::show_plan(&file, out) {
         return Ok(refused);
     }
-    let journal_path = journal_path(&args.file, file.format);
-    let rejects = Rejects::for_input(&args.file, args.rejects.as_deref(), &file);
-    let sheet = file.sheet.as_ref().map(|s| s.name.clone());
-    let previous = plan::earlier_run(args, &journal_path, sheet.as_deref())?;
-    let ledger = Ledger::new(journal_path, rejects, sheet, args.restart || !args.resume);
+    let mut import = Import::with_file(args, file)?;
+    let records = import.file.records;
     out.note(&format!(
-        "{}: {} records ({})",
+        "{}: {records} records ({})",
         args.file.display(),
-        file.records,
-        file.how_read()
+        import.file.how_read()
     ));
-
-    let sent = stream::import_rows(session, args, &mut file, &previous, &ledger, out);
-    // The rejects workbook is put together even when the import stopped part-way.
-    let finished = ledger.rejects.finish();
-    let sent = sent?;
-    finished.map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
-
+    send::budget_note(session, import.rows_left(), out);
+    let progress = Progress::new(records, import.rate_ceiling(session, args), out);
+    let sent = import.send(session, args, &progress);
+    progress.bar.finish_and_clear();
     let counts = RowCounts {
-        records: file.records,
-        sent,
+        records,
+        sent: sent?,
     };
-    let exit = report::report(&args.file, &counts, started, &ledger, out);
-    validate::save_map(&args.read, &file, out)?;
+    let exit = report::report(&args.file, &counts, started, &import.ledger, out);
+    validate::save_map(&args.read, &import.file, out)?;
     Ok(exit)
+}
+
+/// An import of one file, ready to send: the file's first pass made and its columns
+/// settled, the earlier run's journal read, the journal and rejects file to write. The
+/// command line and the page run it alike.
+pub struct Import {
+    pub file: ImportFile,
+    previous: JournalState,
+    ledger: Ledger,
+}
+
+impl Import {
+    /// Opens the file `args` name and what an earlier import of it left; an error when its
+    /// columns are not settled (the page shows the plan first).
+    pub fn open(args: &ImportArgs) -> Result<Import, Error> {
+        Import::with_file(args, ImportFile::open(&args.file, &args.read.options()?)?)
+    }
+
+    /// The import of `file`, whose first pass is made and whose columns are settled
+    /// (`ImportFile::ready`), with what an earlier import of it left.
+    fn with_file(args: &ImportArgs, file: ImportFile) -> Result<Import, Error> {
+        let journal_path = journal_path(&args.file, file.format);
+        let rejects = Rejects::for_input(&args.file, args.rejects.as_deref(), &file);
+        let sheet = file.sheet.as_ref().map(|s| s.name.clone());
+        let previous = plan::earlier_run(args, &journal_path, sheet.as_deref())?;
+        let ledger = Ledger::new(journal_path, rejects, sheet, args.restart || !args.resume);
+        Ok(Import {
+            file,
+            previous,
+            ledger,
+        })
+    }
+    /// The rows an earlier run has not saved yet.
+    pub fn rows_left(&self) -> usize {
+        self.file
+            .records
+            .saturating_sub(self.previous.saved_count())
+    }
+
+    /// The fastest this import may go: `--rate` or the account's request budget.
+    pub fn rate_ceiling(&self, session: &Session, args: &ImportArgs) -> Option<f64> {
+        send::rate_ceiling(session, args.rate)
+    }
+
+    /// Sends every valid row, telling `events` of each; returns how many rows were handed
+    /// to the gateway. An error only when the file, the journal or the rejects file could
+    /// not be read or written.
+    pub fn send(
+        &mut self,
+        session: &Session,
+        args: &ImportArgs,
+        events: &dyn ImportEvents,
+    ) -> Result<usize, Error> {
+        let ledger = &self.ledger;
+        let sent = stream::import_rows(
+            session,
+            args,
+            &mut self.file,
+            &self.previous,
+            ledger,
+            events,
+        );
+        // The rejects workbook is put together even when the import stopped part-way.
+        let finished = ledger.rejects.finish();
+        let sent = sent?;
+        finished.map_err(|e| ledger::unwritable(ledger.rejects.path(), e))?;
+        Ok(sent)
+    }
+
+    /// The rows saved, refused, failed and skipped so far.
+    pub fn tally(&self) -> &Tally {
+        &self.ledger.tally
+    }
 }
 
 /// Where the journal of an import of `input` goes: `NAME.journal.jsonl`, or for a workbook

@@ -1,30 +1,32 @@
-//! The import's progress over the rows of the file: a bar with the rate and the time left
-//! on a terminal, a line every two seconds otherwise (a log or a CI run), the time left
-//! reckoned at the pace the account's request budget allows.
+//! The import's progress over the rows of the file, on the command line: a bar with the
+//! rate and the time left on a terminal, a line every two seconds otherwise (a log or a CI
+//! run), the time left reckoned at the pace the account's request budget allows; each
+//! row's error above the bar (nothing with `--json`: the rejects file and the summary say
+//! it).
 
+use super::events::{ImportEvents, Pace};
 use super::ledger::Tally;
+use crate::output::{describe, Output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jdy_member::Error;
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub(super) struct Progress {
+pub(super) struct Progress<'a> {
     pub bar: ProgressBar,
     /// Lines instead of a bar: stderr is not a terminal.
-    pub plain: bool,
+    plain: bool,
     last_line: Mutex<Instant>,
-    started: Instant,
     /// The rows of the file.
     total: usize,
-    /// Rows sent that have their result: the rate is theirs.
-    sent: AtomicUsize,
-    /// The fastest the account's request budget lets the import go (members per second).
-    ceiling: Option<f64>,
+    pace: Pace,
+    out: &'a Output,
 }
 
-impl Progress {
-    pub fn new(total: usize, ceiling: Option<f64>) -> Progress {
+impl Progress<'_> {
+    /// `ceiling`: the fastest the account's request budget lets the import go.
+    pub fn new(total: usize, ceiling: Option<f64>, out: &Output) -> Progress<'_> {
         let plain = !std::io::stderr().is_terminal();
         let bar = if plain {
             ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden())
@@ -38,48 +40,41 @@ impl Progress {
             bar,
             plain,
             last_line: Mutex::new(Instant::now()),
-            started: Instant::now(),
             total,
-            sent: AtomicUsize::new(0),
-            ceiling,
+            pace: Pace::new(total, ceiling),
+            out,
+        }
+    }
+}
+
+impl ImportEvents for Progress<'_> {
+    /// Shows a row's error above the progress, or as a line when there is no bar.
+    fn row_error(&self, location: &str, error: &Error) {
+        if self.out.json {
+            return;
+        }
+        if self.plain {
+            self.out.record_error(location, error);
+        } else {
+            self.bar.println(format!("{location}: {}", describe(error)));
         }
     }
 
-    /// The rate of sending so far, and the time left at the rate the budget allows: a bulk
-    /// import is bounded by Kingdee's budget, so early fast saves do not promise a short
-    /// import.
-    fn pace(&self, done: usize) -> (f64, f64) {
-        let seconds = self.started.elapsed().as_secs_f64().max(0.001);
-        let sent = self.sent.load(Ordering::Relaxed);
-        let rate = sent as f64 / seconds;
-        let expected = match self.ceiling {
-            Some(ceiling) if rate > ceiling || sent == 0 => ceiling,
-            _ => rate,
-        };
-        let eta = if expected > 0.0 {
-            (self.total - done.min(self.total)) as f64 / expected
-        } else {
-            0.0
-        };
-        (rate, eta)
-    }
-
-    /// One more row is done; `sent` when it went to the gateway.
-    pub fn row_done(&self, tally: &Tally, sent: bool) {
+    fn row_done(&self, tally: &Tally, sent: bool) {
         if sent {
-            self.sent.fetch_add(1, Ordering::Relaxed);
+            self.pace.count_sent();
         }
         self.bar.inc(1);
         let done = self.bar.position() as usize;
         if !self.plain {
-            let (rate, eta) = self.pace(done);
+            let (rate, eta) = self.pace.at(done);
             self.bar.set_message(format!("{rate:.1}/s · ETA {eta:.0}s"));
             return;
         }
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
         if last.elapsed() >= Duration::from_secs(2) || done == self.total {
             *last = Instant::now();
-            let (rate, eta) = self.pace(done);
+            let (rate, eta) = self.pace.at(done);
             eprintln!(
                 "progress: {done}/{} rows, saved {}, refused {}, failed {}, skipped {}, {rate:.1}/s, ETA {eta:.0}s",
                 self.total,

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 /// What the lookup of a row in doubt found.
 pub(super) enum Recovery {
-    /// Saved already: counted and journaled.
-    Found,
+    /// Saved already: counted and journaled; the member's id as the lookup gave it.
+    Found(Value),
     /// Not saved: send it, as this member.
     NotFound(Map<String, Value>),
     /// The lookup failed: the row is rejected.
@@ -33,11 +33,11 @@ pub(super) fn recover(
         Ok(Some(stored)) => {
             ledger.tally.count_recovered();
             // The lookup's answer as it is: an id of null when it had none.
-            let id = stored.get("id").unwrap_or(&Value::Null);
+            let id = stored.get("id").cloned().unwrap_or(Value::Null);
             ledger
-                .journal(record, fingerprint, RowState::Saved, Some(id))
+                .journal(record, fingerprint, RowState::Saved, Some(&id))
                 .map_err(|e| ledger::unwritable(ledger.journal.path(), e))?;
-            Ok(Recovery::Found)
+            Ok(Recovery::Found(id))
         }
         Ok(None) => Ok(Recovery::NotFound(member)),
         Err(error) => {

@@ -1,14 +1,14 @@
 //! Sending the rows to save, as they come from the file, in chunks: each chunk one part of
 //! the library's batch run (its workers, `--rate`, request budget, and the breaker that
 //! stops sending once the gateway cannot be reached), observed row by row to write the
-//! journal around each save, reject what fails and show progress. Memory holds one chunk of
-//! `CHUNK_ROWS`, whatever the file's size.
+//! journal around each save, reject what fails and tell the import's `events`. Memory holds
+//! one chunk of `CHUNK_ROWS`, whatever the file's size.
 
+use super::events::ImportEvents;
 use super::journal::RowState;
 use super::ledger::Ledger;
-use super::progress::Progress;
 use crate::args::ImportArgs;
-use crate::output::{describe, Output};
+use crate::output::Output;
 use crate::records::{FileRecord, Format};
 use crate::session::Session;
 use jdy_member::batch::{self, BatchOptions, BatchRun, Observer};
@@ -32,8 +32,7 @@ pub(super) struct Sender<'a> {
     run: BatchRun<'a>,
     format: Format,
     ledger: &'a Ledger,
-    progress: &'a Progress,
-    out: &'a Output,
+    events: &'a dyn ImportEvents,
     rows: Vec<Pending>,
     /// The members of `rows` as the batch takes them, index for index.
     members: Vec<Value>,
@@ -47,8 +46,7 @@ impl<'a> Sender<'a> {
         args: &ImportArgs,
         format: Format,
         ledger: &'a Ledger,
-        progress: &'a Progress,
-        out: &'a Output,
+        events: &'a dyn ImportEvents,
     ) -> Sender<'a> {
         let options = BatchOptions {
             concurrency: args.concurrency as usize,
@@ -58,8 +56,7 @@ impl<'a> Sender<'a> {
             run: BatchRun::new(&session.client, &options),
             format,
             ledger,
-            progress,
-            out,
+            events,
             rows: Vec::with_capacity(CHUNK_ROWS),
             members: Vec::with_capacity(CHUNK_ROWS),
             sent: 0,
@@ -108,48 +105,26 @@ impl<'a> Sender<'a> {
             None => Ok(()),
         }
     }
-
-    /// Shows a row's error above the progress (the rejects file and the summary say it
-    /// with `--json`).
-    pub fn show_error(&self, location: &str, error: &Error) {
-        show_error(self.progress, self.out, location, error);
-    }
-}
-
-/// Shows a row's error above the progress, or as a line when there is no bar; nothing with
-/// `--json`.
-pub(super) fn show_error(progress: &Progress, out: &Output, location: &str, error: &Error) {
-    if out.json {
-        return;
-    }
-    if progress.plain {
-        out.record_error(location, error);
-    } else {
-        progress
-            .bar
-            .println(format!("{location}: {}", describe(error)));
-    }
 }
 
 /// The fastest the import may go: `--rate` or the account's request budget, whichever is
-/// lower. Says how long the budget makes a large import of `rows` rows take.
-pub(super) fn rate_ceiling(
-    session: &Session,
-    rate: Option<f64>,
-    rows: usize,
-    out: &Output,
-) -> Option<f64> {
-    let budget_rate = session.client.budget_rate_per_s();
-    if let (Some(budget), Some(left)) = (budget_rate, Some(rows).filter(|n| *n > 100)) {
-        out.note(&format!(
-            "the account's request budget allows about {:.0} saves a minute: {left} rows take at least {:.0} minutes",
-            budget * 60.0,
-            left as f64 / budget / 60.0
-        ));
-    }
-    match (budget_rate, rate) {
+/// lower.
+pub(super) fn rate_ceiling(session: &Session, rate: Option<f64>) -> Option<f64> {
+    match (session.client.budget_rate_per_s(), rate) {
         (Some(budget), Some(rate)) => Some(budget.min(rate)),
         (budget, rate) => budget.or(rate),
+    }
+}
+
+/// Says how long the account's request budget makes an import of `rows` rows take, when
+/// that is long enough to matter.
+pub(super) fn budget_note(session: &Session, rows: usize, out: &Output) {
+    if let (Some(budget), true) = (session.client.budget_rate_per_s(), rows > 100) {
+        out.note(&format!(
+            "the account's request budget allows about {:.0} saves a minute: {rows} rows take at least {:.0} minutes",
+            budget * 60.0,
+            rows as f64 / budget / 60.0
+        ));
     }
 }
 
@@ -182,14 +157,16 @@ impl ChunkObserver<'_, '_> {
         }
     }
 
-    /// Rejects row `index` and shows its error above the progress.
+    /// Rejects row `index` and tells the events.
     fn failed(&self, index: usize, error: &Error) {
         let Some(pending) = self.sender.rows.get(index) else {
             return;
         };
         let sender = self.sender;
         self.keep_io_error(sender.ledger.reject(sender.format, &pending.record, error));
-        sender.show_error(&pending.record.location(sender.format), error);
+        sender
+            .events
+            .row_error(&pending.record.location(sender.format), error);
     }
 }
 
@@ -211,6 +188,11 @@ impl Observer for ChunkObserver<'_, '_> {
             Ok(saved) => {
                 self.journal(index, RowState::Saved, saved.data.get("id"));
                 self.sender.ledger.tally.count_saved();
+                if let Some(pending) = self.sender.rows.get(index) {
+                    self.sender
+                        .events
+                        .row_saved(&pending.record, saved.data.get("id"));
+                }
             }
             Err(error) => {
                 // A failed save without `outcome_unknown` certainly saved nothing: never in
@@ -221,8 +203,6 @@ impl Observer for ChunkObserver<'_, '_> {
                 self.failed(index, error);
             }
         }
-        self.sender
-            .progress
-            .row_done(&self.sender.ledger.tally, true);
+        self.sender.events.row_done(&self.sender.ledger.tally, true);
     }
 }

@@ -3,45 +3,40 @@
 //! doubt) or queued to send; rows are sent a chunk at a time (`send`). Nothing of a row is
 //! kept once its outcome is written, so memory stays flat however long the file.
 
+use super::events::ImportEvents;
 use super::journal::{self, JournalState};
 use super::ledger::{self, Ledger};
 use super::plan::{self, Placement};
-use super::progress::Progress;
 use super::recover::{self, Recovery};
-use super::send::{self, Sender};
+use super::send::Sender;
 use crate::args::ImportArgs;
-use crate::output::Output;
 use crate::records::{self, FileRecord, Format, ImportFile, Verdict};
 use crate::session::Session;
 use jdy_member::Error;
 
-/// Imports every record of `file`; returns how many rows were handed to the gateway. An
-/// error only when the file or the journal or rejects file could not be read or written.
+/// Imports every record of `file`, telling `events` of each; returns how many rows were
+/// handed to the gateway. An error only when the file or the journal or rejects file could
+/// not be read or written.
 pub(super) fn import_rows(
     session: &Session,
     args: &ImportArgs,
     file: &mut ImportFile,
     previous: &JournalState,
     ledger: &Ledger,
-    out: &Output,
+    events: &dyn ImportEvents,
 ) -> Result<usize, Error> {
-    let left = file.records.saturating_sub(previous.saved_count());
-    let ceiling = send::rate_ceiling(session, args.rate, left, out);
-    let progress = Progress::new(file.records, ceiling);
     let mut rows = Rows {
         format: file.format,
         session,
         previous,
         ledger,
-        progress: &progress,
-        out,
-        sender: Sender::new(session, args, file.format, ledger, &progress, out),
+        events,
+        sender: Sender::new(session, args, file.format, ledger, events),
     };
     let read = records::verdicts(file, &mut |record, verdict| rows.take(record, verdict));
     // A file that fails part-way (changed while read) sends no more: the rows queued are
     // not journaled yet, so `--resume` sends them.
     let sent = read.and_then(|()| rows.sender.flush());
-    progress.bar.finish_and_clear();
     sent.map(|()| rows.sender.sent)
 }
 
@@ -51,8 +46,7 @@ struct Rows<'a> {
     session: &'a Session,
     previous: &'a JournalState,
     ledger: &'a Ledger,
-    progress: &'a Progress,
-    out: &'a Output,
+    events: &'a dyn ImportEvents,
     sender: Sender<'a>,
 }
 
@@ -84,7 +78,11 @@ impl Rows<'_> {
                 )?;
                 match recovery {
                     Recovery::NotFound(member) => self.sender.push(record, fingerprint, member)?,
-                    Recovery::Found | Recovery::Unknown => self.done(),
+                    Recovery::Found(id) => {
+                        self.events.row_saved(&record, Some(&id));
+                        self.done();
+                    }
+                    Recovery::Unknown => self.done(),
                 }
             }
             Placement::Send => self.sender.push(record, fingerprint, normalised)?,
@@ -92,21 +90,17 @@ impl Rows<'_> {
         Ok(())
     }
 
-    /// A row refused offline: shown, and written to the rejects file.
+    /// A row refused offline: written to the rejects file, and told.
     fn reject(&self, record: &FileRecord, error: &Error) -> Result<(), Error> {
-        send::show_error(
-            self.progress,
-            self.out,
-            &record.location(self.format),
-            error,
-        );
         self.ledger
             .reject(self.format, record, error)
-            .map_err(|e| ledger::unwritable(self.ledger.rejects.path(), e))
+            .map_err(|e| ledger::unwritable(self.ledger.rejects.path(), e))?;
+        self.events.row_error(&record.location(self.format), error);
+        Ok(())
     }
 
     /// A row done without being sent.
     fn done(&self) {
-        self.progress.row_done(&self.ledger.tally, false);
+        self.events.row_done(&self.ledger.tally, false);
     }
 }

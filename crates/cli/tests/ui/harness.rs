@@ -1,0 +1,169 @@
+//! What the tests of `jdy-member ui`'s server share: the server in its own process (with
+//! an in-process sandbox gateway), and raw HTTP requests to it, headers and all.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jdy-member");
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("jdy-ui-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn jdy(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("JDY_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// `jdy-member --sandbox ui --no-browser` in its own process, and how to reach it.
+pub struct Ui {
+    pub child: Child,
+    pub port: u16,
+    pub token: String,
+    /// The in-process sandbox gateway's address, for its controls.
+    pub sandbox: String,
+}
+
+impl Ui {
+    pub fn start(data: &Path, extra: &[&str]) -> Ui {
+        let data = data.display().to_string();
+        let mut args = vec!["--sandbox", "ui", "--no-browser", "--data-dir", &data];
+        args.extend_from_slice(extra);
+        let mut child = jdy(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let address = first
+            .trim()
+            .strip_prefix("ui: ")
+            .expect("the address first");
+        let rest = address.strip_prefix("http://127.0.0.1:").unwrap();
+        let (port, token) = rest.split_once("/?token=").unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut sandbox = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(at) = line.strip_prefix("sandbox gateway running at ") {
+                sandbox = at.split(' ').next().unwrap().to_string();
+                break;
+            }
+        }
+        // Read on, so the server never writes to a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Ui {
+            child,
+            port: port.parse().unwrap(),
+            token: token.to_string(),
+            sandbox,
+        }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A request as the page makes it: the token, its Host and Origin.
+    pub fn call(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        let origin = format!("http://{}", self.host());
+        let headers = [
+            ("Host", self.host()),
+            ("X-JDY-Token", self.token.clone()),
+            ("Origin", origin),
+        ];
+        raw(self.port, method, path, &headers, body)
+    }
+
+    pub fn json(&self, method: &str, path: &str) -> Value {
+        let (status, body) = self.call(method, path, b"");
+        assert!(
+            status < 300,
+            "{method} {path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// The job once its phase is no longer `passing`.
+    pub fn wait(&self, id: &str, passing: &[&str]) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let job = self.json("GET", &format!("/api/jobs/{id}"));
+            if !passing.contains(&job["phase"].as_str().unwrap()) {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "still {}", job["phase"]);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Peak resident memory of the server, in MB (Linux).
+    pub fn peak_mb(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024.0)
+    }
+}
+
+impl Drop for Ui {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request on its own connection; the status and the body.
+pub fn raw(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    // A request without a Host header is not HTTP/1.1: tiny_http may close the connection
+    // without an answer (status 0 here).
+    if stream.read_to_end(&mut answer).is_err() {
+        return (0, Vec::new());
+    }
+    let Some(split) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return (0, Vec::new());
+    };
+    let status_line = String::from_utf8_lossy(&answer[..split]).to_string();
+    let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, answer[split + 4..].to_vec())
+}
+
+pub fn get(url: &str) -> Value {
+    let mut response = ureq::get(url).call().unwrap();
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
