@@ -8,8 +8,8 @@
  * Where
  *   Exported from the Windows DLLs (x86 and x64) only, under these plain names (never
  *   _name@N), to be bound by name at run time: Declare, external function, DECLARE, DLL
- *   command, GetProcAddress. (jdy_member.def and the import libraries are for the cdecl
- *   functions.)
+ *   command, GetProcAddress. (jdy_member.def lists the cdecl functions only, and the MinGW
+ *   import library names these without @N, so a C program binds them at run time too.)
  *
  * Names and text
  *   Each is named after its cdecl twin in jdy_member.h with _a or _w appended and does
@@ -89,8 +89,9 @@ intptr_t JDY_STDCALL jdy_client_new_a(const char *config_json, char *error_out, 
 
 /**
  * Releases the client named by `client`: returns 1, or 0 (doing nothing) when the handle
- * names no live client (0, freed already, never issued). A call still running on it on
- * another thread finishes first. Keeps no result. Thread-safe.
+ * names no live client (0, freed already, never issued). Does not wait: a call still
+ * running on it in another thread keeps it alive until that call returns. Keeps no result.
+ * Thread-safe.
  */
 int32_t JDY_STDCALL jdy_client_free_a(intptr_t client);
 
@@ -257,8 +258,9 @@ intptr_t JDY_STDCALL jdy_client_new_w(const wchar_t *config_json, wchar_t *error
 
 /**
  * Releases the client named by `client`: returns 1, or 0 (doing nothing) when the handle
- * names no live client (0, freed already, never issued). A call still running on it on
- * another thread finishes first. Keeps no result. Thread-safe.
+ * names no live client (0, freed already, never issued). Does not wait: a call still
+ * running on it in another thread keeps it alive until that call returns. Keeps no result.
+ * Thread-safe.
  */
 int32_t JDY_STDCALL jdy_client_free_w(intptr_t client);
 

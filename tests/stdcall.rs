@@ -198,7 +198,7 @@ fn an_unusable_buffer_does_nothing_and_says_why() {
     let mut buffer = vec![7u16; 16];
     for (out, size, says) in [
         (null_mut(), 100, "`out` is NULL but its size is 100"),
-        (buffer.as_mut_ptr(), -1, "out_size is -1"),
+        (buffer.as_mut_ptr(), -1, "out_chars is -1"),
         (buffer.as_mut_ptr(), i32::MIN, "cannot be negative"),
         (
             buffer.as_mut_ptr(),

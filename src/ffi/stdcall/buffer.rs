@@ -25,17 +25,17 @@ impl<U: Copy + Default> Out<U> {
 
     /// Why this buffer cannot be used, if it cannot: a negative or absurd size, or NULL with
     /// a size. Then the call does nothing but say so. `name` names the argument ("out",
-    /// "error_out"), `units` what its size counts ("bytes").
-    pub fn check(&self, name: &str, units: &str) -> Result<()> {
+    /// "error_out"), `size` its size's ("out_size", "out_chars"), `units` what that counts.
+    pub fn check(&self, name: &str, size_name: &str, units: &str) -> Result<()> {
         let size = self.size;
         if size < 0 {
             return Err(Error::invalid_argument(format!(
-                "{name}_size is {size}: a buffer size cannot be negative; pass the number of {units} in `{name}` (or NULL and 0 to ask for the size needed); nothing was done"
+                "{size_name} is {size}: a buffer size cannot be negative; pass the number of {units} in `{name}` (or NULL and 0 to ask for the size needed); nothing was done"
             )));
         }
         if size > MAX_OUT_SIZE {
             return Err(Error::invalid_argument(format!(
-                "{name}_size is {size} {units}, more than any result needs ({MAX_OUT_SIZE}); pass the buffer's real size; nothing was done"
+                "{size_name} is {size} {units}, more than any result needs ({MAX_OUT_SIZE}); pass the buffer's real size; nothing was done"
             )));
         }
         if self.ptr.is_null() && size > 0 {
@@ -53,7 +53,7 @@ impl<U: Copy + Default> Out<U> {
     /// `ptr` is NULL or points to `size` writable units.
     pub unsafe fn write(&self, text: &[U]) -> i32 {
         let needed = needed_size(text.len());
-        if self.check("out", "units").is_err() {
+        if self.check("out", "out_size", "units").is_err() {
             return -needed;
         }
         let room = self.size as usize;
@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(write_into(&mut buffer, 0, "abc"), -4);
         assert_eq!(&buffer, b"####");
         let null = Out::<u8>::new(std::ptr::null_mut(), 0);
-        assert!(null.check("out", "bytes").is_ok());
+        assert!(null.check("out", "out_size", "bytes").is_ok());
         assert_eq!(unsafe { null.write(b"abc") }, -4);
         assert_eq!(unsafe { null.write(b"") }, -1);
     }
@@ -131,7 +131,7 @@ mod tests {
             (std::ptr::null_mut(), 16, "NULL but its size is 16"),
         ] {
             let out = Out::new(ptr, size);
-            let error = out.check("out", "bytes").unwrap_err();
+            let error = out.check("out", "out_size", "bytes").unwrap_err();
             assert_eq!(error.kind, crate::error::ErrorKind::InvalidArgument);
             assert!(error.message.contains(says), "{}", error.message);
             assert!(

@@ -27,7 +27,7 @@ pub(super) unsafe fn respond<F: Form>(
     run: impl FnOnce() -> String,
 ) -> i32 {
     let out = Out::new(out, out_size);
-    let text = match out.check("out", F::UNITS) {
+    let text = match out.check("out", &format!("out_{}", F::SIZE), F::UNITS) {
         Ok(()) => run(),
         Err(error) => envelope::err(&error),
     };
@@ -90,7 +90,7 @@ pub(super) unsafe fn client_new<F: Form>(
     error_size: i32,
 ) -> isize {
     let out = Out::new(error_out, error_size);
-    let created = match out.check("error_out", F::UNITS) {
+    let created = match out.check("error_out", &format!("error_{}", F::SIZE), F::UNITS) {
         Ok(()) => guard(|| {
             let text = form.text(config, "configuration")?;
             handles::register(Client::from_json(&text)?)

@@ -15,6 +15,8 @@ pub(super) trait Form {
     type Unit: Copy + Default + PartialEq;
     /// What a buffer size of this form counts, for messages.
     const UNITS: &'static str;
+    /// How this form's size arguments end: `out_size` (bytes), `out_chars` (UTF-16 units).
+    const SIZE: &'static str;
 
     /// The text of a NUL-terminated input, refused when NULL, invalid, or longer than
     /// `limit` (UTF-8 bytes once converted, as the cdecl exports count).
@@ -110,6 +112,7 @@ pub(super) fn ansi() -> Ansi<impl CodePage> {
 impl<C: CodePage> Form for Ansi<C> {
     type Unit = u8;
     const UNITS: &'static str = "bytes";
+    const SIZE: &'static str = "size";
 
     unsafe fn bounded_text(&self, ptr: *const u8, what: &str, limit: usize) -> Result<String> {
         if ptr.is_null() {
@@ -131,6 +134,7 @@ pub(super) struct Wide;
 impl Form for Wide {
     type Unit = WideChar;
     const UNITS: &'static str = "UTF-16 code units";
+    const SIZE: &'static str = "chars";
 
     unsafe fn bounded_text(
         &self,

@@ -38,8 +38,9 @@ pub unsafe extern "system" fn jdy_client_new_w(
 }
 
 /// Releases the client named by `client`: returns 1, or 0 (doing nothing) when the handle
-/// names no live client (0, freed already, never issued). A call still running on it on
-/// another thread finishes first. Keeps no result. Thread-safe.
+/// names no live client (0, freed already, never issued). Does not wait: a call still
+/// running on it in another thread keeps it alive until that call returns. Keeps no result.
+/// Thread-safe.
 #[cfg_attr(windows, no_mangle)]
 pub extern "system" fn jdy_client_free_w(client: isize) -> i32 {
     client_free(client)
