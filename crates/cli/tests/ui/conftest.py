@@ -3,13 +3,16 @@ process, `jdy-member ui` started against it, headless Chromium driven by Seleniu
 member workbooks written with openpyxl.
 
 Run by scripts/test-ui, which builds the binary and installs Chromium, its driver and the
-Python packages. JDY_MEMBER_BIN names the binary; UI_SCREENSHOTS, when set, is the folder
-the screens are saved to (docs/ui/ for the README).
+Python packages. JDY_MEMBER_BIN names the binary; JDY_UI_COMMAND, when set, the command
+that starts the page instead (scripts/test-exe: "WINE .../jdy-member.exe", the Windows build
+under Wine, driven by the same tests; the sandbox and `validate` stay the Linux build's);
+UI_SCREENSHOTS, when set, is the folder the screens are saved to (docs/ui/ for the README).
 """
 
 import datetime
 import json
 import os
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -26,6 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[4]
 BIN = os.environ.get("JDY_MEMBER_BIN", str(REPO / "target" / "debug" / "jdy-member"))
+UI_COMMAND = shlex.split(os.environ.get("JDY_UI_COMMAND", "")) or [BIN]
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = os.environ.get("UI_SCREENSHOTS")
@@ -82,12 +86,13 @@ class Sandbox:
 
 
 class Ui:
-    """`jdy-member --config CONFIG ui --no-browser`, and the address it printed."""
+    """`jdy-member --config CONFIG ui --no-browser` (started by UI_COMMAND), and the address
+    it printed."""
 
     def __init__(self, home, config, data):
         self.stderr = []
         self.process = subprocess.Popen(
-            [BIN, "--config", str(config), "ui", "--no-browser", "--data-dir", str(data)],
+            [*UI_COMMAND, "--config", str(config), "ui", "--no-browser", "--data-dir", str(data)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(home))
         first = self.process.stdout.readline().strip()
         assert first.startswith("ui: http://127.0.0.1:"), first + "".join(self.stderr)
