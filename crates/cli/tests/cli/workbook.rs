@@ -346,7 +346,10 @@ fn an_interrupted_workbook_import_resumes_and_saves_nobody_twice() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert!(lines.iter().all(|line| line["sheet"] == "会员"), "{journal}");
+    assert!(
+        lines.iter().all(|line| line["sheet"] == "会员"),
+        "{journal}"
+    );
     assert_eq!(
         lines.iter().filter_map(|line| line["line"].as_u64()).min(),
         Some(3),
