@@ -7,8 +7,8 @@
 //! import, not in its rejects.
 
 use super::job::{Job, Phase};
-use super::options;
 use super::rows::RowStore;
+use super::{columns, options};
 use crate::output::describe;
 use crate::records::{self, FileRecord, Format, ImportFile, Verdict};
 use crate::session::Session;
@@ -22,24 +22,47 @@ const CELL_CHARS: usize = 120;
 /// The most columns the table shows.
 const MAX_COLUMNS: usize = 40;
 
-/// Checks `job`'s file; the outcome is in the job's status.
+/// Checks `job`'s file; the outcome is in the job's status. The first pass kept by the
+/// column step is planned with the job's words and used; without one (a restart, another
+/// sheet) the file's first pass is made here. A table whose columns are not settled goes
+/// back to the column step instead.
 pub fn check(session: &Session, job: &Job) {
     let started = Instant::now();
     {
         let mut status = job.status();
         status.phase = Phase::Reading;
         status.error = Value::Null;
-        status.plan = Value::Null;
         status.check = json!({"read": 0, "valid": 0, "to_fix": 0});
     }
     job.set_rows(None);
-    let outcome = options::read_options(job)
-        .and_then(|read| ImportFile::open(&job.input(), &read))
-        .and_then(|file| check_rows(session, job, file, started));
+    let outcome = options::read_options(job).and_then(|read| {
+        let mut file = match job.take_file() {
+            Some(mut file) => {
+                file.replan(&read.columns)?;
+                file
+            }
+            None => ImportFile::read(&job.input(), &read)?,
+        };
+        if columns::is_table(file.format) && file.ready().is_err() {
+            let sheets = job.status().columns["sheets"].clone();
+            columns::show(
+                job,
+                file,
+                &read,
+                serde_json::from_value(sheets).unwrap_or_default(),
+            );
+            return Ok(false);
+        }
+        file.ready()?;
+        let checked = check_rows(session, job, &mut file, started);
+        job.keep_file(file);
+        checked.map(|()| true)
+    });
     match outcome {
         // Another file was chosen: this one waits on disk.
         _ if job.take_cancel() => job.set_phase(Phase::Stored),
-        Ok(()) => job.set_phase(Phase::Checked),
+        Ok(true) => job.set_phase(Phase::Checked),
+        Ok(false) => {}
         Err(error) => {
             let mut status = job.status();
             status.phase = Phase::Refused;
@@ -52,7 +75,7 @@ pub fn check(session: &Session, job: &Job) {
 fn check_rows(
     session: &Session,
     job: &Job,
-    mut file: ImportFile,
+    file: &mut ImportFile,
     started: Instant,
 ) -> Result<(), Error> {
     let unwritable = |e: std::io::Error| {
@@ -65,7 +88,7 @@ fn check_rows(
     job.set_rows(Some(store.clone()));
     {
         let mut status = job.status();
-        status.plan = plan(&file);
+        status.plan = plan(file);
         status.phase = Phase::Checking;
     }
     let columns = file.header.clone();
@@ -75,7 +98,7 @@ fn check_rows(
         unavailable: None,
     };
     let (mut read, mut valid) = (0usize, 0usize);
-    records::verdicts(&mut file, &mut |record, verdict| {
+    records::verdicts(file, &mut |record, verdict| {
         if job.cancelled() {
             return Err(Error::invalid_argument("another file was chosen"));
         }
@@ -107,7 +130,7 @@ fn check_rows(
 
 /// How the file is read, for the page: what `validate` says in its first line, and the
 /// columns the table shows.
-fn plan(file: &ImportFile) -> Value {
+pub fn plan(file: &ImportFile) -> Value {
     let mut columns: Vec<&str> = file.header.iter().map(String::as_str).collect();
     columns.truncate(MAX_COLUMNS);
     json!({

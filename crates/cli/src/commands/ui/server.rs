@@ -4,13 +4,13 @@
 //! runs (the page beats every `HEARTBEAT` seconds; a background tab's timers may be slowed to
 //! once a minute, hence the default of three minutes).
 
+use super::account::Account;
 use super::guard::{Asked, Guard, TOKEN_HEADER};
 use super::http::{error_response, header, Asking};
-use super::job::Job;
+use super::job::{Job, Phase};
 use super::jobs::Jobs;
-use super::{check, importing, routes};
+use super::{check, columns, importing, routes};
 use crate::output::Output;
-use crate::session::Session;
 use jdy_member::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -22,13 +22,17 @@ const REQUEST_THREADS: usize = 4;
 
 /// What the worker does.
 pub enum Task {
+    /// The file's first pass, for the column step.
+    Read(Arc<Job>),
     Check(Arc<Job>),
     Import(Arc<Job>),
 }
 
 /// Everything a request may touch.
-pub struct App<'s> {
-    pub session: &'s Session,
+pub struct App<'o> {
+    pub account: Account,
+    /// Where the command's messages go (the form's new session says so there).
+    pub out: &'o Output,
     pub jobs: Jobs,
     pub guard: Guard,
     pub idle_stop: Duration,
@@ -38,10 +42,16 @@ pub struct App<'s> {
     tasks: Mutex<Option<Sender<Task>>>,
 }
 
-impl<'s> App<'s> {
-    pub fn new(session: &'s Session, jobs: Jobs, guard: Guard, idle_stop: Duration) -> App<'s> {
+impl<'o> App<'o> {
+    pub fn new(
+        account: Account,
+        out: &'o Output,
+        jobs: Jobs,
+        (guard, idle_stop): (Guard, Duration),
+    ) -> App<'o> {
         App {
-            session,
+            account,
+            out,
             jobs,
             guard,
             idle_stop,
@@ -156,16 +166,22 @@ fn answer(app: &App, mut request: tiny_http::Request) {
 /// The worker: each task in turn, until the server stops.
 fn work(app: &App, tasks: Receiver<Task>) {
     while let Ok(task) = tasks.recv() {
+        let job = match &task {
+            Task::Read(job) | Task::Check(job) | Task::Import(job) => job.clone(),
+        };
+        // The routes queue nothing without an account; the form may have replaced it since.
+        let Some(session) = app.account.session() else {
+            let mut status = job.status();
+            status.phase = Phase::Refused;
+            status.error = serde_json::json!({"message": "no account is set up: enter it first"});
+            continue;
+        };
         match task {
-            Task::Check(job) => {
-                // A later upload cancelled it before it began.
-                if job.take_cancel() {
-                    job.set_phase(super::job::Phase::Stored);
-                    continue;
-                }
-                check::check(app.session, &job);
-            }
-            Task::Import(job) => importing::import(app.session, &job),
+            // A later upload cancelled it before it began.
+            Task::Read(_) | Task::Check(_) if job.take_cancel() => job.set_phase(Phase::Stored),
+            Task::Read(_) => columns::first_pass(&session, &job),
+            Task::Check(_) => check::check(&session, &job),
+            Task::Import(_) => importing::import(&session, &job),
         }
     }
 }
