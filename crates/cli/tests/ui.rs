@@ -108,7 +108,8 @@ fn the_page_is_refused_without_its_token_or_from_a_foreign_host_or_origin() {
         b"",
     );
     assert_eq!(status, 200);
-    assert!(String::from_utf8(page).unwrap().contains("<title>会员导入"));
+    // The page is sent in chunks (it is over tiny_http's 32 KB), which `raw` leaves in.
+    assert!(String::from_utf8_lossy(&page).contains("<title>会员导入"));
     let (_, refused) = raw(
         ui.port,
         "POST",

@@ -215,17 +215,16 @@ pub struct SandboxProcess {
 
 impl SandboxProcess {
     pub fn start() -> SandboxProcess {
-        let mut child = jdy(&[
-            "sandbox",
-            "--port",
-            "0",
-            "--behaviour",
-            r#"{"token_limit": null}"#,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        SandboxProcess::with(r#"{"token_limit": null}"#)
+    }
+
+    /// The sandbox with the behaviour switches of `behaviour` (JSON).
+    pub fn with(behaviour: &str) -> SandboxProcess {
+        let mut child = jdy(&["sandbox", "--port", "0", "--behaviour", behaviour])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)

@@ -194,3 +194,42 @@ fn a_damaged_settings_file_stops_the_commands_and_the_page_replaces_it_only_when
         "kept beside"
     );
 }
+
+#[test]
+fn a_warning_saves_only_when_the_staff_insist() {
+    let home = temp_dir("insist");
+    let settings = home.join("config").join("jdy-member").join("settings.json");
+    // The app lacks the store list: imports without store names still work.
+    let sandbox =
+        SandboxProcess::with(r#"{"token_limit": null, "denied_paths": ["/jdy/v2/ls/store"]}"#);
+    let secret = sandbox.config["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ui = Ui::start_at_home(&home);
+    let warned = settings_post(&ui, &form(&sandbox, &secret));
+    assert_eq!(
+        (
+            warned["saved"].clone(),
+            warned["blocking"].clone(),
+            warned["warned"].clone()
+        ),
+        (json!(false), json!(false), json!(true)),
+        "{warned}"
+    );
+    let store = warned["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "permission store list")
+        .unwrap();
+    assert_eq!(
+        (store["verdict"].clone(), store["blocking"].clone()),
+        (json!("fail"), json!(false))
+    );
+    assert!(!settings.exists());
+    let mut insist = form(&sandbox, &secret);
+    insist["insist"] = json!(true);
+    assert_eq!(settings_post(&ui, &insist)["saved"], true);
+    assert!(settings.exists());
+}
