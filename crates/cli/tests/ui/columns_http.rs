@@ -58,14 +58,15 @@ fn the_column_step_settles_with_the_command_lines_words_and_its_mapping_reads_ba
     let job = ui.wait(&id, &["waiting", "reading"]);
     assert_eq!(job["phase"], "columns", "{job}");
     assert_eq!(job["columns"]["settled"], false);
+    let suggested = (
+        "电话".into(),
+        Value::Null,
+        "unknown".into(),
+        json!("mobile"),
+    );
     assert_eq!(
         plan(&job)[0],
-        (
-            "电话".into(),
-            Value::Null,
-            "unknown".into(),
-            json!("mobile")
-        ),
+        suggested,
         "a suggestion, never taken by itself"
     );
     assert_eq!(plan(&job)[2].2, "unknown");
@@ -85,102 +86,91 @@ fn the_column_step_settles_with_the_command_lines_words_and_its_mapping_reads_ba
     );
     assert_eq!(status, 200, "{job}");
     assert_eq!(job["columns"]["settled"], true, "{job}");
-    assert_eq!(plan(&job)[0].1, "mobile");
-    assert_eq!(plan(&job)[0].2, "map");
+    assert_eq!(
+        (plan(&job)[0].1.clone(), plan(&job)[0].2.as_str()),
+        (json!("mobile"), "map")
+    );
     assert_eq!(plan(&job)[2].2, "skipped");
 
     // The mapping downloads exactly as `--save-map` writes it after the same --map words.
     let (status, mapping) = ui.call("GET", &format!("/api/jobs/{id}/mapping"), b"");
     assert_eq!(status, 200);
     let saved = dir.join("cli.map.json");
-    let cli = [
+    let (csv, kept) = (file.to_str().unwrap(), saved.to_str().unwrap());
+    jdy(&[
         "validate",
-        file.to_str().unwrap(),
+        csv,
         "--map",
         "电话=mobile",
         "--map",
         "积分=-",
         "--save-map",
-        saved.to_str().unwrap(),
-    ];
-    jdy(&cli).output().unwrap();
+        kept,
+    ])
+    .output()
+    .unwrap();
     assert_eq!(
         String::from_utf8(mapping.clone()).unwrap(),
         std::fs::read_to_string(&saved).unwrap()
     );
 
     // A bad mapping file is refused in the command line's words and changes nothing.
-    let (status, refused) = post(
-        &ui,
-        &format!("/api/jobs/{id}/mapping?name=bad.json"),
-        r#"{"电话": "moblie"}"#.as_bytes(),
-    );
+    let bad = r#"{"电话": "moblie"}"#.as_bytes();
+    let (status, refused) = post(&ui, &format!("/api/jobs/{id}/mapping?name=bad.json"), bad);
     assert_eq!(status, 400);
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(message.contains("did you mean `mobile`"), "{message}");
 
-    // The downloaded mapping, loaded on the same kind of file, settles it with no decision.
-    let second = upload(&ui, "phones2.csv", PHONES.as_bytes());
-    assert_eq!(
-        ui.wait(&second, &["waiting", "reading"])["columns"]["settled"],
-        false
-    );
-    let path = format!("/api/jobs/{second}/mapping?name=phones.map.json");
-    let (status, job) = post(&ui, &path, &mapping);
-    assert_eq!(status, 200, "{job}");
-    assert_eq!(
-        (job["columns"]["settled"].clone(), job["map_file"].clone()),
-        (json!(true), json!("phones.map.json"))
-    );
-    assert!(
-        plan(&job).iter().all(|c| c.2 == "map" || c.2 == "skipped"),
-        "{job}"
-    );
-    // A mapping that names a column the file lacks is shown, and settles nothing.
-    let (_, job) = post(
-        &ui,
-        &path,
-        r#"{"电话": "mobile", "积分": null, "会员卡": null}"#.as_bytes(),
-    );
-    assert_eq!(job["columns"]["unused"], json!(["会员卡"]));
-    assert_eq!(job["columns"]["settled"], false);
-    let (status, answer) = ui.call("DELETE", &format!("/api/jobs/{second}/mapping"), b"");
-    assert_eq!(status, 200);
-    let job: Value = serde_json::from_slice(&answer).unwrap();
-    assert_eq!(
-        (job["map_file"].clone(), job["columns"]["settled"].clone()),
-        (Value::Null, json!(false))
-    );
+    let second = mapping_loaded_on_the_next_file(&ui, &mapping);
+    checked_as_validate_checks(&ui, &second, csv, kept);
+}
 
-    // Confirmed, the check is validate's with the same words.
-    post(&ui, &path, &mapping);
-    let (status, _) = post(&ui, &format!("/api/jobs/{second}/check"), b"");
+/// Confirmed, the check of job `id` is `validate`'s of `csv` with the mapping file `kept`.
+fn checked_as_validate_checks(ui: &Ui, id: &str, csv: &str, kept: &str) {
+    let (status, _) = post(ui, &format!("/api/jobs/{id}/check"), b"");
     assert_eq!(status, 202);
-    let checked = ui.wait(&second, &["waiting", "reading", "checking"]);
+    let checked = ui.wait(id, &["waiting", "reading", "checking"]);
     assert_eq!(checked["phase"], "checked", "{checked}");
-    let output = jdy(&[
-        "--json",
-        "validate",
-        file.to_str().unwrap(),
-        "--map-file",
-        saved.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    let summary: Value = serde_json::from_str(
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap(),
-    )
-    .unwrap();
+    let output = jdy(&["--json", "validate", csv, "--map-file", kept])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(
         checked["check"]["valid"], summary["data"]["valid"],
         "{summary}"
     );
     assert_eq!(checked["check"]["to_fix"], summary["data"]["invalid"]);
     assert_eq!(checked["plan"]["skipped"], json!(["积分"]));
+}
+
+/// The downloaded `mapping`, loaded on the same kind of file, settles it with no decision;
+/// a mapping naming a column the file lacks settles nothing; forgotten, the file is open
+/// again. Returns the second file's job, its mapping loaded again.
+fn mapping_loaded_on_the_next_file(ui: &Ui, mapping: &[u8]) -> String {
+    let second = upload(ui, "phones2.csv", PHONES.as_bytes());
+    let job = ui.wait(&second, &["waiting", "reading"]);
+    assert_eq!(job["columns"]["settled"], false);
+    let path = format!("/api/jobs/{second}/mapping?name=phones.map.json");
+    let (status, job) = post(ui, &path, mapping);
+    assert_eq!(status, 200, "{job}");
+    let loaded = (job["columns"]["settled"].clone(), job["map_file"].clone());
+    assert_eq!(loaded, (json!(true), json!("phones.map.json")));
+    assert!(
+        plan(&job).iter().all(|c| c.2 == "map" || c.2 == "skipped"),
+        "{job}"
+    );
+    let foreign = r#"{"电话": "mobile", "积分": null, "会员卡": null}"#.as_bytes();
+    let (_, job) = post(ui, &path, foreign);
+    assert_eq!(job["columns"]["unused"], json!(["会员卡"]));
+    assert_eq!(job["columns"]["settled"], false);
+    let (status, answer) = ui.call("DELETE", &format!("/api/jobs/{second}/mapping"), b"");
+    assert_eq!(status, 200);
+    let job: Value = serde_json::from_slice(&answer).unwrap();
+    let forgotten = (job["map_file"].clone(), job["columns"]["settled"].clone());
+    assert_eq!(forgotten, (Value::Null, json!(false)));
+    post(ui, &path, mapping);
+    second
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The command line, without the developer's JDY_* variables or settings file.
 pub fn jdy(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
@@ -25,6 +26,8 @@ pub fn jdy(args: &[&str]) -> Command {
             command.env_remove(key);
         }
     }
+    let nowhere = std::env::temp_dir().join(format!("jdy-ui-{}-no-config", std::process::id()));
+    command.env("XDG_CONFIG_HOME", nowhere);
     command
 }
 

@@ -52,6 +52,69 @@ def import_and_finish(driver):
     wait(driver, visible("screen-done"), seconds=120)
 
 
+def settle_and_check(driver, first, home, downloads):
+    """The first export's column step settled by two clicks, its mapping downloaded (as
+    `--save-map` writes it), its verdicts validate's, its members imported."""
+    driver.find_element("id", "file").send_keys(str(first))
+    wait(driver, visible("screen-columns"))
+    phone = column(driver, "电话")
+    assert phone.get_attribute("class") == "suggest"
+    assert phone.get_attribute("data-suggest") == "mobile"
+    chosen = Select(phone.find_element("tag name", "select")).first_selected_option
+    assert chosen.get_attribute("value") == "", "a suggestion is never taken by itself"
+    assert "手机号" in phone.find_element("css selector", "button.take").text
+    assert column(driver, "积分").get_attribute("class") == "undecided"
+    assert how("姓名")(driver) == "label"
+    assert not driver.find_element("id", "columns-next").is_enabled()
+    status = driver.find_element("id", "columns-status").text
+    assert "电话" in status and "积分" in status and "手机号" in status, status
+    screenshot(driver, "columns")
+
+    phone.find_element("css selector", "button.take").click()
+    wait(driver, lambda d: how("电话")(d) == "map")
+    assert not driver.find_element("id", "columns-next").is_enabled(), "积分 still open"
+    Select(column(driver, "积分").find_element("tag name", "select")).select_by_value("-")
+    wait(driver, lambda d: how("积分")(d) == "skipped")
+    wait(driver, lambda d: d.find_element("id", "columns-next").is_enabled())
+    assert "可以检查" in driver.find_element("id", "columns-status").text
+
+    driver.find_element("id", "dl-mapping").click()
+    mapping = wait_for_file(downloads, ".map.json")
+    assert mapping.name == "POS导出.map.json"
+    saved = home / "cli.map.json"
+    subprocess.run([BIN, "validate", str(first), *MAP, "--save-map", str(saved)],
+                   capture_output=True, env=environment(home), check=False)
+    assert mapping.read_text(encoding="utf-8") == saved.read_text(encoding="utf-8")
+
+    driver.find_element("id", "columns-next").click()
+    wait(driver, lambda d: d.find_element("id", "import").is_enabled())
+    wait(driver, lambda d: len(d.find_elements("css selector", "#rows tbody tr")) == 2)
+    refused, summary = validate(first, home, *MAP)
+    assert {at: row[1] for at, row in page_rows(driver).items()} == refused
+    assert driver.find_element("id", "n-valid").text == str(summary["valid"]) == "10"
+    import_and_finish(driver)
+    return mapping
+
+
+def load_and_check(driver, second, mapping, home):
+    """The next export of the same POS: the mapping loaded, nothing left to decide; its
+    verdicts validate's with --map-file; its members imported."""
+    driver.find_element("id", "done-another").click()
+    driver.find_element("id", "file").send_keys(str(second))
+    wait(driver, visible("screen-columns"))
+    assert not driver.find_element("id", "columns-next").is_enabled()
+    driver.find_element("id", "mapping-file").send_keys(str(mapping))
+    wait(driver, lambda d: d.find_element("id", "columns-next").is_enabled())
+    assert "POS导出.map.json" in driver.find_element("id", "mapping-loaded").text
+    for header in HEADER:
+        assert how(header)(driver) in ("map", "skipped"), header
+    driver.find_element("id", "columns-next").click()
+    wait(driver, lambda d: len(d.find_elements("css selector", "#rows tbody tr")) == 1)
+    refused, _ = validate(second, home, "--map-file", str(mapping))
+    assert {at: row[1] for at, row in page_rows(driver).items()} == refused
+    import_and_finish(driver)
+
+
 def test_a_pos_export_is_matched_column_by_column_and_its_mapping_imports_the_next(home):
     first = pos_export(home / "POS导出.xlsx", 13900810001, 12, {3, 8})
     second = pos_export(home / "POS导出-2.xlsx", 13900820001, 8, {2})
@@ -63,59 +126,8 @@ def test_a_pos_export_is_matched_column_by_column_and_its_mapping_imports_the_ne
     try:
         driver.get(ui.url)
         wait(driver, visible("screen-choose"))
-        driver.find_element("id", "file").send_keys(str(first))
-        wait(driver, visible("screen-columns"))
-        phone = column(driver, "电话")
-        assert phone.get_attribute("class") == "suggest"
-        assert phone.get_attribute("data-suggest") == "mobile"
-        assert Select(phone.find_element("tag name", "select")).first_selected_option.get_attribute("value") == ""
-        assert "手机号" in phone.find_element("css selector", "button.take").text
-        assert column(driver, "积分").get_attribute("class") == "undecided"
-        assert how("姓名")(driver) == "label"
-        assert not driver.find_element("id", "columns-next").is_enabled()
-        status = driver.find_element("id", "columns-status").text
-        assert "电话" in status and "积分" in status and "手机号" in status, status
-        screenshot(driver, "columns")
-
-        phone.find_element("css selector", "button.take").click()
-        wait(driver, lambda d: how("电话")(d) == "map")
-        assert not driver.find_element("id", "columns-next").is_enabled(), "积分 still open"
-        Select(column(driver, "积分").find_element("tag name", "select")).select_by_value("-")
-        wait(driver, lambda d: how("积分")(d) == "skipped")
-        wait(driver, lambda d: d.find_element("id", "columns-next").is_enabled())
-        assert "可以检查" in driver.find_element("id", "columns-status").text
-
-        driver.find_element("id", "dl-mapping").click()
-        mapping = wait_for_file(downloads, ".map.json")
-        assert mapping.name == "POS导出.map.json"
-        saved = home / "cli.map.json"
-        subprocess.run([BIN, "validate", str(first), *MAP, "--save-map", str(saved)],
-                       capture_output=True, env=environment(home), check=False)
-        assert mapping.read_text(encoding="utf-8") == saved.read_text(encoding="utf-8")
-
-        driver.find_element("id", "columns-next").click()
-        wait(driver, lambda d: d.find_element("id", "import").is_enabled())
-        wait(driver, lambda d: len(d.find_elements("css selector", "#rows tbody tr")) == 2)
-        refused, summary = validate(first, home, *MAP)
-        assert {at: row[1] for at, row in page_rows(driver).items()} == refused
-        assert driver.find_element("id", "n-valid").text == str(summary["valid"]) == "10"
-        import_and_finish(driver)
-
-        # The next export of the same POS: the mapping loaded, nothing left to decide.
-        driver.find_element("id", "done-another").click()
-        driver.find_element("id", "file").send_keys(str(second))
-        wait(driver, visible("screen-columns"))
-        assert not driver.find_element("id", "columns-next").is_enabled()
-        driver.find_element("id", "mapping-file").send_keys(str(mapping))
-        wait(driver, lambda d: d.find_element("id", "columns-next").is_enabled())
-        assert "POS导出.map.json" in driver.find_element("id", "mapping-loaded").text
-        for header in HEADER:
-            assert how(header)(driver) in ("map", "skipped"), header
-        driver.find_element("id", "columns-next").click()
-        wait(driver, lambda d: len(d.find_elements("css selector", "#rows tbody tr")) == 1)
-        refused, _ = validate(second, home, "--map-file", str(mapping))
-        assert {at: row[1] for at, row in page_rows(driver).items()} == refused
-        import_and_finish(driver)
+        mapping = settle_and_check(driver, first, home, downloads)
+        load_and_check(driver, second, mapping, home)
     finally:
         driver.quit()
         ui.stop()

@@ -29,69 +29,71 @@ def fill(driver, config, secret):
     base_url.send_keys(config["base_url"])
 
 
+def first_run(driver, outer, settings):
+    """The form first: a wrong secret saves nothing, the right one is saved owner-only."""
+    wait(driver, visible("screen-setup"))
+    assert not driver.find_element("id", "steps").is_displayed()
+    assert "尚未设置" in driver.find_element("id", "account").text
+    assert not driver.find_element("id", "f-base_url").is_displayed(), "advanced is folded"
+    screenshot(driver, "setup")
+
+    fill(driver, outer, "not-the-client-secret-0000000000")
+    driver.find_element("id", "setup-save").click()
+    wait(driver, visible("setup-outcome"))
+    assert "没有保存" in driver.find_element("id", "setup-verdict").text
+    failed = driver.find_element("css selector", "#setup-checks li[data-verdict='fail']")
+    assert failed.get_attribute("data-name") == "authorization"
+    assert "Client Secret" in failed.find_element("css selector", ".fix").text
+    assert failed.find_element("css selector", ".detail").text, "the doctor's own words"
+    assert not settings.exists(), "nothing saved"
+    screenshot(driver, "setup-refused")
+
+    fill(driver, outer, outer["client_secret"])
+    driver.find_element("id", "setup-save").click()
+    wait(driver, visible("screen-choose"), seconds=90)
+    assert "设置文件" in driver.find_element("id", "account").text
+    assert stat.S_IMODE(os.stat(settings).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(settings.parent).st_mode) == 0o700
+    kept = json.loads(settings.read_text(encoding="utf-8"))
+    assert kept["config"]["client_secret"] == outer["client_secret"], "as given on Linux"
+    assert kept["config"]["base_url"] == outer["base_url"]
+
+
+def next_start(driver, home, sandbox, secret):
+    """Started again: no form; the account imports; the saved secret is never shown."""
+    wait(driver, visible("screen-choose"))
+    assert driver.find_element("id", "account-settings").is_displayed()
+    workbook = member_workbook(home / "新会员.xlsx", good_rows(3, first=13900830001))
+    driver.find_element("id", "file").send_keys(str(workbook))
+    confirm_columns(driver)
+    wait(driver, lambda d: d.find_element("id", "import").is_enabled())
+    driver.find_element("id", "import").click()
+    wait(driver, visible("screen-done"), seconds=90)
+    assert sorted(m["mobile"] for m in sandbox.control("members")) == [
+        str(13900830001 + i) for i in range(3)]
+    driver.find_element("id", "account-settings").click()
+    wait(driver, visible("screen-setup"))
+    secret_field = driver.find_element("id", "f-client_secret")
+    assert secret_field.get_attribute("value") == ""
+    assert "已保存" in secret_field.get_attribute("placeholder")
+    assert secret not in driver.page_source
+    screenshot(driver, "setup-replace")
+
+
 def test_a_first_run_asks_for_the_account_checks_it_and_the_next_start_uses_it(home):
     sandbox = Sandbox(home)
     outer = sandbox.config_outer
     settings = home / "config" / "jdy-member" / "settings.json"
-    ui = Ui(home, None, home / "page")
-    driver = browser()
-    try:
-        driver.get(ui.url)
-        wait(driver, visible("screen-setup"))
-        assert not driver.find_element("id", "steps").is_displayed()
-        assert "尚未设置" in driver.find_element("id", "account").text
-        assert not driver.find_element("id", "f-base_url").is_displayed(), "advanced is folded"
-        screenshot(driver, "setup")
-
-        fill(driver, outer, "not-the-client-secret-0000000000")
-        driver.find_element("id", "setup-save").click()
-        wait(driver, visible("setup-outcome"))
-        assert "没有保存" in driver.find_element("id", "setup-verdict").text
-        failed = driver.find_element("css selector", "#setup-checks li[data-verdict='fail']")
-        assert failed.get_attribute("data-name") == "authorization"
-        assert "Client Secret" in failed.find_element("css selector", ".fix").text
-        assert failed.find_element("css selector", ".detail").text, "the doctor's own words"
-        assert not settings.exists(), "nothing saved"
-        screenshot(driver, "setup-refused")
-
-        fill(driver, outer, outer["client_secret"])
-        driver.find_element("id", "setup-save").click()
-        wait(driver, visible("screen-choose"), seconds=90)
-        assert "设置文件" in driver.find_element("id", "account").text
-        assert stat.S_IMODE(os.stat(settings).st_mode) == 0o600
-        assert stat.S_IMODE(os.stat(settings.parent).st_mode) == 0o700
-        kept = json.loads(settings.read_text(encoding="utf-8"))
-        assert kept["config"]["client_secret"] == outer["client_secret"], "as given on Linux"
-        assert kept["config"]["base_url"] == outer["base_url"]
-    finally:
-        driver.quit()
-        ui.stop()
-
-    # Started again: the settings file, no form; the account works; its secret never shown.
-    ui = Ui(home, None, home / "page")
-    driver = browser()
-    try:
-        driver.get(ui.url)
-        wait(driver, visible("screen-choose"))
-        assert driver.find_element("id", "account-settings").is_displayed()
-        workbook = member_workbook(home / "新会员.xlsx", good_rows(3, first=13900830001))
-        driver.find_element("id", "file").send_keys(str(workbook))
-        confirm_columns(driver)
-        wait(driver, lambda d: d.find_element("id", "import").is_enabled())
-        driver.find_element("id", "import").click()
-        wait(driver, visible("screen-done"), seconds=90)
-        assert sorted(m["mobile"] for m in sandbox.control("members")) == [
-            str(13900830001 + i) for i in range(3)]
-        driver.find_element("id", "account-settings").click()
-        wait(driver, visible("screen-setup"))
-        secret_field = driver.find_element("id", "f-client_secret")
-        assert secret_field.get_attribute("value") == ""
-        assert "已保存" in secret_field.get_attribute("placeholder")
-        assert outer["client_secret"] not in driver.page_source
-        screenshot(driver, "setup-replace")
-    finally:
-        driver.quit()
-        ui.stop()
+    for step in (lambda d: first_run(d, outer, settings),
+                 lambda d: next_start(d, home, sandbox, outer["client_secret"])):
+        ui = Ui(home, None, home / "page")
+        driver = browser()
+        try:
+            driver.get(ui.url)
+            step(driver)
+        finally:
+            driver.quit()
+            ui.stop()
 
     shown = subprocess.run([BIN, "--json", "config", "show"], capture_output=True, text=True,
                            env=environment(home), check=True)

@@ -1,7 +1,8 @@
-//! The check of an uploaded file before anything is sent: the file's first pass (how it is
-//! read), then every row's verdict from `records::verdicts`, the very check `validate`
-//! makes, streamed to the job's `RowStore` as it comes, so the first rows show while the
-//! rest of the file is read. A valid row that names a store, a level or a customer is then
+//! The check of an uploaded file before anything is sent, once its columns are settled: the
+//! file's first pass (kept by the column step, `columns`, or made again), then every row's
+//! verdict from `records::verdicts`, the very check `validate` makes with the same words,
+//! streamed to the job's `RowStore` as it comes, so the first rows show while the rest of
+//! the file is read. A valid row that names a store, a level or a customer is then
 //! resolved by the library as a save would resolve it (`Client::resolve_references`, the
 //! account's lists read once), so a misspelt store shows with its did-you-mean before the
 //! import, not in its rejects.

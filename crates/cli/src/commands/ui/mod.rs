@@ -3,10 +3,11 @@
 //! fix as a workbook.
 //!
 //! The page is a thin client of JSON endpoints (`routes`) over the command line's own code:
-//! a check is `records::verdicts`, the check `validate` makes (`check`), and an import is
-//! `import::Import`, the engine of `jdy-member import` with its journal, rejects, budget
-//! pacing and recovery, told of each row through `ImportEvents` instead of a progress bar
-//! (`importing`). The page's choices are spelt as command lines and parsed by the command
+//! the column step (`columns`) is the plan of `validate` over the file's first pass, each
+//! decision a `--map` word; a check is `records::verdicts`, the check `validate` makes
+//! (`check`), and an import is `import::Import`, the engine of `jdy-member import` with its
+//! journal, rejects, budget pacing and recovery, told of each row through `ImportEvents`
+//! instead of a progress bar (`importing`). The page's choices are spelt as command lines and parsed by the command
 //! line's grammar (`options`).
 //!
 //! Memory stays as flat as the command line's: an upload goes to disk as it arrives

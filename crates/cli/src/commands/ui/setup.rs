@@ -77,7 +77,14 @@ pub fn saved_form(account: &Account) -> Value {
 /// also past a warning); the answer says what was checked and whether it was saved.
 pub fn submit(account: &Account, form: &Value, out: &Output) -> Result<Value, (u16, String)> {
     let Some(store) = account.store() else {
-        return Err((409, "the account comes from --config, the JDY_* variables or --sandbox: the settings file would not be read, so the page does not change it".into()));
+        return Err((
+            409,
+            if account.session().is_some() {
+                "the account comes from --config, the JDY_* variables or --sandbox: the settings file would not be read, so the page does not change it".into()
+            } else {
+                "this user has no folder for settings (no HOME, XDG_CONFIG_HOME or APPDATA): start the tool with --config FILE instead".into()
+            },
+        ));
     };
     // A damaged file cannot lend its secrets; it is set aside when the new one is saved.
     let (saved, damaged) = match store.load() {
