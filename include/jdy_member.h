@@ -29,6 +29,9 @@
  *
  * Calling convention: every function is cdecl (on 32-bit Windows, declare imports as
  * cdecl, not stdcall). All strings are UTF-8, never the system code page.
+ * The Windows DLLs also export stdcall twins of these functions, with text in the system
+ * code page (_a) or UTF-16 (_w) written into buffers the caller owns, for PowerBuilder,
+ * VB6, Visual FoxPro and E: see jdy_member_stdcall.h.
  */
 
 

@@ -255,3 +255,137 @@ fn hostile_configurations_are_refused_with_an_envelope() {
         assert!(["invalid_argument", "config"].contains(&kind), "{envelope}");
     }
 }
+
+/// The stdcall functions' envelope of a call writing into a buffer (fetched whole, whatever
+/// its size, as the buffer rule allows).
+fn stdcall_envelope(call: impl FnOnce(*mut u16, i32) -> i32) -> Value {
+    let n = call(std::ptr::null_mut(), 0);
+    assert!(n < 0, "NULL and 0 answer minus the size needed");
+    let mut buffer = vec![0u16; -n as usize];
+    let written = unsafe { jdy_last_result_w(buffer.as_mut_ptr(), -n) };
+    assert_eq!(written, -n - 1);
+    let text = String::from_utf16(&buffer[..written as usize]).expect("UTF-16 out");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn hostile_members_through_the_stdcall_functions_get_an_error_and_nothing_is_sent() {
+    let sandbox = sandbox();
+    let config: Vec<u16> = config(&sandbox)
+        .to_string()
+        .encode_utf16()
+        .chain([0])
+        .collect();
+    let client = unsafe { jdy_client_new_w(config.as_ptr(), std::ptr::null_mut(), 0) };
+    assert!(client > 0);
+    for (name, bytes) in corpus() {
+        // _a: the bytes as they are (UTF-8 stands in for the code page off Windows).
+        let ansi = c_bytes(&bytes);
+        // _w: the text as UTF-16 when it is text (a lossy copy of bytes that are not would
+        // be a valid member), and always once more behind an unpaired surrogate.
+        let lossy = String::from_utf8_lossy(&bytes);
+        let text: Vec<u16> = lossy.encode_utf16().chain([0]).collect();
+        let lone: Vec<u16> = [0xdc00].into_iter().chain(text.iter().copied()).collect();
+        let mut envelopes = vec![
+            (
+                "save_a",
+                stdcall_envelope(|_, _| unsafe {
+                    jdy_member_save_a(client, ansi.as_ptr().cast(), std::ptr::null_mut(), 0)
+                }),
+            ),
+            (
+                "validate_a",
+                stdcall_envelope(|_, _| unsafe {
+                    jdy_member_validate_a(ansi.as_ptr().cast(), std::ptr::null_mut(), 0)
+                }),
+            ),
+            (
+                "save_w lone",
+                stdcall_envelope(|out, size| unsafe {
+                    jdy_member_save_w(client, lone.as_ptr(), out, size)
+                }),
+            ),
+        ];
+        if std::str::from_utf8(&bytes).is_ok() {
+            envelopes.extend([
+                (
+                    "save_w",
+                    stdcall_envelope(|out, size| unsafe {
+                        jdy_member_save_w(client, text.as_ptr(), out, size)
+                    }),
+                ),
+                (
+                    "validate_w",
+                    stdcall_envelope(|out, size| unsafe {
+                        jdy_member_validate_w(text.as_ptr(), out, size)
+                    }),
+                ),
+                (
+                    "batch_w",
+                    stdcall_envelope(|out, size| unsafe {
+                        jdy_member_save_batch_w(client, text.as_ptr(), text.as_ptr(), out, size)
+                    }),
+                ),
+            ]);
+        }
+        for (function, envelope) in envelopes {
+            if function != "batch_w" {
+                assert_eq!(
+                    envelope["ok"], false,
+                    "{function} accepted {name}: {envelope}"
+                );
+            }
+            if envelope["ok"] == false {
+                let kind = envelope["error"]["kind"].as_str().unwrap_or_default();
+                assert!(
+                    ["invalid_argument", "validation"].contains(&kind),
+                    "{function} on {name}: {envelope}"
+                );
+            }
+        }
+    }
+    assert_eq!(jdy_client_free_w(client), 1);
+    assert_eq!(
+        sandbox.stats().save_calls,
+        0,
+        "no hostile member reached the gateway"
+    );
+}
+
+#[test]
+fn every_stdcall_function_takes_null_everywhere() {
+    let null_a = std::ptr::null::<std::os::raw::c_char>();
+    let null_w = std::ptr::null::<u16>();
+    let envelopes = unsafe {
+        [
+            stdcall_envelope(|out, size| jdy_member_save_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_member_get_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_member_list_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_member_save_batch_w(0, null_w, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_member_validate_w(null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_add_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_flush_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_status_w(0, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_list_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_retry_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_outbox_discard_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_call_w(0, null_w, out, size)),
+            stdcall_envelope(|out, size| jdy_doctor_w(0, out, size)),
+            stdcall_envelope(|_, _| jdy_member_save_a(0, null_a, std::ptr::null_mut(), 0)),
+            stdcall_envelope(|_, _| jdy_member_validate_a(null_a, std::ptr::null_mut(), 0)),
+            stdcall_envelope(|_, _| jdy_call_a(0, null_a, std::ptr::null_mut(), 0)),
+            stdcall_envelope(|_, _| jdy_doctor_a(0, std::ptr::null_mut(), 0)),
+        ]
+    };
+    for envelope in envelopes {
+        expect_error(&envelope, "invalid_argument");
+    }
+    unsafe {
+        assert_eq!(jdy_client_new_a(null_a, std::ptr::null_mut(), 0), 0);
+        assert_eq!(jdy_client_new_w(null_w, std::ptr::null_mut(), 0), 0);
+        assert_eq!(jdy_client_free_a(0), 0);
+        assert_eq!(jdy_client_free_w(0), 0);
+        assert!(jdy_version_w(std::ptr::null_mut(), 0) < 0);
+        assert!(jdy_last_result_a(std::ptr::null_mut(), 0) < 0);
+    }
+}

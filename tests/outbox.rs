@@ -414,14 +414,23 @@ fn killed_at_random_points_while_adding_and_flushing_nobody_is_lost_or_saved_twi
             13_900_000_000 + run * 100
         ));
         let stdout = child.stdout.take().unwrap();
+        let (first, first_seen) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| l.strip_prefix("accepted ").map(str::to_string))
-                .collect::<Vec<_>>()
+            let mut accepted = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(mobile) = line.strip_prefix("accepted ") {
+                    if accepted.is_empty() {
+                        let _ = first.send(());
+                    }
+                    accepted.push(mobile.to_string());
+                }
+            }
+            accepted
         });
-        std::thread::sleep(Duration::from_millis(fastrand::u64(5..60)));
+        // Killed at a random moment once it is adding (a child slow to start on a busy
+        // machine is not killed before its first member).
+        let _ = first_seen.recv_timeout(Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(fastrand::u64(0..40)));
         let _ = child.kill();
         let _ = child.wait();
         accepted.extend(reader.join().unwrap());

@@ -4,8 +4,9 @@
 # packages) and Wine. Sourced after scripts/lib/common.sh (note, die, apt_install,
 # header_functions).
 #
-#   check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]   exports exactly the header's functions,
-#       undecorated (cdecl); imports nothing Windows 7 lacks; the import library's names cdecl
+#   check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]   exports exactly the functions of both
+#       headers (jdy_member.h: cdecl; jdy_member_stdcall.h: stdcall), every one undecorated;
+#       imports nothing Windows 7 lacks; the import library names them plainly
 #   windows_program_imports PLATFORM EXE       the DLLs a program imports, each on Windows 7
 #   windows_import_table PLATFORM FILE TABLE DUMP   "DLL function" per line of FILE's imports
 #   windows7_refusals TABLE [ALSO_ALLOWED]     what in TABLE Windows 7 lacks, one per line
@@ -95,27 +96,41 @@ windows7_refusals() {
     done
 }
 
-# check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]: exports exactly the header's functions,
-# undecorated, and imports nothing Windows 7 lacks; the MinGW import library, when given,
-# names them as cdecl (_name on x86; stdcall would be _name@N). Writes the import table to
+# The functions the DLLs export: the cdecl ones of include/jdy_member.h and the stdcall ones
+# of include/jdy_member_stdcall.h (the Linux libraries export only the first).
+windows_exports() {
+    { header_functions include/jdy_member.h; header_functions include/jdy_member_stdcall.h; } | sort -u
+}
+
+# check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]: exports exactly the functions of both
+# headers, each under its plain name (a stdcall export can go missing or come out as
+# name@N on 32-bit Windows: Rust issue 50176; VB6 and the E language cannot declare a name
+# with @), and imports nothing Windows 7 lacks; the MinGW import library, when given, names
+# every function plainly (_name on x86, never _name@N). Writes the import table to
 # imports.txt beside the DLL (objdump's report to objdump.txt).
 check_windows_dll() {
-    local platform=$1 dll=$2 implib=${3:-} dir expected actual bad dllname lookups prefix names
+    local platform=$1 dll=$2 implib=${3:-} dir expected actual bad dllname lookups prefix names \
+        cdecl stdcall
     dir=$(dirname "$dll")
     [ -f "$dll" ] || die "$dll was not built"
     windows_check_tools
-    expected=$(header_functions)
-    [ -n "$expected" ] || die "no function declarations found in include/jdy_member.h"
+    cdecl=$(header_functions include/jdy_member.h)
+    stdcall=$(header_functions include/jdy_member_stdcall.h)
+    [ -n "$cdecl" ] || die "no function declarations found in include/jdy_member.h"
+    [ -n "$stdcall" ] || die "no function declarations found in include/jdy_member_stdcall.h"
+    expected=$(windows_exports)
     windows_import_table "$platform" "$dll" "$dir/imports.txt" "$dir/objdump.txt"
     actual=$(awk '/\[Ordinal\/Name Pointer\] Table/ {on = 1; next} on && NF == 0 {on = 0} on {print $NF}' \
         "$dir/objdump.txt" | sort)
+    bad=$(echo "$actual" | grep -E '@|^_' || true)
+    [ -z "$bad" ] || die "$platform: $(basename "$dll") exports decorated names: $(echo "$bad" | tr '\n' ' ')"
     if [ "$actual" != "$expected" ]; then
-        note "exports:"; echo "$actual" | sed 's/^/        /'
-        note "the header declares:"; echo "$expected" | sed 's/^/        /'
-        die "$platform: $(basename "$dll") does not export exactly the header's functions"
+        note "missing from the exports: $(comm -13 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
+        note "exported but in no header: $(comm -23 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
+        die "$platform: $(basename "$dll") does not export exactly the headers' functions"
     fi
-    # (Equal to the header's names also means undecorated: no _name, no stdcall name@N.)
-    note "exports: the header's $(echo "$actual" | wc -l) functions, undecorated"
+    # (Equal to the headers' names also means undecorated: no _name, no stdcall name@N.)
+    note "exports: the $(echo "$cdecl" | wc -l) cdecl functions of jdy_member.h and the $(echo "$stdcall" | wc -l) stdcall ones of jdy_member_stdcall.h, all undecorated"
     bad=$(windows7_refusals "$dir/imports.txt")
     note "imports ($(wc -l <"$dir/imports.txt") functions):"
     for dllname in $(awk '{print $1}' "$dir/imports.txt" | sort -fu); do
@@ -133,8 +148,8 @@ check_windows_dll() {
         names=$("$(mingw_tool "$platform" nm)" "$implib" |
             awk -v p="^${prefix}jdy_" '$2 == "I" && $3 ~ p {print $3}' | sort)
         [ "$(echo "$names" | sed "s/^$prefix//")" = "$expected" ] ||
-            die "$platform: the import library does not name the functions as cdecl: $names"
-        note "import library: cdecl names (${prefix}jdy_version, ... ; no @N)"
+            die "$platform: the import library does not name the functions plainly: $names"
+        note "import library: every function under its plain name (${prefix}jdy_version, ... ; no @N)"
     fi
 }
 
@@ -224,4 +239,56 @@ find_wine32() {
     fi
     [ "${JDY_WINE32:-}" != 1 ] || die "wine32:i386 could not be installed (see apt's messages above)"
     NO_WINE32="wine32:i386 could not be installed from this machine's apt sources"
+}
+
+# --- the stdcall functions under a Chinese code page ------------------------------------------------
+
+# run_stdcall_test NAME LOG LOADER EXE: tests/c/test_stdcall.c built for Windows, run under Wine
+# with a Chinese locale (the system code page is then 936, GBK; the program checks GetACP)
+# against the sandbox (JDY_TEST_CONFIG holds its configuration), after a reset; its last line
+# must be "N passed, 0 failed", and the sandbox must hold what it saved as the right UTF-8,
+# each member saved once, nothing turned into "?".
+run_stdcall_test() {
+    local name=$1 log=$2 loader=$3 exe=$4 status=0
+    sandbox_reset
+    (cd "$(dirname "$exe")" && LC_ALL=zh_CN.UTF-8 LANG=zh_CN.UTF-8 timeout 300 "$loader" "$(basename "$exe")") |
+        tee "$log" || status=$?
+    [ "$status" -eq 0 ] || die "$name exited with status $status"
+    tail -n 1 "$log" | tr -d '\r' | grep -Eq '^[0-9]+ passed, 0 failed$' ||
+        die "$name did not end with \"N passed, 0 failed\""
+    grep -q 'code page 936' "$log" || die "$name did not run with code page 936"
+    sandbox_control GET /__sandbox/members >"$log.members.json"
+    sandbox_control GET /__sandbox/stats >"$log.stats.json"
+    python3 - "$log.members.json" "$log.stats.json" <<'PYTHON' || die "$name: the sandbox does not hold what was sent (above)"
+import json, sys
+members = json.load(open(sys.argv[1], encoding="utf-8"))
+stats = json.load(open(sys.argv[2], encoding="utf-8"))
+# What tests/c/test_stdcall.c sends, as the sandbox must store it (UTF-8 JSON): GBK through
+# _a, UTF-16 through _w, JSON escapes through _a.
+expected = {
+    "13333333333": "会员A", "13900008801": "𠮷野家", "13900008802": "𠮷A", "13900008803": "한국",
+    "13900008811": "张三", "13900008812": "张三", "13900008813": "张三", "13900008814": "张三",
+    "13900008815": "한국", "13900008831": "张三", "13900008832": "𠮷野家",
+    "13900008841": "张三", "13900008842": "𠮷野家",
+}
+stored = {m["mobile"]: m for m in members}
+wrong = {k: (v, stored.get(k, {}).get("name", "(missing)")) for k, v in expected.items()
+         if stored.get(k, {}).get("name") != v}
+if wrong:
+    sys.exit("stored names differ (sent, stored): %s" % wrong)
+if stored["13333333333"].get("remark") != "备注":
+    sys.exit("the seed's remark is stored as %r" % stored["13333333333"].get("remark"))
+replaced = [m["mobile"] for m in members if "?" in json.dumps(m, ensure_ascii=False) or "\ufffd" in m.get("name", "")]
+if replaced:
+    sys.exit("members stored with ? or U+FFFD: %s" % replaced)
+unexpected = sorted(set(stored) - set(expected))
+if unexpected:
+    sys.exit("members stored that a refused call sent: %s" % unexpected)
+twice = {m: n for m, n in stats["saves_by_mobile"].items() if n != 1}
+if twice:
+    sys.exit("saved more than once: %s" % twice)
+print("    sandbox: %d members stored as sent (GBK, UTF-16 and \\u escapes in, UTF-8 stored), "
+      "each saved once, none with '?'" % len(expected))
+PYTHON
+    grep -a 'stack pointer was the same' "$log" | tr -d '\r' | sed 's/^/    /'
 }

@@ -6,12 +6,11 @@
 use crate::client::Client;
 use crate::envelope::{self, Envelope};
 use crate::error::{Error, ErrorKind, Result};
-use crate::input::{self, MAX_INPUT_BYTES};
+use crate::input::MAX_INPUT_BYTES;
 use crate::log::LogLevel;
 use crate::panic::guard;
 use libc::c_char;
 use serde::Serialize;
-use serde_json::Value;
 use std::ffi::CString;
 
 /// A client: configuration, connection pool and token cache. Opaque; create it with
@@ -37,8 +36,7 @@ pub(super) fn offline_call<T: Serialize>(f: impl FnOnce() -> Result<Envelope<T>>
     }
 }
 
-/// Runs a call on a client; `f` returns the whole envelope. A caught panic is written to
-/// the client's log with its location.
+/// Runs a call on a client; `f` returns the whole envelope.
 ///
 /// # Safety
 /// `client` is NULL or a live client.
@@ -46,17 +44,25 @@ pub(super) unsafe fn client_call<T: Serialize>(
     client: *const JdyClient,
     f: impl FnOnce(&Client) -> Result<Envelope<T>>,
 ) -> *mut c_char {
-    let client = match guard(|| client_arg(client)) {
-        Ok(client) => client,
-        Err(error) => return to_c(envelope::err(&error)),
-    };
+    match guard(|| client_arg(client)) {
+        Ok(client) => to_c(on_client(client, f)),
+        Err(error) => to_c(envelope::err(&error)),
+    }
+}
+
+/// The envelope of `f` run on `client` inside the panic boundary, as text. A caught panic
+/// is written to the client's log with its location.
+pub(super) fn on_client<T: Serialize>(
+    client: &Client,
+    f: impl FnOnce(&Client) -> Result<Envelope<T>>,
+) -> String {
     match guard(|| f(client)) {
-        Ok(envelope) => to_c(envelope.to_text()),
+        Ok(envelope) => envelope.to_text(),
         Err(error) => {
             if error.kind == ErrorKind::Internal {
                 client.log(LogLevel::Error, &error.message);
             }
-            to_c(envelope::err(&error))
+            envelope::err(&error)
         }
     }
 }
@@ -108,16 +114,17 @@ pub(super) unsafe fn client_arg<'a>(client: *const JdyClient) -> Result<&'a Clie
     })
 }
 
-/// Parses an optional JSON object argument: NULL means `{}`.
+/// An optional string argument: NULL is None (the defaults), anything else as [`text_arg`].
 ///
 /// # Safety
 /// As for [`text_arg`].
-pub(super) unsafe fn options_arg(
+pub(super) unsafe fn optional_text_arg<'a>(
     ptr: *const c_char,
     what: &str,
-) -> Result<serde_json::Map<String, Value>> {
+) -> Result<Option<&'a str>> {
     if ptr.is_null() {
-        return Ok(serde_json::Map::new());
+        Ok(None)
+    } else {
+        text_arg(ptr, what).map(Some)
     }
-    input::parse_object(text_arg(ptr, what)?, what)
 }

@@ -1,17 +1,14 @@
 //! The exports of the C ABI, cdecl and UTF-8 (see `include/jdy_member.h`). Thin on
-//! purpose: each turns C strings into Rust, calls plain Rust, and returns an envelope,
+//! purpose: each turns C strings into Rust text and runs its operation (`operations`),
 //! inside the one panic boundary (`boundary`).
 
-use crate::batch::{self, BatchOptions, MAX_BATCH_BYTES};
+use crate::batch::MAX_BATCH_BYTES;
 use crate::client::Client;
-use crate::doctor::Verdict;
-use crate::envelope::{self, Envelope};
+use crate::envelope;
 use crate::ffi::boundary::{
-    bounded_text_arg, client_call, offline_call, options_arg, text_arg, to_c, JdyClient,
+    bounded_text_arg, client_call, offline_call, optional_text_arg, text_arg, to_c, JdyClient,
 };
-use crate::input;
-use crate::kingdee::labels::Labels;
-use crate::members::validation;
+use crate::ffi::operations;
 use crate::panic::{guard, guard_unit};
 use libc::c_char;
 use std::ffi::CString;
@@ -104,8 +101,7 @@ pub unsafe extern "C" fn jdy_member_save(
     member_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
-        Ok(batch::saved_envelope(&client.save_member(&member)?))
+        operations::member_save(client, text_arg(member_json, "member")?)
     })
 }
 
@@ -137,18 +133,9 @@ pub unsafe extern "C" fn jdy_member_save_batch(
     options_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let text = bounded_text_arg(members_json, "member list", MAX_BATCH_BYTES)?;
-        let members = input::parse_array(text, "member list", MAX_BATCH_BYTES)?;
-        let options = if options_json.is_null() {
-            BatchOptions::default()
-        } else {
-            BatchOptions::from_map(&input::parse_object(
-                text_arg(options_json, "batch options")?,
-                "batch options",
-            )?)?
-        };
-        let results = batch::save_all(client, &members, &options, &batch::Silent);
-        Ok(Envelope::ok(batch::summary(&results)))
+        let members = bounded_text_arg(members_json, "member list", MAX_BATCH_BYTES)?;
+        let options = optional_text_arg(options_json, "batch options")?;
+        operations::member_save_batch(client, members, options)
     })
 }
 
@@ -168,8 +155,7 @@ pub unsafe extern "C" fn jdy_member_get(
     query_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(Envelope::ok(client.get_member(&query)?))
+        operations::member_get(client, text_arg(query_json, "query")?)
     })
 }
 
@@ -191,8 +177,7 @@ pub unsafe extern "C" fn jdy_member_list(
     query_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(Envelope::ok(client.list_members(&query)?))
+        operations::member_list(client, text_arg(query_json, "query")?)
     })
 }
 
@@ -211,13 +196,7 @@ pub unsafe extern "C" fn jdy_member_list(
 /// `member_json` is NULL or a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn jdy_member_validate(member_json: *const c_char) -> *mut c_char {
-    offline_call(|| {
-        let normalised = validation::validate_json(text_arg(member_json, "member")?)?;
-        Ok(validation::validated_envelope(
-            normalised,
-            Labels::default(),
-        ))
-    })
+    offline_call(|| operations::member_validate(text_arg(member_json, "member")?))
 }
 
 /// Validates a member offline and keeps it in the client's outbox (`outbox_path`),
@@ -239,8 +218,7 @@ pub unsafe extern "C" fn jdy_outbox_add(
     member_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let member = input::parse_object(text_arg(member_json, "member")?, "member")?;
-        Ok(Envelope::ok(client.outbox_add(&member)?))
+        operations::outbox_add(client, text_arg(member_json, "member")?)
     })
 }
 
@@ -265,8 +243,7 @@ pub unsafe extern "C" fn jdy_outbox_flush(
     options_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let options = options_arg(options_json, "flush options")?;
-        Ok(Envelope::ok(client.outbox_flush(&options)?))
+        operations::outbox_flush(client, optional_text_arg(options_json, "flush options")?)
     })
 }
 
@@ -280,7 +257,7 @@ pub unsafe extern "C" fn jdy_outbox_flush(
 /// `client` is NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn jdy_outbox_status(client: *mut JdyClient) -> *mut c_char {
-    client_call(client, |client| Ok(Envelope::ok(client.outbox_status()?)))
+    client_call(client, operations::outbox_status)
 }
 
 /// Items of the outbox, oldest first: `query_json` is `{"state": "queued" | "sending" |
@@ -301,8 +278,7 @@ pub unsafe extern "C" fn jdy_outbox_list(
     query_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let query = options_arg(query_json, "query")?;
-        Ok(Envelope::ok(client.outbox_list(&query)?))
+        operations::outbox_list(client, optional_text_arg(query_json, "query")?)
     })
 }
 
@@ -320,8 +296,7 @@ pub unsafe extern "C" fn jdy_outbox_retry(
     query_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(Envelope::ok(client.outbox_retry(&query)?))
+        operations::outbox_retry(client, text_arg(query_json, "query")?)
     })
 }
 
@@ -341,8 +316,7 @@ pub unsafe extern "C" fn jdy_outbox_discard(
     query_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let query = input::parse_object(text_arg(query_json, "query")?, "query")?;
-        Ok(Envelope::ok(client.outbox_discard(&query)?))
+        operations::outbox_discard(client, text_arg(query_json, "query")?)
     })
 }
 
@@ -366,8 +340,7 @@ pub unsafe extern "C" fn jdy_call(
     request_json: *const c_char,
 ) -> *mut c_char {
     client_call(client, |client| {
-        let request = input::parse_object(text_arg(request_json, "request")?, "request")?;
-        Ok(Envelope::ok(client.call(&request)?))
+        operations::call(client, text_arg(request_json, "request")?)
     })
 }
 
@@ -386,14 +359,7 @@ pub unsafe extern "C" fn jdy_call(
 /// `client` is NULL or a live client.
 #[no_mangle]
 pub unsafe extern "C" fn jdy_doctor(client: *mut JdyClient) -> *mut c_char {
-    client_call(client, |client| {
-        let checks = client.doctor();
-        let count = |v: Verdict| checks.iter().filter(|c| c.verdict == v).count();
-        let (failed, warnings) = (count(Verdict::Fail), count(Verdict::Warn));
-        Ok(Envelope::ok(
-            serde_json::json!({"checks": checks, "failed": failed, "warnings": warnings}),
-        ))
-    })
+    client_call(client, operations::doctor)
 }
 
 /// Releases a string returned by this library. NULL is ignored.

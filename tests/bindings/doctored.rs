@@ -3,9 +3,9 @@
 
 use super::header::read_header;
 use super::model::differences;
-use super::{header, read_file, BINDINGS, HEADER};
+use super::{header_at, read_file, BINDINGS, HEADER};
 
-fn doctored(text: &str, from: &str, to: &str) -> String {
+pub fn doctored(text: &str, from: &str, to: &str) -> String {
     assert!(
         text.contains(from),
         "the doctored copy needs `{from}` in the file: update this test"
@@ -13,37 +13,45 @@ fn doctored(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// The problems found in a doctored copy of a binding (the header as it is).
-fn problems_in(language: &str, from: &str, to: &str) -> Vec<String> {
+/// The problems found in a doctored copy of a binding (its header as it is).
+pub fn problems_in(language: &str, from: &str, to: &str) -> Vec<String> {
     let binding = BINDINGS
         .iter()
         .find(|b| b.language == language)
         .expect("a binding");
     differences(
-        &header(),
+        &header_at(binding.header),
         binding,
         &doctored(&read_file(binding.path), from, to),
     )
 }
 
 /// A doctored copy of `language`'s file (`from` made `to`) has one problem, naming all of `naming`.
-fn expect_one_problem(language: &str, from: &str, to: &str, naming: &[&str]) {
+pub fn expect_one_problem(language: &str, from: &str, to: &str, naming: &[&str]) {
     assert_one_problem(&problems_in(language, from, to), naming);
 }
 
-/// With a doctored header (`from` made `to`), every binding has one problem naming `naming`.
-fn expect_one_problem_with_header(from: &str, to: &str, naming: &[&str]) {
+/// With a doctored copy of the header at `path` (`from` made `to`), every binding of that
+/// header has one problem naming `naming`; returns how many bindings were checked.
+pub fn expect_one_problem_with(path: &str, from: &str, to: &str, naming: &[&str]) -> usize {
     let header =
-        read_header(&doctored(&read_file(HEADER), from, to)).expect("the doctored header reads");
-    for binding in BINDINGS {
+        read_header(&doctored(&read_file(path), from, to)).expect("the doctored header reads");
+    let bindings: Vec<_> = BINDINGS.iter().filter(|b| b.header == path).collect();
+    for binding in &bindings {
         assert_one_problem(
             &differences(&header, binding, &read_file(binding.path)),
             naming,
         );
     }
+    bindings.len()
 }
 
-fn assert_one_problem(problems: &[String], naming: &[&str]) {
+/// [`expect_one_problem_with`] the cdecl header.
+fn expect_one_problem_with_header(from: &str, to: &str, naming: &[&str]) {
+    assert_eq!(expect_one_problem_with(HEADER, from, to, naming), 2);
+}
+
+pub fn assert_one_problem(problems: &[String], naming: &[&str]) {
     assert_eq!(
         problems.len(),
         1,

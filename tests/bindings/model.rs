@@ -59,6 +59,11 @@ pub enum Place {
 pub struct Binding {
     pub language: &'static str,
     pub path: &'static str,
+    /// The header it follows.
+    pub header: &'static str,
+    /// The header's functions it declares: those whose names end with one of these (the
+    /// stdcall header's `_a`, `_w`); empty: all of them.
+    pub suffixes: &'static [&'static str],
     pub read: fn(&str) -> Result<Vec<Declaration>, String>,
     /// The spellings that carry a C type (as the header spells it) at a place; empty when
     /// this file has none yet.
@@ -67,6 +72,11 @@ pub struct Binding {
 }
 
 impl Binding {
+    /// Whether this binding declares the header's function `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        self.suffixes.is_empty() || self.suffixes.iter().any(|s| name.ends_with(s))
+    }
+
     pub fn same(&self, a: &str, b: &str) -> bool {
         if self.case_insensitive {
             a.eq_ignore_ascii_case(b)
@@ -94,7 +104,7 @@ pub fn differences(header: &[Declaration], binding: &Binding, text: &str) -> Vec
         }
         by_name.insert(&declaration.name, declaration);
     }
-    for wanted in header {
+    for wanted in header.iter().filter(|d| binding.covers(&d.name)) {
         match by_name.remove(wanted.name.as_str()) {
             Some(declaration) => compare(wanted, declaration, binding, &mut problems),
             None => problems.push(format!(

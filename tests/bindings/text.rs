@@ -97,3 +97,43 @@ pub fn bracketed(text: &str, open: usize) -> Option<&str> {
     }
     None
 }
+
+/// The statements of a line-oriented language, each with the line it starts on: lines
+/// joined where `continues` says a line goes on (it returns the line without its
+/// continuation mark), after `code_of` has taken each line's comment off.
+pub fn statements(
+    text: &str,
+    code_of: fn(&str) -> &str,
+    continues: fn(&str) -> Option<&str>,
+) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (index, line) in text.lines().enumerate() {
+        let code = code_of(line.trim_end_matches('\r'));
+        let (piece, more) = match continues(code) {
+            Some(piece) => (piece, true),
+            None => (code, false),
+        };
+        let statement = current.get_or_insert_with(|| (index + 1, String::new()));
+        statement.1.push_str(piece);
+        statement.1.push(' ');
+        if !more {
+            found.extend(current.take());
+        }
+    }
+    found.extend(current);
+    found
+}
+
+/// `line` up to where a comment starts (`starts` says where, outside the quotes `quote`).
+pub fn before_comment(line: &str, quote: char, starts: fn(&str) -> bool) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        if c == quote {
+            quoted = !quoted;
+        } else if !quoted && starts(&line[i..]) {
+            return &line[..i];
+        }
+    }
+    line
+}
