@@ -74,7 +74,7 @@ impl Store {
 
     /// The settings file at `path`, protected as the platform allows.
     pub fn at(path: PathBuf) -> Store {
-        Store::new(path, sealer::platform())
+        Store::new(path, platform_protector())
     }
 
     /// The settings file at `path`, its secrets protected by `protector`.
@@ -212,5 +212,17 @@ fn without_password(proxy: &str) -> String {
             None => proxy.to_string(),
         },
         None => proxy.to_string(),
+    }
+}
+
+/// The protection of this platform: DPAPI on Windows, none elsewhere.
+fn platform_protector() -> Box<dyn Protector> {
+    #[cfg(windows)]
+    {
+        Box::new(windows::Dpapi)
+    }
+    #[cfg(not(windows))]
+    {
+        Box::new(sealer::AsGiven)
     }
 }

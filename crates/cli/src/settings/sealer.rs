@@ -42,18 +42,6 @@ impl Protector for AsGiven {
     }
 }
 
-/// The protection of this platform: DPAPI on Windows, none elsewhere.
-pub fn platform() -> Box<dyn Protector> {
-    #[cfg(windows)]
-    {
-        Box::new(super::windows::Dpapi)
-    }
-    #[cfg(not(windows))]
-    {
-        Box::new(AsGiven)
-    }
-}
-
 /// `secret` as the file keeps it.
 pub fn seal(protector: &dyn Protector, secret: &str) -> Result<Value, String> {
     Ok(match protector.protect(secret.as_bytes())? {

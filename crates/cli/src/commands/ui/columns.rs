@@ -9,12 +9,11 @@
 //! `--sheet`). The mapping the plan uses downloads as `--save-map` writes it, and a mapping
 //! file loaded here is read as `--map-file` reads it.
 
-use super::check::{self, error_json};
 use super::job::{map_from_json, Job, Meta, Phase, MAPPING_FILE};
 use super::options;
+use super::views::{error_json, plan};
 use crate::output::describe;
 use crate::records::{ColumnMap, Format, ImportFile, PlannedColumn, ReadOptions};
-use crate::session::Session;
 use serde_json::{json, Value};
 
 /// The largest mapping file the page takes: a header row's worth of JSON is a few KB.
@@ -24,9 +23,9 @@ pub const MAX_MAPPING_BYTES: usize = 256 * 1024;
 pub type Refusal = (u16, String);
 
 /// The first pass over `job`'s file, on the worker: how it is read and the plan of its
-/// columns. A table then waits in the column step; JSON, which has no columns, goes on to
-/// the check.
-pub fn first_pass(session: &Session, job: &Job) {
+/// columns. A table then waits in the column step; true for JSON, which has no columns and
+/// goes on to the check.
+pub fn first_pass(job: &Job) -> bool {
     {
         let mut status = job.status();
         status.phase = Phase::Reading;
@@ -44,7 +43,7 @@ pub fn first_pass(session: &Session, job: &Job) {
         _ if job.take_cancel() => job.set_phase(Phase::Stored),
         Ok((file, _)) if !is_table(file.format) => {
             job.keep_file(file);
-            check::check(session, job);
+            return true;
         }
         Ok((mut file, read)) => {
             // The sheet read is fine; the others are only offered.
@@ -57,6 +56,7 @@ pub fn first_pass(session: &Session, job: &Job) {
             status.error = error_json(&error);
         }
     }
+    false
 }
 
 /// Whether a file of `format` has columns to match (CSV, a workbook's sheet).
@@ -69,7 +69,7 @@ pub fn is_table(format: Format) -> bool {
 pub fn show(job: &Job, file: ImportFile, read: &ReadOptions, sheets: Vec<String>) {
     {
         let mut status = job.status();
-        status.plan = check::plan(&file);
+        status.plan = plan(&file);
         status.columns = columns_json(&file, read, sheets);
         status.mapping_text = file.ready().is_ok().then(|| file.mapping().to_json_text());
         status.phase = Phase::Columns;

@@ -28,6 +28,7 @@
 //! itself (`page`, `assets/`) is embedded in the binary and fetches nothing from elsewhere.
 
 mod account;
+mod app;
 mod check;
 mod columns;
 mod folder;
@@ -43,6 +44,7 @@ mod rows;
 mod server;
 mod setup;
 mod upload;
+mod views;
 
 use crate::args::{Cli, UiArgs};
 use crate::output::{describe, Exit, Output};
@@ -89,7 +91,7 @@ pub fn run(cli: &Cli, args: &UiArgs, out: &Output) -> Result<Exit, Error> {
         }
     }
     let guard = guard::Guard::new(token, listener.port);
-    let app = server::App::new(
+    let app = app::App::new(
         account,
         out,
         jobs,

@@ -20,6 +20,7 @@
 //! | `DELETE /api/jobs/ID` | forget the job and remove its files |
 //! | `POST /api/stop` | stop the server |
 
+use super::app::{App, Task};
 use super::columns::{self, MAX_MAPPING_BYTES};
 use super::http::{
     download_response, empty_response, error_response, json_response, read_body, read_json, Asking,
@@ -28,7 +29,6 @@ use super::job::{rejects_file, Job, Phase, SAVED_LIST};
 use super::jobs::KEEP_DAYS;
 use super::page::{self, Language};
 use super::rows::{Filter, PAGE_ROWS};
-use super::server::{App, Task};
 use super::setup;
 use super::upload::{self, MAX_UPLOAD_BYTES};
 use serde_json::{json, Value};

@@ -4,80 +4,19 @@
 //! runs (the page beats every `HEARTBEAT` seconds; a background tab's timers may be slowed to
 //! once a minute, hence the default of three minutes).
 
-use super::account::Account;
-use super::guard::{Asked, Guard, TOKEN_HEADER};
+use super::app::{App, Task};
+use super::guard::{Asked, TOKEN_HEADER};
 use super::http::{error_response, header, Asking};
-use super::job::{Job, Phase};
-use super::jobs::Jobs;
+use super::job::Phase;
 use super::{check, columns, importing, routes};
 use crate::output::Output;
 use jdy_member::Error;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
 
 /// Threads answering requests: the page polls, pages through rows and uploads at once.
 const REQUEST_THREADS: usize = 4;
-
-/// What the worker does.
-pub enum Task {
-    /// The file's first pass, for the column step.
-    Read(Arc<Job>),
-    Check(Arc<Job>),
-    Import(Arc<Job>),
-}
-
-/// Everything a request may touch.
-pub struct App<'o> {
-    pub account: Account,
-    /// Where the command's messages go (the form's new session says so there).
-    pub out: &'o Output,
-    pub jobs: Jobs,
-    pub guard: Guard,
-    pub idle_stop: Duration,
-    /// Asked from the page.
-    pub stop: AtomicBool,
-    last_seen: Mutex<Instant>,
-    tasks: Mutex<Option<Sender<Task>>>,
-}
-
-impl<'o> App<'o> {
-    pub fn new(
-        account: Account,
-        out: &'o Output,
-        jobs: Jobs,
-        (guard, idle_stop): (Guard, Duration),
-    ) -> App<'o> {
-        App {
-            account,
-            out,
-            jobs,
-            guard,
-            idle_stop,
-            stop: AtomicBool::new(false),
-            last_seen: Mutex::new(Instant::now()),
-            tasks: Mutex::new(None),
-        }
-    }
-
-    /// Hands the worker a task.
-    pub fn queue(&self, task: Task) {
-        let tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tasks) = tasks.as_ref() {
-            let _ = tasks.send(task);
-        }
-    }
-
-    fn seen(&self) {
-        *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-    }
-
-    fn idle(&self) -> bool {
-        let last = *self.last_seen.lock().unwrap_or_else(|p| p.into_inner());
-        last.elapsed() >= self.idle_stop && !self.jobs.importing()
-    }
-}
 
 /// The listening socket, on 127.0.0.1 only.
 pub struct Listener {
@@ -179,7 +118,11 @@ fn work(app: &App, tasks: Receiver<Task>) {
         match task {
             // A later upload cancelled it before it began.
             Task::Read(_) | Task::Check(_) if job.take_cancel() => job.set_phase(Phase::Stored),
-            Task::Read(_) => columns::first_pass(&session, &job),
+            Task::Read(_) => {
+                if columns::first_pass(&job) {
+                    check::check(&session, &job);
+                }
+            }
             Task::Check(_) => check::check(&session, &job),
             Task::Import(_) => importing::import(&session, &job),
         }
