@@ -15,6 +15,7 @@ mod format;
 #[cfg(unix)]
 mod private_unix;
 mod sealer;
+mod shared_files;
 #[cfg(test)]
 mod tests;
 #[cfg(windows)]

@@ -3,13 +3,11 @@
 //! renamed over the old one, so a reader never sees half a file), and a file that others
 //! could read or that is someone else's is not read at all.
 
+use super::shared_files;
 use std::fs::{DirBuilder, File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-
-/// The largest settings file read: a configuration is a few hundred bytes.
-const MAX_BYTES: u64 = 1024 * 1024;
 
 fn me() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -49,15 +47,7 @@ pub fn ensure_folder(folder: &Path) -> Result<(), String> {
 /// Replaces `path` with `bytes`: a new 0600 file with a random name beside it, created
 /// exclusively and never through a symlink, synced, then renamed over `path`.
 pub fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let mut random = [0u8; 8];
-    getrandom::getrandom(&mut random).map_err(|e| format!("no random name ({e})"))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let temp = folder.join(format!(
-        ".{}.{:016x}.tmp",
-        name.unwrap_or_default(),
-        u64::from_le_bytes(random)
-    ));
+    let temp = shared_files::temp_beside(path)?;
     let written = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -74,7 +64,7 @@ pub fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
         return Err(format!("{} cannot be written ({e})", path.display()));
     }
     // The rename itself survives a power cut once the folder is synced.
-    if let Ok(dir) = File::open(folder) {
+    if let Ok(dir) = File::open(path.parent().unwrap_or(Path::new("."))) {
         let _ = dir.sync_all();
     }
     Ok(())
@@ -115,12 +105,5 @@ pub fn read_owned(path: &Path) -> Result<Option<Vec<u8>>, String> {
             metadata.mode() & 0o777
         ));
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{shown} cannot be read ({e})"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!("{shown} is larger than a settings file can be"));
-    }
-    Ok(Some(bytes))
+    shared_files::read_whole(file, path).map(Some)
 }

@@ -8,9 +8,10 @@
 //! the exe still starts on Windows 7 SP1.
 
 use super::sealer::Protector;
+use super::shared_files;
 use std::ffi::{c_void, OsStr};
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::os::windows::ffi::OsStrExt;
 use std::os::windows::fs::OpenOptionsExt;
 use std::os::windows::io::{FromRawHandle, RawHandle};
@@ -36,8 +37,6 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-/// The largest settings file read: a configuration is a few hundred bytes.
-const MAX_BYTES: u64 = 1024 * 1024;
 /// Mixed into DPAPI's protection, so another program of the same user that merely calls
 /// CryptUnprotectData on the value does not get it back without knowing this.
 const ENTROPY: &[u8] = b"jdy-member settings";
@@ -222,15 +221,7 @@ pub fn ensure_folder(folder: &Path) -> Result<(), String> {
 /// Replaces `path` with `bytes`: a new file with a random name beside it, created with this
 /// user's DACL (never through a link), written, flushed, then renamed over `path`.
 pub fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let folder = path.parent().unwrap_or(Path::new("."));
-    let mut random = [0u8; 8];
-    getrandom::getrandom(&mut random).map_err(|e| format!("no random name ({e})"))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let temp = folder.join(format!(
-        ".{}.{:016x}.tmp",
-        name.unwrap_or_default(),
-        u64::from_le_bytes(random)
-    ));
+    let temp = shared_files::temp_beside(path)?;
     let security = UserOnly::new()?;
     let written = create_new(&temp, &security)
         // Some systems take a new file's own DACL only when set: set it before any byte.
@@ -289,14 +280,7 @@ pub fn read_owned(path: &Path) -> Result<Option<Vec<u8>>, String> {
         .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
         .open(path)
         .map_err(|e| format!("{shown} cannot be read ({e})"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{shown} cannot be read ({e})"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!("{shown} is larger than a settings file can be"));
-    }
-    Ok(Some(bytes))
+    shared_files::read_whole(file, path).map(Some)
 }
 
 /// DPAPI in the current user's scope.
