@@ -25,7 +25,8 @@ the venv's Python:
    time and peak memory of each;
 9. streaming: `jdy-member validate` and `import` (against the sandbox, budget off) of the same
    members as CSV and .xlsx, 100,000 and 1,000,000 rows: time, peak memory, and the memory
-   when 10 %, 50 % and 100 % of an import's rows are saved (the flat-memory targets);
+   when 10 %, 50 % and 100 % of an import's rows are saved (the flat-memory targets); the
+   CSV import killed with SIGKILL half way and resumed: every member saved once;
 10. the till's build: the 32-bit jdy-member.exe (win-x86, as scripts/dist ships it) under
    32-bit Wine, `validate` of 1,000,000 rows of CSV: time and peak memory of the process
    Wine runs it in (wineserver and Wine's services started beforehand, not counted).
@@ -45,6 +46,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -1194,11 +1196,13 @@ def workbooks(mode, cli):
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_import_sampled(argv, journal, rows):
+def run_import_sampled(argv, journal, rows, kill_at=None):
     """Runs an import; returns (exit code, stderr, seconds, peak MB, {10: MB, 50: MB, 100: MB}):
     the resident memory (VmRSS) when the journal first says 10 %, 50 % and 100 % of the rows
     saved, and the high-water mark (VmHWM) of the whole run, sampled every 10 ms. When the
-    process ends before a sample sees 100 %, its last sample (within 10 ms of the end) counts."""
+    process ends before a sample sees 100 %, its last sample (within 10 ms of the end) counts.
+    With `kill_at` (a percentage), the import is killed with SIGKILL once the journal says
+    that share of the rows saved, as a power cut would stop it."""
     started = time.time()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL)
@@ -1230,6 +1234,10 @@ def run_import_sampled(argv, journal, rows):
         for share in (10, 50, 100):
             if share not in at and rss_kb is not None and saved * 100 >= share * rows:
                 at[share] = rss_kb / 1024
+        if kill_at is not None and saved * 100 >= kill_at * rows:
+            proc.kill()
+            proc.wait()
+            break
         time.sleep(0.01)
     reader.join()
     if 100 not in at and last_mb is not None:
@@ -1298,6 +1306,33 @@ def stream_rows(cli, sandbox, directory, rows):
                 TARGET_STREAM_PEAK_MB, R.verdict("import %s memory" % label, flat))
         R.line("  %-9d %-6s %-9s %7.1fs %7.1f MB   %s MB (%.0f members/s)%s" % (
             rows, label, "import", seconds, peak_mb, shares, rows / seconds, verdicts))
+    resume_after_kill(cli, sandbox, csv_path, config_path, rows, judged)
+
+
+def resume_after_kill(cli, sandbox, csv_path, config_path, rows, judged):
+    """The CSV import killed with SIGKILL half way, then `--resume`d: every member saved
+    exactly once (the sandbox counts save calls), in flat memory both times."""
+    journal = csv_path[:-4] + ".journal.jsonl"
+    sandbox.reset()
+    os.remove(journal)
+    argv = [cli, "--config", config_path, "import", csv_path]
+    code, stderr, first_s, first_mb, _ = run_import_sampled(argv, journal, rows, kill_at=50)
+    if code != -signal.SIGKILL:
+        R.line("  %-9d %-6s the import ended (exit %d) before it could be killed half way" % (
+            rows, "CSV", code))
+    code, stderr, seconds, peak_mb, _ = run_import_sampled(argv + ["--resume"], journal, rows)
+    if code != 0:
+        R.problem("--resume of %d rows of CSV after kill -9 (exit %d): %s" % (
+            rows, code, stderr.strip()[-300:]))
+        return
+    once = check_saves(sandbox, rows, "import of %d rows killed half way, then --resume" % rows)
+    verdicts = ""
+    if judged:
+        verdicts = "  each saved once, < %.0f MB: %s" % (TARGET_STREAM_PEAK_MB, R.verdict(
+            "import killed and resumed",
+            once and max(first_mb, peak_mb) < TARGET_STREAM_PEAK_MB))
+    R.line("  %-9d %-6s %-9s %7.1fs %7.1f MB   killed at 50 %% after %.1f s (%.1f MB), "
+           "resumed%s" % (rows, "CSV", "resume", seconds, peak_mb, first_s, first_mb, verdicts))
 
 
 def wine_memory(mode, wine, exe):

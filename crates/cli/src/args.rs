@@ -8,12 +8,14 @@ use jdy_member::{batch, Error};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Configuration comes from --config FILE (the library's JSON configuration), or from
-environment variables named JDY_ and the configuration key in capitals: JDY_CLIENT_ID,
+Configuration comes from the first of: --config FILE (the library's JSON configuration);
+environment variables named JDY_ and the configuration key in capitals (JDY_CLIENT_ID,
 JDY_CLIENT_SECRET, JDY_APP_KEY, JDY_APP_SECRET, JDY_DOMAIN or JDY_OUTER_INSTANCE_ID,
 JDY_BASE_URL, JDY_CA_FILE (else SSL_CERT_FILE), JDY_TIMEOUT_MS, JDY_LOG_PATH,
-JDY_TOKEN_CACHE_PATH (off: none), JDY_REQUEST_BUDGET (JSON such as {\"requests\":500,\"window_s\":60}, or off), ...
---sandbox starts the local sandbox gateway in this process and uses it instead.
+JDY_TOKEN_CACHE_PATH (off: none), JDY_REQUEST_BUDGET (JSON such as {\"requests\":500,\"window_s\":60}, or off), ...);
+this user's settings file, which `jdy-member ui` saves on its first run (`jdy-member config
+path` prints where). --sandbox starts the local sandbox gateway in this process and uses it
+instead of all of them.
 
 Exit codes: 0 all good; 1 internal error; 2 bad command line; 3 configuration or input file
 unusable; 4 records refused by validation; 5 refused by Kingdee (auth or business error);
@@ -84,6 +86,12 @@ pub enum Command {
         after_help = "The page is served on 127.0.0.1 only; its address, with the token that every request must carry, is the first line on standard output. It stops when asked from the page, or when no page has been open for --idle-stop seconds and no import runs.\n\nExample:\n  jdy-member --sandbox ui\n  jdy-member --config jdy-config.json ui --port 8791 --no-browser"
     )]
     Ui(UiArgs),
+    /// Where the configuration comes from and what it says (secrets masked), or where this
+    /// user's settings file is.
+    #[command(
+        after_help = "The configuration comes from the first of --config FILE, the JDY_* variables and this user's settings file (saved by `jdy-member ui` on its first run).\n\nExample:\n  jdy-member config show\n  jdy-member config path"
+    )]
+    Config(ConfigArgs),
     /// Run the sandbox gateway in the foreground and print the configuration to use it.
     #[command(
         after_help = "Example:\n  jdy-member sandbox --port 8790\n  jdy-member sandbox --tls valid --behaviour '{\"duplicate_mobile\": \"update\", \"account_budget\": null}'"
@@ -295,6 +303,22 @@ pub struct CallArgs {
     /// The POST may be sent again after an unclear failure (it carries a src_bill_id).
     #[arg(long)]
     pub idempotent: bool,
+}
+
+/// `jdy-member config`'s subcommands.
+#[derive(Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// What `jdy-member config` prints.
+#[derive(Subcommand, Clone, Copy)]
+pub enum ConfigCommand {
+    /// The configuration the commands use and where it comes from, secrets masked.
+    Show,
+    /// The path of this user's settings file (whether or not it exists yet).
+    Path,
 }
 
 /// How `jdy-member ui` runs.

@@ -12,10 +12,11 @@ mod console;
 mod output;
 mod records;
 mod session;
+mod settings;
 
 use args::{Cli, Command};
 use clap::Parser;
-use commands::{call, doctor, get, import, list, outbox, sandbox, save, ui, validate};
+use commands::{call, config, doctor, get, import, list, outbox, sandbox, save, ui, validate};
 use jdy_member::Error;
 use output::{Exit, Output};
 use session::Session;
@@ -61,6 +62,9 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
     let command = match &cli.command {
         Command::Validate(args) => return validate::run(args, out),
         Command::Sandbox(args) => return sandbox::run(args, out),
+        Command::Config(args) => return config::run(cli, args, out),
+        // The page starts without a configuration too: it then asks for the account.
+        Command::Ui(args) => return ui::run(cli, args, out),
         other => other,
     };
     let session = Session::open(cli.config.as_deref(), cli.sandbox, out)?;
@@ -72,9 +76,10 @@ fn run(cli: &Cli, out: &Output) -> Result<Exit, Error> {
         Command::Outbox(args) => outbox::run(&session, args, out),
         Command::Doctor => doctor::run(&session, out),
         Command::Call(args) => call::run(&session, args, out),
-        Command::Ui(args) => ui::run(&session, args, out),
-        // Both need no client and returned above.
-        Command::Validate(_) | Command::Sandbox(_) => Ok(Exit::Ok),
+        // These need no session of this function's and returned above.
+        Command::Validate(_) | Command::Sandbox(_) | Command::Config(_) | Command::Ui(_) => {
+            Ok(Exit::Ok)
+        }
     };
     session.report(out);
     exit

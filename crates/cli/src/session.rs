@@ -1,14 +1,97 @@
-//! The session a command runs in: the client, configured from `--config FILE` or the
-//! `JDY_*` environment variables, or (with `--sandbox`) pointed at a sandbox gateway started
-//! in this process, which must outlive the client; and which account that is, in words
-//! that hold no secret (the page shows it).
+//! The session a command runs in: the client, configured from the first of `--config FILE`,
+//! the `JDY_*` environment variables and this user's settings file (what `jdy-member ui`
+//! saved on a first run), or (with `--sandbox`, which wins over all of them) pointed at a
+//! sandbox gateway started in this process, which must outlive the client; and which
+//! account that is, in words that hold no secret (the page shows it).
 
 use crate::output::Output;
+use crate::settings::Store;
 use jdy_member::config::{value_from_text, AppSource, CONFIG_KEYS};
 use jdy_member::{Client, Config, Error};
 use jdy_member_sandbox::{Sandbox, SandboxOptions};
-use serde_json::{Map, Value};
-use std::path::Path;
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Where a command's configuration comes from: the first there is, in this order.
+pub enum Source {
+    /// `--sandbox`: a sandbox gateway in this process, with fake credentials.
+    Sandbox,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// The `JDY_*` variables (any of them set).
+    Environment(Map<String, Value>),
+    /// This user's settings file.
+    Settings(Store),
+    /// None of them: the settings file would be at this path (when the platform has one).
+    Nothing(Option<PathBuf>),
+}
+
+impl Source {
+    /// The source a command with these options uses.
+    pub fn find(config: Option<&Path>, sandbox: bool) -> Result<Source, Error> {
+        if sandbox {
+            return Ok(Source::Sandbox);
+        }
+        if let Some(path) = config {
+            return Ok(Source::File(path.to_path_buf()));
+        }
+        let environment = config_from_env()?;
+        if !environment.is_empty() {
+            return Ok(Source::Environment(environment));
+        }
+        match Store::per_user() {
+            Ok(store) if store.exists() => Ok(Source::Settings(store)),
+            Ok(store) => Ok(Source::Nothing(Some(store.path))),
+            Err(_) => Ok(Source::Nothing(None)),
+        }
+    }
+
+    /// Where the configuration came from, as the page and `config show` say it.
+    pub fn describe(&self) -> Value {
+        match self {
+            Source::Sandbox => json!({"source": "sandbox"}),
+            Source::File(path) => json!({"source": "config", "file": path.display().to_string()}),
+            Source::Environment(_) => json!({"source": "environment"}),
+            Source::Settings(store) => {
+                json!({"source": "settings", "file": store.path.display().to_string()})
+            }
+            Source::Nothing(path) => {
+                json!({"source": "none", "file": path.as_ref().map(|p| p.display().to_string())})
+            }
+        }
+    }
+
+    /// The configuration's JSON text (secrets in clear: for `Config::from_json` only).
+    pub fn config_text(&self) -> Result<String, Error> {
+        match self {
+            Source::File(path) => std::fs::read_to_string(path).map_err(|e| {
+                Error::config(format!(
+                    "the configuration file {} cannot be read: {e}",
+                    path.display()
+                ))
+            }),
+            Source::Environment(config) => Ok(Value::Object(config.clone()).to_string()),
+            Source::Settings(store) => match store.load()? {
+                Some(config) => Ok(Value::Object(config).to_string()),
+                None => Err(no_configuration(Some(&store.path))),
+            },
+            Source::Nothing(path) => Err(no_configuration(path.as_deref())),
+            Source::Sandbox => Err(Error::internal(
+                "the sandbox's configuration is made when it starts",
+            )),
+        }
+    }
+}
+
+/// The error of a command that needs an account when none is configured.
+pub fn no_configuration(settings: Option<&Path>) -> Error {
+    let file = settings.map_or(String::new(), |p| {
+        format!(" (it is kept in {})", p.display())
+    });
+    Error::config(format!(
+        "no configuration: start `jdy-member ui`, which asks for the account on its first run and saves it for every command{file}; or pass --config FILE, or set JDY_CLIENT_ID, JDY_CLIENT_SECRET and the app keys; or add --sandbox to try the local sandbox gateway"
+    ))
+}
 
 /// The client (and the in-process sandbox that must outlive it, when --sandbox is given).
 pub struct Session {
@@ -19,30 +102,19 @@ pub struct Session {
 }
 
 impl Session {
-    /// With `sandbox`, a client of a new in-process sandbox gateway; else one configured from
-    /// the `config` file, or from the environment when there is none.
+    /// The session of the first configuration source there is (`Source::find`).
     pub fn open(config: Option<&Path>, sandbox: bool, out: &Output) -> Result<Session, Error> {
-        if sandbox {
+        Session::from_source(&Source::find(config, sandbox)?, out)
+    }
+
+    /// The session `source` configures.
+    pub fn from_source(source: &Source, out: &Output) -> Result<Session, Error> {
+        if let Source::Sandbox = source {
             return Session::with_sandbox(out);
         }
-        let (text, source) = match config {
-            Some(path) => (
-                std::fs::read_to_string(path).map_err(|e| {
-                    Error::config(format!(
-                        "the configuration file {} cannot be read: {e}",
-                        path.display()
-                    ))
-                })?,
-                serde_json::json!({"source": "config", "file": path.display().to_string()}),
-            ),
-            None => (
-                config_from_env()?.to_string(),
-                serde_json::json!({"source": "environment"}),
-            ),
-        };
-        let config = Config::from_json(&text)?;
+        let config = Config::from_json(&source.config_text()?)?;
         Ok(Session {
-            account: account(&config, source),
+            account: account(&config, source.describe()),
             client: Client::new(config)?,
             sandbox: None,
         })
@@ -61,7 +133,7 @@ impl Session {
         config["token_cache_path"] = Value::Null;
         let config = Config::from_json(&config.to_string())?;
         Ok(Session {
-            account: account(&config, serde_json::json!({"source": "sandbox"})),
+            account: account(&config, Source::Sandbox.describe()),
             client: Client::new(config)?,
             sandbox: Some(sandbox),
         })
@@ -88,7 +160,7 @@ impl Session {
 
 /// `described` (where the configuration came from) with the account `config` talks to:
 /// the gateway, the client id and how the app is found; never a secret.
-fn account(config: &Config, mut described: Value) -> Value {
+pub fn account(config: &Config, mut described: Value) -> Value {
     described["base_url"] = config.base_url.clone().into();
     described["client_id"] = config.client_id.clone().into();
     match &config.app_source {
@@ -110,8 +182,9 @@ fn account(config: &Config, mut described: Value) -> Value {
     described
 }
 
-/// The configuration the `JDY_*` variables (and `SSL_CERT_FILE`) give.
-fn config_from_env() -> Result<Value, Error> {
+/// The configuration the `JDY_*` variables (and `SSL_CERT_FILE`) give; empty when none of
+/// them is set.
+fn config_from_env() -> Result<Map<String, Value>, Error> {
     let mut config = Map::new();
     for key in CONFIG_KEYS {
         let name = format!("JDY_{}", key.to_ascii_uppercase());
@@ -128,10 +201,5 @@ fn config_from_env() -> Result<Value, Error> {
             config.insert("ca_file".into(), Value::from(file));
         }
     }
-    if config.is_empty() {
-        return Err(Error::config(
-            "no configuration: pass --config FILE, set JDY_CLIENT_ID, JDY_CLIENT_SECRET and the app keys, or add --sandbox to try the local sandbox gateway",
-        ));
-    }
-    Ok(Value::Object(config))
+    Ok(config)
 }

@@ -31,6 +31,8 @@ fn jdy(args: &[&str]) -> Command {
     }
     command.env_remove("SSL_CERT_FILE");
     command.env("XDG_CACHE_HOME", cache_home());
+    // Nor the developer's settings file (`jdy-member ui` saves one): an empty folder.
+    command.env("XDG_CONFIG_HOME", cache_home().join("config"));
     command
 }
 

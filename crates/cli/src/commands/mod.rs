@@ -2,6 +2,7 @@
 //! and returns the exit code; and the one way they read JSON input from a file or stdin.
 
 pub mod call;
+pub mod config;
 pub mod doctor;
 pub mod get;
 pub mod import;

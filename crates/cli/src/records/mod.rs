@@ -150,8 +150,7 @@ impl ImportFile {
     /// Opens `path` as `options` say and makes the first pass over it; a file whose columns
     /// are not settled (an unknown column, a suggestion, ...) is refused with the one error
     /// naming them.
-    // The import page (issue 23) opens files so; the commands show the plan first (`read`).
-    #[allow(dead_code)]
+    // The import page's import opens files so; the commands show the plan first (`read`).
     pub fn open(path: &Path, options: &ReadOptions) -> Result<ImportFile, Error> {
         let file = ImportFile::read(path, options)?;
         file.ready()?;
@@ -248,8 +247,6 @@ impl ImportFile {
     /// Plans the columns again with `choices` (the import page's mapping): a table's from
     /// what the first pass saw, without reading the file again; a JSON file's keys are read
     /// again. The header row and the sheet stay those the first pass found.
-    // For the import page's column step (issue 25); the commands plan once.
-    #[allow(dead_code)]
     pub fn replan(&mut self, choices: &ColumnChoices) -> Result<(), Error> {
         match &mut self.reader {
             Reader::Text(text) => text.replan(choices)?,
@@ -260,6 +257,15 @@ impl ImportFile {
             Reader::Workbook(sheet) => sheet.table.skipped(),
         };
         Ok(())
+    }
+
+    /// The sheets of a workbook that hold members (a recognised header row), for the import
+    /// page to offer when there are several; empty for a text file.
+    pub fn member_sheets(&mut self, choices: &ColumnChoices) -> Result<Vec<String>, Error> {
+        match &mut self.reader {
+            Reader::Text(_) => Ok(Vec::new()),
+            Reader::Workbook(sheet) => sheet.member_sheets(choices),
+        }
     }
 
     /// Whether the columns are settled, so that the records may be read; else the one error

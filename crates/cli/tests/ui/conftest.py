@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[4]
@@ -36,9 +37,11 @@ SHOTS = os.environ.get("UI_SCREENSHOTS")
 
 
 def environment(home):
-    """The environment of the processes a test starts: no JDY_* of the developer's, caches
-    and the page's folder under `home`."""
+    """The environment of the processes a test starts: no JDY_* of the developer's, caches,
+    the page's folder and the settings file under `home` (never the developer's own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JDY_")}
+    env["HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / "config")
     env["XDG_CACHE_HOME"] = str(home / "cache")
     env["XDG_DATA_HOME"] = str(home / "data")
     return env
@@ -64,6 +67,7 @@ class Sandbox:
         announced = json.loads(self.process.stdout.readline())
         self.base_url = announced["base_url"]
         self.config = announced["config"]
+        self.config_outer = announced["config_outer"]
 
     def config_file(self, home, budget=True):
         """A configuration for the ui: the sandbox's, without a token cache file; without
@@ -87,12 +91,14 @@ class Sandbox:
 
 class Ui:
     """`jdy-member --config CONFIG ui --no-browser` (started by UI_COMMAND), and the address
-    it printed."""
+    it printed; without a CONFIG, the settings file under `home` (or none: the page asks for
+    the account)."""
 
     def __init__(self, home, config, data):
         self.stderr = []
+        chosen = ["--config", str(config)] if config else []
         self.process = subprocess.Popen(
-            [*UI_COMMAND, "--config", str(config), "ui", "--no-browser", "--data-dir", str(data)],
+            [*UI_COMMAND, *chosen, "ui", "--no-browser", "--data-dir", str(data)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(home))
         first = self.process.stdout.readline().strip()
         assert first.startswith("ui: http://127.0.0.1:"), first + "".join(self.stderr)
@@ -136,7 +142,10 @@ def browser(languages="zh-CN,zh", downloads=None):
 
 
 def wait(driver, condition, seconds=60):
-    return WebDriverWait(driver, seconds, poll_frequency=0.05).until(condition)
+    """`condition` once it holds; the page redraws tables, so an element found a moment ago
+    may have been replaced: it is looked for again."""
+    return WebDriverWait(driver, seconds, poll_frequency=0.05,
+                         ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def visible(element_id):
@@ -169,6 +178,39 @@ def good_rows(count, first=13900800001):
     return [[first + i, f"会员{i + 1}", "男" if i % 2 else "女",
              datetime.date(1980 + i % 30, 1 + i % 12, 1 + i % 28), stores[i % 4]]
             for i in range(count)]
+
+
+def validate(path, home, *words):
+    """`jdy-member --json validate PATH WORDS...`: each refused row's place and field
+    messages, and the summary."""
+    run = subprocess.run([BIN, "--json", "validate", str(path), *words], capture_output=True,
+                         text=True, env=environment(home))
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    refused = {line["at"]: [(f["field"], f["message"]) for f in line["error"]["fields"]]
+               for line in lines if "at" in line}
+    summary = lines[-1]["data"]
+    return refused, summary
+
+
+def page_rows(driver):
+    """The rows the table shows: place, kind and each field's message."""
+    rows = {}
+    for tr in driver.find_elements("css selector", "#rows tbody tr"):
+        problems = [(li.get_attribute("data-field"),
+                     li.find_element("css selector", ".message").text)
+                    for li in tr.find_elements("css selector", "li")]
+        rows[tr.get_attribute("data-at")] = (tr.get_attribute("data-kind"), problems)
+    return rows
+
+
+def confirm_columns(driver, shot=None):
+    """The column step of a file whose headers are all known: shown, settled, confirmed with
+    its one click."""
+    wait(driver, visible("screen-columns"))
+    wait(driver, lambda d: d.find_element("id", "columns-next").is_enabled())
+    if shot:
+        screenshot(driver, shot)
+    driver.find_element("id", "columns-next").click()
 
 
 def wait_for_file(folder, suffix, seconds=30):

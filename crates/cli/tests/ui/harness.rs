@@ -17,6 +17,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The command line, without the developer's JDY_* variables or settings file.
 pub fn jdy(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args);
@@ -25,6 +26,8 @@ pub fn jdy(args: &[&str]) -> Command {
             command.env_remove(key);
         }
     }
+    let nowhere = std::env::temp_dir().join(format!("jdy-ui-{}-no-config", std::process::id()));
+    command.env("XDG_CONFIG_HOME", nowhere);
     command
 }
 
@@ -42,7 +45,22 @@ impl Ui {
         let data = data.display().to_string();
         let mut args = vec!["--sandbox", "ui", "--no-browser", "--data-dir", &data];
         args.extend_from_slice(extra);
-        let mut child = jdy(&args)
+        Ui::spawn(jdy(&args), true)
+    }
+
+    /// `jdy-member ui --no-browser` with `home` as HOME and the XDG folders under it (the
+    /// settings in `home/config`), and no configuration but what the settings file holds.
+    pub fn start_at_home(home: &Path) -> Ui {
+        let data = home.join("data").display().to_string();
+        Ui::spawn(
+            at_home(jdy(&["ui", "--no-browser", "--data-dir", &data]), home),
+            false,
+        )
+    }
+
+    /// Starts `command`; with `sandbox`, reads the in-process sandbox's address it notes.
+    fn spawn(mut command: Command, sandbox: bool) -> Ui {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -58,12 +76,14 @@ impl Ui {
         let rest = address.strip_prefix("http://127.0.0.1:").unwrap();
         let (port, token) = rest.split_once("/?token=").unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let mut sandbox = String::new();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some(at) = line.strip_prefix("sandbox gateway running at ") {
-                sandbox = at.split(' ').next().unwrap().to_string();
-                break;
+        let mut address = String::new();
+        if sandbox {
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                if let Some(at) = line.strip_prefix("sandbox gateway running at ") {
+                    address = at.split(' ').next().unwrap().to_string();
+                    break;
+                }
             }
         }
         // Read on, so the server never writes to a closed pipe.
@@ -72,7 +92,7 @@ impl Ui {
             child,
             port: port.parse().unwrap(),
             token: token.to_string(),
-            sandbox,
+            sandbox: address,
         }
     }
 
@@ -99,6 +119,22 @@ impl Ui {
             String::from_utf8_lossy(&body)
         );
         serde_json::from_slice(&body).unwrap()
+    }
+
+    /// Uploads `body` as a file named `name` (percent-encoded), waits for its column step,
+    /// which must be settled by the header table alone, and confirms it: the check starts.
+    pub fn upload_checked(&self, name: &str, body: &[u8]) -> String {
+        let (status, answer) = self.call("POST", &format!("/api/jobs?name={name}"), body);
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+        let id = serde_json::from_slice::<Value>(&answer).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let job = self.wait(&id, &["waiting", "reading"]);
+        assert_eq!(job["phase"], "columns", "{job}");
+        assert_eq!(job["columns"]["settled"], true, "{job}");
+        self.json("POST", &format!("/api/jobs/{id}/check"));
+        id
     }
 
     /// The job once its phase is no longer `passing`.
@@ -161,6 +197,54 @@ pub fn raw(
     let status_line = String::from_utf8_lossy(&answer[..split]).to_string();
     let status = status_line.split(' ').nth(1).unwrap().parse().unwrap();
     (status, answer[split + 4..].to_vec())
+}
+
+/// `command` with `home` as HOME and its XDG folders (config, cache, data) under it.
+pub fn at_home(mut command: Command, home: &Path) -> Command {
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    command
+}
+
+/// `jdy-member sandbox` in its own process, and the configuration it printed (authorization
+/// mode: client id and secret, outer instance id, its address).
+pub struct SandboxProcess {
+    child: Child,
+    pub config: Value,
+}
+
+impl SandboxProcess {
+    pub fn start() -> SandboxProcess {
+        SandboxProcess::with(r#"{"token_limit": null}"#)
+    }
+
+    /// The sandbox with the behaviour switches of `behaviour` (JSON).
+    pub fn with(behaviour: &str) -> SandboxProcess {
+        let mut child = jdy(&["sandbox", "--port", "0", "--behaviour", behaviour])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let announced: Value = serde_json::from_str(&first).unwrap();
+        SandboxProcess {
+            child,
+            config: announced["config_outer"].clone(),
+        }
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 pub fn get(url: &str) -> Value {

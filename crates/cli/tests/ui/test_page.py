@@ -5,13 +5,11 @@ downloaded as a workbook; English for a browser that prefers it; no token, no pa
 
 import csv
 import http.client
-import json
-import subprocess
 
 import openpyxl
 
-from conftest import (BIN, Sandbox, Ui, browser, environment, good_rows, member_workbook,
-                      screenshot, visible, wait, wait_for_file)
+from conftest import (Sandbox, Ui, browser, confirm_columns, good_rows, member_workbook,
+                      page_rows, screenshot, validate, visible, wait, wait_for_file)
 
 GOOD = 24
 
@@ -25,28 +23,6 @@ def bad_rows():
         [13900800103, "错店名", "女", None, "南京西路"],         # misspelt store
         [13900800001, "又一个", "男", None, None],               # the first row's mobile
     ]
-
-
-def validate(path, home):
-    """`jdy-member --json validate`: each refused row's place and field messages."""
-    run = subprocess.run([BIN, "--json", "validate", str(path)], capture_output=True,
-                         text=True, env=environment(home))
-    lines = [json.loads(line) for line in run.stdout.splitlines()]
-    refused = {line["at"]: [(f["field"], f["message"]) for f in line["error"]["fields"]]
-               for line in lines if "at" in line}
-    summary = lines[-1]["data"]
-    return refused, summary
-
-
-def page_rows(driver):
-    """The rows the table shows: place, kind and each field's message."""
-    rows = {}
-    for tr in driver.find_elements("css selector", "#rows tbody tr"):
-        problems = [(li.get_attribute("data-field"),
-                     li.find_element("css selector", ".message").text)
-                    for li in tr.find_elements("css selector", "li")]
-        rows[tr.get_attribute("data-at")] = (tr.get_attribute("data-kind"), problems)
-    return rows
 
 
 def test_a_workbook_is_checked_imported_once_and_its_rejects_downloaded(home):
@@ -68,6 +44,7 @@ def test_a_workbook_is_checked_imported_once_and_its_rejects_downloaded(home):
         screenshot(driver, "choose")
 
         driver.find_element("id", "file").send_keys(str(workbook))
+        confirm_columns(driver)
         wait(driver, lambda d: d.find_element("id", "import").is_enabled())
         wait(driver, lambda d: len(d.find_elements("css selector", "#rows tbody tr")) == 5)
         refused, summary = validate(workbook, home)

@@ -8,8 +8,8 @@ import re
 import time
 import urllib.request
 
-from conftest import (Sandbox, Ui, browser, good_rows, member_workbook, screenshot, visible,
-                      wait)
+from conftest import (Sandbox, Ui, browser, confirm_columns, good_rows, member_workbook,
+                      screenshot, visible, wait)
 
 ROWS = 80
 
@@ -26,6 +26,7 @@ def test_an_import_killed_midway_resumes_after_a_restart_without_saving_anyone_t
         driver.get(ui.url)
         wait(driver, visible("screen-choose"))
         driver.find_element("id", "file").send_keys(str(workbook))
+        confirm_columns(driver)
         wait(driver, lambda d: d.find_element("id", "import").is_enabled())
         driver.find_element("id", "import").click()
         deadline = time.time() + 60

@@ -1,45 +1,65 @@
-//! The check of an uploaded file before anything is sent: the file's first pass (how it is
-//! read), then every row's verdict from `records::verdicts`, the very check `validate`
-//! makes, streamed to the job's `RowStore` as it comes, so the first rows show while the
-//! rest of the file is read. A valid row that names a store, a level or a customer is then
+//! The check of an uploaded file before anything is sent, once its columns are settled: the
+//! file's first pass (kept by the column step, `columns`, or made again), then every row's
+//! verdict from `records::verdicts`, the very check `validate` makes with the same words,
+//! streamed to the job's `RowStore` as it comes, so the first rows show while the rest of
+//! the file is read. A valid row that names a store, a level or a customer is then
 //! resolved by the library as a save would resolve it (`Client::resolve_references`, the
 //! account's lists read once), so a misspelt store shows with its did-you-mean before the
 //! import, not in its rejects.
 
 use super::job::{Job, Phase};
-use super::options;
 use super::rows::RowStore;
+use super::views::{error_json, plan, row_json};
+use super::{columns, options};
 use crate::output::describe;
-use crate::records::{self, FileRecord, Format, ImportFile, Verdict};
+use crate::records::{self, FileRecord, ImportFile, Verdict};
 use crate::session::Session;
 use jdy_member::{Error, ErrorKind};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The longest cell text the table shows.
-const CELL_CHARS: usize = 120;
-/// The most columns the table shows.
-const MAX_COLUMNS: usize = 40;
-
-/// Checks `job`'s file; the outcome is in the job's status.
+/// Checks `job`'s file; the outcome is in the job's status. The first pass kept by the
+/// column step is planned with the job's words and used; without one (a restart, another
+/// sheet) the file's first pass is made here. A table whose columns are not settled goes
+/// back to the column step instead.
 pub fn check(session: &Session, job: &Job) {
     let started = Instant::now();
     {
         let mut status = job.status();
         status.phase = Phase::Reading;
         status.error = Value::Null;
-        status.plan = Value::Null;
         status.check = json!({"read": 0, "valid": 0, "to_fix": 0});
     }
     job.set_rows(None);
-    let outcome = options::read_options(job)
-        .and_then(|read| ImportFile::open(&job.input(), &read))
-        .and_then(|file| check_rows(session, job, file, started));
+    let outcome = options::read_options(job).and_then(|read| {
+        let mut file = match job.take_file() {
+            Some(mut file) => {
+                file.replan(&read.columns)?;
+                file
+            }
+            None => ImportFile::read(&job.input(), &read)?,
+        };
+        if columns::is_table(file.format) && file.ready().is_err() {
+            let sheets = job.status().columns["sheets"].clone();
+            columns::show(
+                job,
+                file,
+                &read,
+                serde_json::from_value(sheets).unwrap_or_default(),
+            );
+            return Ok(false);
+        }
+        file.ready()?;
+        let checked = check_rows(session, job, &mut file, started);
+        job.keep_file(file);
+        checked.map(|()| true)
+    });
     match outcome {
         // Another file was chosen: this one waits on disk.
         _ if job.take_cancel() => job.set_phase(Phase::Stored),
-        Ok(()) => job.set_phase(Phase::Checked),
+        Ok(true) => job.set_phase(Phase::Checked),
+        Ok(false) => {}
         Err(error) => {
             let mut status = job.status();
             status.phase = Phase::Refused;
@@ -52,7 +72,7 @@ pub fn check(session: &Session, job: &Job) {
 fn check_rows(
     session: &Session,
     job: &Job,
-    mut file: ImportFile,
+    file: &mut ImportFile,
     started: Instant,
 ) -> Result<(), Error> {
     let unwritable = |e: std::io::Error| {
@@ -65,7 +85,7 @@ fn check_rows(
     job.set_rows(Some(store.clone()));
     {
         let mut status = job.status();
-        status.plan = plan(&file);
+        status.plan = plan(file);
         status.phase = Phase::Checking;
     }
     let columns = file.header.clone();
@@ -75,7 +95,7 @@ fn check_rows(
         unavailable: None,
     };
     let (mut read, mut valid) = (0usize, 0usize);
-    records::verdicts(&mut file, &mut |record, verdict| {
+    records::verdicts(file, &mut |record, verdict| {
         if job.cancelled() {
             return Err(Error::invalid_argument("another file was chosen"));
         }
@@ -103,31 +123,6 @@ fn check_rows(
         status.check["references_unchecked"] = note.into();
     }
     Ok(())
-}
-
-/// How the file is read, for the page: what `validate` says in its first line, and the
-/// columns the table shows.
-fn plan(file: &ImportFile) -> Value {
-    let mut columns: Vec<&str> = file.header.iter().map(String::as_str).collect();
-    columns.truncate(MAX_COLUMNS);
-    json!({
-        "records": file.records,
-        "format": format_name(file.format),
-        "how_read": file.how_read(),
-        "sheet": file.sheet.as_ref().map(|s| s.name.clone()),
-        "header_row": file.sheet.as_ref().map(|s| s.header_row),
-        "columns": columns,
-        "skipped": file.skipped,
-    })
-}
-
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Csv => "csv",
-        Format::JsonLines => "jsonl",
-        Format::Json => "json",
-        Format::Workbook => "workbook",
-    }
 }
 
 /// The store, level and customer names of valid rows, resolved as a save resolves them.
@@ -167,60 +162,4 @@ fn offline_kind(record: &FileRecord, error: &Error) -> &'static str {
     } else {
         "invalid"
     }
-}
-
-/// A row as the table shows it: where it is, its cells, and its verdict.
-fn row_json(
-    format: Format,
-    columns: &[String],
-    record: &FileRecord,
-    kind: &str,
-    verdict: &Verdict,
-) -> Value {
-    let cells: Vec<String> = if columns.is_empty() {
-        vec![cell(&record.source.to_string())]
-    } else {
-        let text = |h: &String| match record.source.get(h) {
-            Some(Value::String(s)) => cell(s),
-            Some(Value::Null) | None => String::new(),
-            Some(other) => cell(&other.to_string()),
-        };
-        columns.iter().take(MAX_COLUMNS).map(text).collect()
-    };
-    let mut row = json!({
-        "n": record.number,
-        "at": record.location(format),
-        "kind": kind,
-        "cells": cells,
-    });
-    if let Err(error) = verdict {
-        row["problems"] = problems(error);
-    }
-    row
-}
-
-/// A row's problems: each field's message with the field's Chinese label, or the error as
-/// a whole.
-fn problems(error: &Error) -> Value {
-    if error.fields.is_empty() {
-        return json!([{"field": null, "label": null, "message": describe(error)}]);
-    }
-    let label = |field: &str| jdy_member::fields::member_field(field).map(|f| f.label);
-    error
-        .fields
-        .iter()
-        .map(|f| json!({"field": f.field, "label": label(&f.field), "message": f.message}))
-        .collect()
-}
-
-fn cell(text: &str) -> String {
-    match text.char_indices().nth(CELL_CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
-/// An error as the page shows it.
-pub fn error_json(error: &Error) -> Value {
-    json!({"message": describe(error), "kind": error.to_json()["kind"], "problems": problems(error)})
 }

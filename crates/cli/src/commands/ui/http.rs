@@ -3,7 +3,6 @@
 //! page. Every response says: never cache, never sniff, never frame, send no referrer.
 
 use serde_json::{json, Value};
-use std::fs::File;
 use std::io::{Cursor, Read};
 use tiny_http::{Header, Request, Response, ResponseBox};
 
@@ -39,6 +38,43 @@ impl Asking {
     pub fn parts(&self) -> Vec<&str> {
         self.path.split('/').filter(|p| !p.is_empty()).collect()
     }
+}
+
+/// The request's body, at most `limit` bytes; an error response when it is longer or cannot
+/// be read.
+pub fn read_body(request: &mut Request, limit: usize) -> Result<Vec<u8>, ResponseBox> {
+    if request.body_length().is_some_and(|n| n > limit) {
+        return Err(error_response(
+            413,
+            &format!("the request is larger than {limit} bytes"),
+        ));
+    }
+    let mut body = Vec::new();
+    let read = request
+        .as_reader()
+        .take(limit as u64 + 1)
+        .read_to_end(&mut body);
+    match read {
+        Ok(_) if body.len() <= limit => Ok(body),
+        Ok(_) => Err(error_response(
+            413,
+            &format!("the request is larger than {limit} bytes"),
+        )),
+        Err(e) => Err(error_response(
+            400,
+            &format!("the request could not be read: {e}"),
+        )),
+    }
+}
+
+/// The request's body as a JSON value (an empty body is `{}`), at most `limit` bytes.
+pub fn read_json(request: &mut Request, limit: usize) -> Result<Value, ResponseBox> {
+    let body = read_body(request, limit)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| error_response(400, &format!("the request is not JSON: {e}")))
 }
 
 /// A request header's value (the first, when there are several).
@@ -88,8 +124,11 @@ pub fn html_response(html: String, policy: &str) -> ResponseBox {
 }
 
 /// A file to download as `name` (which may be Chinese: RFC 6266's `filename*`).
-pub fn download_response(file: File, name: &str, content_type: &str) -> ResponseBox {
-    let response = Response::from_file(file);
+pub fn download_response<R: Read + Send + 'static>(
+    response: Response<R>,
+    name: &str,
+    content_type: &str,
+) -> ResponseBox {
     let response = with_header(response, "Content-Type", content_type);
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",

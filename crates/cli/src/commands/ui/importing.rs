@@ -4,9 +4,9 @@
 //! they are saved (`saved.csv`, kept across restarts); the rejects go to a workbook beside
 //! the file, as `import --rejects input.rejects.xlsx` writes it.
 
-use super::check::error_json;
 use super::job::{rejects_file, ImportState, Job, Phase, SAVED_LIST};
 use super::options;
+use super::views::error_json;
 use crate::commands::import::{Import, ImportEvents, Pace, Tally};
 use crate::records::FileRecord;
 use crate::session::Session;

@@ -3,9 +3,12 @@
 //! What must survive a restart is on disk in the job's folder (`job.json`: the file's name,
 //! whether its import started or finished; beside it the file, its journal, rejects and the
 //! list of members saved); what the page polls is in memory (the phase and the counters),
-//! rebuilt from the disk after a restart.
+//! rebuilt from the disk after a restart. The file's first pass (`ImportFile`: how it is
+//! read and the plan of its columns, none of its rows) is kept while the staff match its
+//! columns, so a change of one drop-down plans again without reading the file again.
 
 use super::rows::RowStore;
+use crate::records::ImportFile;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +21,9 @@ pub enum Phase {
     Waiting,
     /// The file's first pass: encoding, header row, record count.
     Reading,
+    /// The column step: the first pass is done and the staff match the columns to member
+    /// fields; the check waits until they are settled and confirmed.
+    Columns,
     /// Each row's verdict, streamed to the table.
     Checking,
     Checked,
@@ -38,6 +44,7 @@ impl Phase {
         match self {
             Phase::Waiting => "waiting",
             Phase::Reading => "reading",
+            Phase::Columns => "columns",
             Phase::Checking => "checking",
             Phase::Checked => "checked",
             Phase::Refused => "refused",
@@ -87,6 +94,14 @@ pub struct Meta {
     pub created_ms: u64,
     /// Columns that are no member field are left out (`--skip-unknown-columns`).
     pub skip_unknown: bool,
+    /// The sheet of a workbook the staff chose (`--sheet`); None: the first with members.
+    pub sheet: Option<String>,
+    /// What the staff decided of each column in the column step, in order: header to the
+    /// field's API name, or None to leave it out (`--map HEADER=FIELD`, `--map HEADER=-`).
+    pub map: Vec<(String, Option<String>)>,
+    /// The name of the mapping file the staff loaded (kept as `MAPPING_FILE` in the job's
+    /// folder, read as `--map-file`).
+    pub map_file: Option<String>,
     pub import: ImportState,
     /// The counts of the finished import.
     pub result: Value,
@@ -97,6 +112,7 @@ impl Meta {
         json!({
             "name": self.name, "input": self.input, "size": self.size,
             "created_ms": self.created_ms, "skip_unknown": self.skip_unknown,
+            "sheet": self.sheet, "map": map_json(&self.map), "map_file": self.map_file,
             "import": self.import.name(), "result": self.result,
         })
     }
@@ -114,11 +130,41 @@ impl Meta {
             size: value.get("size").and_then(Value::as_u64)?,
             created_ms: value.get("created_ms").and_then(Value::as_u64)?,
             skip_unknown: value.get("skip_unknown").and_then(Value::as_bool)?,
+            // Absent from the job.json of a version before the column step.
+            sheet: text("sheet"),
+            map: value.get("map").map(map_from_json).unwrap_or_default(),
+            map_file: text("map_file"),
             import: ImportState::from_name(&text("import")?),
             result: value.get("result").cloned().unwrap_or(Value::Null),
         })
     }
 }
+
+/// The decisions as JSON: `[["电话", "mobile"], ["积分", null]]`, in order.
+pub fn map_json(map: &[(String, Option<String>)]) -> Value {
+    map.iter()
+        .map(|(header, field)| json!([header, field]))
+        .collect()
+}
+
+/// The decisions of `map_json`; entries of another shape are left out.
+pub fn map_from_json(value: &Value) -> Vec<(String, Option<String>)> {
+    let pair = |entry: &Value| {
+        let header = entry.get(0)?.as_str()?.to_string();
+        match entry.get(1)? {
+            Value::Null => Some((header, None)),
+            Value::String(field) => Some((header, Some(field.clone()))),
+            _ => None,
+        }
+    };
+    value
+        .as_array()
+        .map(|entries| entries.iter().filter_map(pair).collect())
+        .unwrap_or_default()
+}
+
+/// The mapping file the staff loaded, in the job's folder.
+pub const MAPPING_FILE: &str = "mapping.json";
 
 /// What the page polls.
 pub struct Status {
@@ -127,6 +173,10 @@ pub struct Status {
     pub error: Value,
     /// How the file is read: format, sheet, header row, columns, records.
     pub plan: Value,
+    /// The column step: every column as planned, whether the plan is settled, the sheets.
+    pub columns: Value,
+    /// The mapping the plan uses, as `--save-map` writes it (the page's download).
+    pub mapping_text: Option<String>,
     /// The check's counts: read, valid, to_fix, and its timings.
     pub check: Value,
     /// The import's counts, rate and time left.
@@ -140,6 +190,8 @@ pub struct Job {
     meta: Mutex<Meta>,
     status: Mutex<Status>,
     rows: Mutex<Option<Arc<RowStore>>>,
+    /// The file's first pass, kept between the column step and the check.
+    first_pass: Mutex<Option<ImportFile>>,
     cancel: AtomicBool,
 }
 
@@ -157,11 +209,14 @@ impl Job {
                 phase,
                 error: Value::Null,
                 plan: Value::Null,
+                columns: Value::Null,
+                mapping_text: None,
                 check: Value::Null,
                 import: meta.result.clone(),
             }),
             meta: Mutex::new(meta),
             rows: Mutex::new(None),
+            first_pass: Mutex::new(None),
             cancel: AtomicBool::new(false),
         }
     }
@@ -227,6 +282,16 @@ impl Job {
         *lock(&self.rows) = rows;
     }
 
+    /// Keeps the file's first pass for the next plan or check.
+    pub fn keep_file(&self, file: ImportFile) {
+        *lock(&self.first_pass) = Some(file);
+    }
+
+    /// The kept first pass, if any (the caller keeps it again when it is done with it).
+    pub fn take_file(&self) -> Option<ImportFile> {
+        lock(&self.first_pass).take()
+    }
+
     /// Asks a running check to stop (another file was chosen).
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
@@ -250,14 +315,19 @@ impl Job {
             "name": meta.name,
             "size": meta.size,
             "skip_unknown": meta.skip_unknown,
+            "sheet": meta.sheet,
+            "map": map_json(&meta.map),
+            "map_file": meta.map_file,
             "phase": status.phase.name(),
             "error": status.error,
             "plan": status.plan,
+            "columns": status.columns,
             "check": status.check,
             "import": status.import,
             "downloads": {
                 "rejects": rejects_file(&self.dir).is_some(),
                 "saved": has(SAVED_LIST),
+                "mapping": status.mapping_text.is_some(),
             },
         })
     }

@@ -80,14 +80,16 @@ impl Jobs {
     }
 
     /// Adds a job and makes it the one the page shows. The files chosen before it and never
-    /// imported can no longer be reached from the page: they are removed.
+    /// imported can no longer be reached from the page: they are removed. The first passes
+    /// the others kept for their column step are let go.
     pub fn add(&self, job: Arc<Job>) {
         let mut inner = self.lock();
         inner.jobs.retain(|other| {
+            drop(other.take_file());
             let unreachable = other.meta().import == ImportState::None
                 && matches!(
                     other.phase(),
-                    Phase::Checked | Phase::Refused | Phase::Stored
+                    Phase::Columns | Phase::Checked | Phase::Refused | Phase::Stored
                 );
             if unreachable {
                 let _ = std::fs::remove_dir_all(&other.dir);

@@ -4,23 +4,32 @@
 //! | request | answers |
 //! | --- | --- |
 //! | `GET /?token=T` | the page |
-//! | `GET /api/state` | the account (no secret), the limits, the job shown, the imports to resume and those finished |
+//! | `GET /api/state` | the account (no secret) or that the page asks for it, the limits, the member fields, the job shown, the imports to resume and those finished |
+//! | `GET /api/settings` | the account form: the saved settings without their secrets, where they are kept |
+//! | `POST /api/settings` | the form: the account checked with the doctor, saved when the checks allow (`"insist": true`: past a warning) |
 //! | `POST /api/heartbeat` | 204: a page is open |
-//! | `POST /api/jobs?name=N[&skip_unknown=1]` | the body is the file: a new job, checked at once |
-//! | `GET /api/jobs/ID` | the job: phase, how the file is read, the check's and the import's counts |
+//! | `POST /api/jobs?name=N[&skip_unknown=1]` | the body is the file: a new job, its first pass made at once (then the column step) |
+//! | `GET /api/jobs/ID` | the job: phase, how the file is read, its columns, the check's and the import's counts |
+//! | `POST /api/jobs/ID/columns` | the column step's decisions: `{"map": [[HEADER, FIELD or null]], "sheet": S, "skip_unknown": B}` |
+//! | `POST /api/jobs/ID/mapping?name=N`, `DELETE ...` | load a mapping file (the body; as `--map-file`), or forget it |
+//! | `GET /api/jobs/ID/mapping` | the mapping in use, as `--save-map` writes it |
 //! | `GET /api/jobs/ID/rows?filter=fix\|all&page=P` | a page of rows with their verdicts |
-//! | `POST /api/jobs/ID/check[?skip_unknown=1]` | check the file again |
+//! | `POST /api/jobs/ID/check[?skip_unknown=1\|0]` | check the file (the columns confirmed), or again |
 //! | `POST /api/jobs/ID/import` | import (or resume) the valid rows |
 //! | `GET /api/jobs/ID/rejects`, `.../saved` | the rows to fix (.xlsx), the members saved (.csv) |
 //! | `DELETE /api/jobs/ID` | forget the job and remove its files |
 //! | `POST /api/stop` | stop the server |
 
-use super::http::{download_response, empty_response, error_response, json_response, Asking};
+use super::app::{App, Task};
+use super::columns::{self, MAX_MAPPING_BYTES};
+use super::http::{
+    download_response, empty_response, error_response, json_response, read_body, read_json, Asking,
+};
 use super::job::{rejects_file, Job, Phase, SAVED_LIST};
 use super::jobs::KEEP_DAYS;
 use super::page::{self, Language};
 use super::rows::{Filter, PAGE_ROWS};
-use super::server::{App, Task};
+use super::setup;
 use super::upload::{self, MAX_UPLOAD_BYTES};
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
@@ -44,9 +53,16 @@ pub fn answer(app: &App, asking: &Asking, request: &mut Request) -> ResponseBox 
             app.stop.store(true, Ordering::Relaxed);
             json_response(200, &json!({"stopping": true, "importing": app.jobs.importing()}))
         }
+        ("GET", ["api", "settings"]) => json_response(200, &setup::saved_form(&app.account)),
+        ("POST", ["api", "settings"]) => settings(app, request),
+        ("POST", ["api", "jobs", ..]) | ("DELETE", ["api", "jobs", ..])
+            if app.account.session().is_none() =>
+        {
+            error_response(409, "no account is set up yet: enter it in the form first")
+        }
         ("POST", ["api", "jobs"]) => upload(app, asking, request),
         (method, ["api", "jobs", id, rest @ ..]) => match app.jobs.get(id) {
-            Some(job) => job_answer(app, asking, method, &job, rest),
+            Some(job) => job_answer(app, asking, request, (method, &job, rest)),
             None => error_response(404, "no such file: it was removed, or the page's folder was emptied; choose the file again"),
         },
         _ => error_response(404, "no such address"),
@@ -62,9 +78,11 @@ fn state(app: &App) -> Value {
             .map(|j| j.to_json())
             .collect()
     };
+    let account = app.account.to_json();
     json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "account": app.session.account,
+        "account": account["account"],
+        "setup": account["setup"],
         "folder": app.jobs.folder.display().to_string(),
         "limits": {
             "upload_bytes": MAX_UPLOAD_BYTES,
@@ -72,10 +90,37 @@ fn state(app: &App) -> Value {
             "keep_days": KEEP_DAYS,
             "page_rows": PAGE_ROWS,
         },
+        "fields": member_fields(),
         "current": app.jobs.current().map(|j| j.to_json()),
         "interrupted": listed(Phase::Interrupted),
         "finished": listed(Phase::Done),
     })
+}
+
+/// The member fields a column may go to, for the column step's drop-downs: API name,
+/// Chinese label, and whether every member needs it.
+fn member_fields() -> Vec<Value> {
+    jdy_member::fields::MEMBER_FIELDS
+        .iter()
+        .map(|f| json!({"name": f.name, "label": f.label, "required": f.rule.required()}))
+        .collect()
+}
+
+/// The account form, sent: checked, and saved when the checks allow.
+fn settings(app: &App, request: &mut Request) -> ResponseBox {
+    if app.jobs.importing() {
+        return error_response(
+            409,
+            "an import is running; change the account when it has ended",
+        );
+    }
+    match read_json(request, setup::MAX_FORM_BYTES) {
+        Ok(form) => match setup::submit(&app.account, &form, app.out) {
+            Ok(outcome) => json_response(200, &outcome),
+            Err((status, message)) => error_response(status, &message),
+        },
+        Err(refused) => refused,
+    }
 }
 
 fn upload(app: &App, asking: &Asking, request: &mut Request) -> ResponseBox {
@@ -98,7 +143,7 @@ fn upload(app: &App, asking: &Asking, request: &mut Request) -> ResponseBox {
     let length = request.body_length();
     match upload::receive(&app.jobs, &name, length, skip_unknown, request.as_reader()) {
         Ok(job) => {
-            app.queue(Task::Check(job.clone()));
+            app.queue(Task::Read(job.clone()));
             json_response(201, &job.to_json())
         }
         Err(refused) => error_response(refused.status, &refused.message),
@@ -108,13 +153,25 @@ fn upload(app: &App, asking: &Asking, request: &mut Request) -> ResponseBox {
 fn job_answer(
     app: &App,
     asking: &Asking,
-    method: &str,
-    job: &Arc<Job>,
-    rest: &[&str],
+    request: &mut Request,
+    (method, job, rest): (&str, &Arc<Job>, &[&str]),
 ) -> ResponseBox {
     match (method, rest) {
         ("GET", []) => json_response(200, &job.to_json()),
         ("GET", ["rows"]) => rows(asking, job),
+        ("POST", ["columns"]) => match read_json(request, MAX_MAPPING_BYTES) {
+            Ok(body) => changed(app, job, columns::decide(job, &body)),
+            Err(refused) => refused,
+        },
+        ("POST", ["mapping"]) => match read_body(request, MAX_MAPPING_BYTES) {
+            Ok(body) => {
+                let name = asking.query("name").unwrap_or("mapping.json");
+                changed(app, job, columns::load_mapping(job, name, &body))
+            }
+            Err(refused) => refused,
+        },
+        ("DELETE", ["mapping"]) => changed(app, job, columns::drop_mapping(job)),
+        ("GET", ["mapping"]) => mapping(job),
         ("POST", ["check"]) => check_again(app, asking, job),
         ("POST", ["import"]) => start_import(app, job),
         ("GET", ["rejects"]) => rejects(job),
@@ -166,11 +223,43 @@ fn rows(asking: &Asking, job: &Job) -> ResponseBox {
     }
 }
 
+/// The answer to a change of the column step: the job, read again first when it must be.
+fn changed(app: &App, job: &Arc<Job>, outcome: Result<bool, columns::Refusal>) -> ResponseBox {
+    match outcome {
+        Ok(reread) => {
+            if reread {
+                app.queue(Task::Read(job.clone()));
+            }
+            json_response(200, &job.to_json())
+        }
+        Err((status, message)) => error_response(status, &message),
+    }
+}
+
+/// The mapping the plan uses, as `--save-map` writes it.
+fn mapping(job: &Job) -> ResponseBox {
+    let Some(text) = job.status().mapping_text.clone() else {
+        return error_response(
+            409,
+            "the columns are not settled yet: decide every column, then download the mapping",
+        );
+    };
+    let name = format!("{}.map.json", stem(&job.meta().name));
+    let response = tiny_http::Response::from_data(text.into_bytes());
+    download_response(response, &name, "application/json; charset=utf-8")
+}
+
 fn check_again(app: &App, asking: &Asking, job: &Arc<Job>) -> ResponseBox {
     if busy(job) || app.jobs.importing() {
         return error_response(409, "a file is being imported; wait until it ends");
     }
-    let skip_unknown = asking.query("skip_unknown") == Some("1");
+    if let Err((status, message)) = columns::settled(job) {
+        return error_response(status, &message);
+    }
+    let skip_unknown = match asking.query("skip_unknown") {
+        Some(flag) => flag == "1",
+        None => job.meta().skip_unknown,
+    };
     if let Err(e) = job.save_meta(|meta| meta.skip_unknown = skip_unknown) {
         return error_response(500, &format!("the page's folder cannot be written: {e}"));
     }
@@ -194,6 +283,8 @@ fn start_import(app: &App, job: &Arc<Job>) -> ResponseBox {
             "this file cannot be imported now: wait until its check ends",
         );
     }
+    // The import reads the file itself: the first pass the column step kept is let go.
+    drop(job.take_file());
     {
         let mut status = job.status();
         status.phase = Phase::Importing;
@@ -223,7 +314,7 @@ fn rejects(job: &Job) -> ResponseBox {
 
 fn download(path: &std::path::Path, name: &str, kind: &str) -> ResponseBox {
     match std::fs::File::open(path) {
-        Ok(file) => download_response(file, name, kind),
+        Ok(file) => download_response(tiny_http::Response::from_file(file), name, kind),
         Err(_) => error_response(404, "there is no such file (yet)"),
     }
 }

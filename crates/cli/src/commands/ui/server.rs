@@ -4,70 +4,19 @@
 //! runs (the page beats every `HEARTBEAT` seconds; a background tab's timers may be slowed to
 //! once a minute, hence the default of three minutes).
 
-use super::guard::{Asked, Guard, TOKEN_HEADER};
+use super::app::{App, Task};
+use super::guard::{Asked, TOKEN_HEADER};
 use super::http::{error_response, header, Asking};
-use super::job::Job;
-use super::jobs::Jobs;
-use super::{check, importing, routes};
+use super::job::Phase;
+use super::{check, columns, importing, routes};
 use crate::output::Output;
-use crate::session::Session;
 use jdy_member::Error;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
 
 /// Threads answering requests: the page polls, pages through rows and uploads at once.
 const REQUEST_THREADS: usize = 4;
-
-/// What the worker does.
-pub enum Task {
-    Check(Arc<Job>),
-    Import(Arc<Job>),
-}
-
-/// Everything a request may touch.
-pub struct App<'s> {
-    pub session: &'s Session,
-    pub jobs: Jobs,
-    pub guard: Guard,
-    pub idle_stop: Duration,
-    /// Asked from the page.
-    pub stop: AtomicBool,
-    last_seen: Mutex<Instant>,
-    tasks: Mutex<Option<Sender<Task>>>,
-}
-
-impl<'s> App<'s> {
-    pub fn new(session: &'s Session, jobs: Jobs, guard: Guard, idle_stop: Duration) -> App<'s> {
-        App {
-            session,
-            jobs,
-            guard,
-            idle_stop,
-            stop: AtomicBool::new(false),
-            last_seen: Mutex::new(Instant::now()),
-            tasks: Mutex::new(None),
-        }
-    }
-
-    /// Hands the worker a task.
-    pub fn queue(&self, task: Task) {
-        let tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tasks) = tasks.as_ref() {
-            let _ = tasks.send(task);
-        }
-    }
-
-    fn seen(&self) {
-        *self.last_seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-    }
-
-    fn idle(&self) -> bool {
-        let last = *self.last_seen.lock().unwrap_or_else(|p| p.into_inner());
-        last.elapsed() >= self.idle_stop && !self.jobs.importing()
-    }
-}
 
 /// The listening socket, on 127.0.0.1 only.
 pub struct Listener {
@@ -156,16 +105,26 @@ fn answer(app: &App, mut request: tiny_http::Request) {
 /// The worker: each task in turn, until the server stops.
 fn work(app: &App, tasks: Receiver<Task>) {
     while let Ok(task) = tasks.recv() {
+        let job = match &task {
+            Task::Read(job) | Task::Check(job) | Task::Import(job) => job.clone(),
+        };
+        // The routes queue nothing without an account; the form may have replaced it since.
+        let Some(session) = app.account.session() else {
+            let mut status = job.status();
+            status.phase = Phase::Refused;
+            status.error = serde_json::json!({"message": "no account is set up: enter it first"});
+            continue;
+        };
         match task {
-            Task::Check(job) => {
-                // A later upload cancelled it before it began.
-                if job.take_cancel() {
-                    job.set_phase(super::job::Phase::Stored);
-                    continue;
+            // A later upload cancelled it before it began.
+            Task::Read(_) | Task::Check(_) if job.take_cancel() => job.set_phase(Phase::Stored),
+            Task::Read(_) => {
+                if columns::first_pass(&job) {
+                    check::check(&session, &job);
                 }
-                check::check(app.session, &job);
             }
-            Task::Import(job) => importing::import(app.session, &job),
+            Task::Check(_) => check::check(&session, &job),
+            Task::Import(_) => importing::import(&session, &job),
         }
     }
 }

@@ -101,6 +101,9 @@ pub fn receive(
         size,
         created_ms: now_ms(),
         skip_unknown,
+        sheet: None,
+        map: Vec::new(),
+        map_file: None,
         import: ImportState::None,
         result: Value::Null,
     };

@@ -140,6 +140,18 @@ impl Book {
         }
     }
 
+    /// The shown sheets whose header row is recognised (the import page offers them when
+    /// there are several): each sheet's first rows are read, an .xls or .ods sheet whole.
+    pub fn member_sheets(&mut self, choices: &ColumnChoices) -> Result<Vec<String>, Error> {
+        let mut found = Vec::new();
+        for (name, shown) in self.worksheets() {
+            if shown && matches!(self.search(&name, choices)?, Search::Found { .. }) {
+                found.push(name);
+            }
+        }
+        Ok(found)
+    }
+
     /// The first shown sheet whose header row is recognised; an error naming every sheet
     /// and what it holds when there is none.
     pub fn first_member_sheet(

@@ -75,6 +75,11 @@ pub(super) fn open(
 }
 
 impl Sheet {
+    /// The shown sheets of the workbook whose header row is recognised.
+    pub fn member_sheets(&mut self, choices: &ColumnChoices) -> Result<Vec<String>, Error> {
+        self.book.member_sheets(choices)
+    }
+
     /// The second pass: hands `each` every record, in sheet order; returns how many there
     /// were.
     pub fn each_record(

@@ -1,4 +1,4 @@
-// The page's flow: choose a file → (the column step, issue 25) → each row's verdict →
+// The page's flow: choose a file → the column step (columns.js) → each row's verdict →
 // import with progress → downloads. The server keeps every job: the page shows the one it
 // names and polls it while it is read, checked or imported, so the page can be closed and
 // opened again at any time.
@@ -37,8 +37,12 @@ function drawBar(id, done, total) {
 function drawAccount(account) {
   const box = $('account');
   box.replaceChildren(element('b', null, t('account')));
-  const source = account.source === 'config'
-    ? t('account_config', { file: account.file })
+  if (!account) {
+    box.appendChild(element('span', null, t('account_none')));
+    return;
+  }
+  const source = account.source === 'config' || account.source === 'settings'
+    ? t('account_' + account.source, { file: account.file })
     : t('account_' + account.source);
   box.appendChild(element('span', account.source === 'sandbox' ? 'sandbox' : null, source));
   const mode = account.mode === 'direct'
@@ -63,20 +67,36 @@ const App = {
     }, 15000);
   },
 
-  async refresh() {
+  // Reads the state and shows what comes next: the account form while there is no
+  // account, else the job shown or the choice of a file. `keepSetup`: the form stays (it
+  // shows what its check found) unless the account was missing until now.
+  async refresh(options) {
+    const wasNeeded = this.state && this.state.setup.needed;
     this.state = await api('GET', '/api/state');
     this.drawFrame();
-    if (this.state.current) {
+    if (this.state.setup.needed) {
+      await this.openSetup();
+    } else if (options && options.keepSetup && !wasNeeded) {
+      // The form replaced the account: it stays, with what its check found.
+    } else if (this.state.current) {
       this.show(this.state.current);
     } else {
       this.screen('choose');
     }
   },
 
+  async openSetup() {
+    clearError();
+    this.screen('setup');
+    await Setup.open(this.state);
+  },
+
   // What does not depend on the job: the account, the limits, the imports to resume.
   drawFrame() {
     const state = this.state;
     drawAccount(state.account);
+    $('account-settings').hidden = !state.setup.editable || state.setup.needed;
+    $('steps').hidden = state.setup.needed;
     const mb = Math.round(state.limits.upload_bytes / 1024 / 1024);
     $('formats').textContent = t('formats', { mb });
     $('footer').textContent = t('footer', {
@@ -84,7 +104,7 @@ const App = {
     });
     const list = $('resume-list');
     list.replaceChildren(...state.interrupted.map((job) => this.resumeItem(job)));
-    $('resume').hidden = state.interrupted.length === 0;
+    $('resume').hidden = state.interrupted.length === 0 || state.setup.needed;
     $('finished-list').replaceChildren(...state.finished.map((job) => this.finishedItem(job)));
     $('finished').hidden = state.finished.length === 0;
   },
@@ -196,11 +216,13 @@ const App = {
     }
   },
 
-  // The column step of issue 25 goes here: while the file's columns wait to be matched to
-  // member fields, it shows screen 'columns' and returns true. Until then every file goes
-  // straight from its first pass (job.plan) to its verdicts.
+  // The column step: while the file's columns wait to be matched to member fields, shows
+  // screen 'columns' and returns true. JSON, which has no columns, never stops here.
   columnsStep(job) {
-    return false;
+    if (job.phase !== 'columns') return false;
+    this.screen('columns');
+    Columns.draw(job, this.state.fields);
+    return true;
   },
 
   poll() {
@@ -239,6 +261,8 @@ const App = {
     if (plan.skipped && plan.skipped.length) notes.push(t('skipped_columns', { cols: plan.skipped.join('、') }));
     if (check.references_unchecked) notes.push(t('references_unchecked', { msg: check.references_unchecked }));
     $('check-notes').textContent = notes.join(' ');
+    const table = plan.format === 'csv' || plan.format === 'workbook';
+    $('edit-columns').hidden = !table || !['checked', 'refused'].includes(job.phase) || !job.columns;
     const valid = check.valid || 0;
     const button = $('import');
     button.disabled = job.phase !== 'checked' || valid === 0;
@@ -331,6 +355,10 @@ const App = {
     $('retry-failed').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/import`)));
     $('retry-skip').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/check?skip_unknown=1`)));
     $('another').addEventListener('click', () => this.chooseAnother());
+    $('columns-another').addEventListener('click', () => this.chooseAnother());
+    $('edit-columns').addEventListener('click', () => this.act(() => api('POST', `/api/jobs/${this.job.id}/columns`, '{}')));
+    Columns.bind();
+    Setup.bind();
     $('done-another').addEventListener('click', () => this.chooseAnother());
     $('delete').addEventListener('click', () => this.remove(this.job.id));
     $('stop').addEventListener('click', () => this.stop());
