@@ -10,6 +10,7 @@ UI_SCREENSHOTS, when set, is the folder the screens are saved to (docs/ui/ for t
 """
 
 import datetime
+import getpass
 import json
 import os
 import shlex
@@ -31,6 +32,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 REPO = Path(__file__).resolve().parents[4]
 BIN = os.environ.get("JDY_MEMBER_BIN", str(REPO / "target" / "debug" / "jdy-member"))
 UI_COMMAND = shlex.split(os.environ.get("JDY_UI_COMMAND", "")) or [BIN]
+# The page under test is the Windows build (under Wine): its settings live in the Wine
+# prefix, protected with DPAPI rather than by file modes.
+WINDOWS = UI_COMMAND[-1].lower().endswith(".exe")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = os.environ.get("UI_SCREENSHOTS")
@@ -45,6 +49,19 @@ def environment(home):
     env["XDG_CACHE_HOME"] = str(home / "cache")
     env["XDG_DATA_HOME"] = str(home / "data")
     return env
+
+
+def settings_file(home):
+    """The settings file the page under test writes, as (the path here, the path as the
+    tool names it): under `home` on Linux (XDG_CONFIG_HOME); for the Windows build,
+    %APPDATA%\\jdy-member\\settings.json of the Wine prefix's user (Wine sets APPDATA itself)."""
+    if not WINDOWS:
+        path = home / "config" / "jdy-member" / "settings.json"
+        return path, str(path)
+    user = getpass.getuser()
+    path = (Path(os.environ["WINEPREFIX"]) / "drive_c" / "users" / user / "AppData" / "Roaming"
+            / "jdy-member" / "settings.json")
+    return path, "C:\\users\\%s\\AppData\\Roaming\\jdy-member\\settings.json" % user
 
 
 def read_stderr(process, lines):
