@@ -33,6 +33,9 @@ def fill(driver, config, secret):
 def first_run(driver, outer, settings):
     """The form first: a wrong secret saves nothing, the right one is saved owner-only."""
     wait(driver, visible("screen-setup"))
+    # The screen shows before /api/settings has answered; the form is filled (emptied) and
+    # its introduction written when it has: typing before that would be wiped.
+    wait(driver, lambda d: d.find_element("id", "setup-intro").text)
     assert not driver.find_element("id", "steps").is_displayed()
     assert "尚未设置" in driver.find_element("id", "account").text
     assert not driver.find_element("id", "f-base_url").is_displayed(), "advanced is folded"
@@ -80,7 +83,7 @@ def next_start(driver, home, sandbox, secret):
     driver.find_element("id", "account-settings").click()
     wait(driver, visible("screen-setup"))
     secret_field = driver.find_element("id", "f-client_secret")
-    # The form is filled once /api/settings answers, which may be after the screen shows.
+    # As in first_run: the form is filled once /api/settings answers.
     wait(driver, lambda d: "已保存" in secret_field.get_attribute("placeholder"))
     assert secret_field.get_attribute("value") == ""
     assert secret not in driver.page_source
