@@ -4,7 +4,7 @@ Called by scripts/bench (which builds everything and prepares the venv first); r
 the venv's Python:
 
     python bench/run.py [--quick] --target-dir DIR --bin-dir DIR [--cli PATH] [--criterion-executables F]
-                        [--sections 1,2,3,4,5,6,7,8,9]
+                        [--sections 1,2,3,4,5,6,7,8,9,10] [--wine32 WINE --win32-exe EXE]
 
 1. in-process costs (criterion: the executables `cargo bench --no-run` built, run as
    `cargo bench` runs them);
@@ -26,7 +26,10 @@ the venv's Python:
 9. streaming: `jdy-member validate` and `import` (against the sandbox, budget off) of the same
    members as CSV and .xlsx, 100,000 and 1,000,000 rows: time, peak memory, and the memory
    when 10 %, 50 % and 100 % of an import's rows are saved (the flat-memory targets); the
-   CSV import killed with SIGKILL half way and resumed: every member saved once.
+   CSV import killed with SIGKILL half way and resumed: every member saved once;
+10. the till's build: the 32-bit jdy-member.exe (win-x86, as scripts/dist ships it) under
+   32-bit Wine, `validate` of 1,000,000 rows of CSV: time and peak memory of the process
+   Wine runs it in (wineserver and Wine's services started beforehand, not counted).
 
 Sections 1-4 use a sandbox without rate limits and clients without a request budget or a
 token cache file; 5-6 a sandbox with the scaled budget (token limit off).
@@ -69,6 +72,7 @@ FULL = {
     "short_budget": (50, 6000), "short_per": 100, "short_ks": [3, 6],
     "workbook_rows": 100000,
     "stream_rows": [100000, 1000000],
+    "wine_rows": 1000000,
 }
 QUICK = {
     "criterion": ["--warm-up-time", "0.2", "--measurement-time", "0.5", "--sample-size", "10",
@@ -83,6 +87,7 @@ QUICK = {
     "short_budget": (20, 1000), "short_per": 20, "short_ks": [3],
     "workbook_rows": 2000,
     "stream_rows": [2000],
+    "wine_rows": 2000,
 }
 
 TARGET_SIGN_US = 10.0
@@ -1097,7 +1102,7 @@ def workbook_members(rows):
         yield 13800000000 + i, "会员%d" % i, "男" if i % 2 else "女", day.isoformat(), (day - epoch).days
 
 
-def write_workbook_files(directory, rows):
+def write_workbook_files(directory, rows, xlsx=True):
     """members.csv and members.xlsx of the same rows; the workbook as Excel writes one:
     a title row above the header, mobiles as numbers, names in the shared strings,
     birthdays as date cells."""
@@ -1109,6 +1114,8 @@ def write_workbook_files(directory, rows):
         f.write("手机号,姓名,性别,生日\n")
         for mobile, name, sex, iso, _ in workbook_members(rows):
             f.write("%d,%s,%s,%s\n" % (mobile, name, sex, iso))
+    if not xlsx:
+        return csv_path, None
     header = ["手机号", "姓名", "性别", "生日"]
     fixed = ["会员资料导出", "男", "女"] + header  # shared strings 0..6; names follow
     with zipfile.ZipFile(xlsx_path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -1143,13 +1150,13 @@ def write_workbook_files(directory, rows):
     return csv_path, xlsx_path
 
 
-def run_peak(argv):
+def run_peak(argv, env=None):
     """Runs argv; returns (exit code, stderr, seconds, peak resident MB). The peak is the
     process's own high-water mark (VmHWM), sampled every 2 ms: wait4's figure would also
     count this Python process, whose memory a spawned child inherits until exec."""
     started = time.time()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL)
+                            stdin=subprocess.DEVNULL, env=env)
     stderr = []
     reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()))
     reader.start()
@@ -1328,6 +1335,40 @@ def resume_after_kill(cli, sandbox, csv_path, config_path, rows, judged):
            "resumed%s" % (rows, "CSV", "resume", seconds, peak_mb, first_s, first_mb, verdicts))
 
 
+def wine_memory(mode, wine, exe):
+    rows = mode["wine_rows"]
+    R.line("== 10. The till's build under Wine: the 32-bit jdy-member.exe (win-x86) `validate` of "
+           "%d members as CSV under 32-bit Wine, code page 936: time and peak memory (VmHWM of "
+           "the process the program runs in; wineserver and Wine's services started first)" % rows)
+    if not wine or not exe:
+        R.line("  NOT RUN: no 32-bit Wine or no win-x86 jdy-member.exe (scripts/bench says why)")
+        return
+    directory = tempfile.mkdtemp(prefix="jdy-bench-wine-")
+    env = dict(os.environ, LANG="zh_CN.UTF-8", WINEDEBUG="-all")
+    quiet = dict(stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wineserver = os.path.join(os.path.dirname(wine), "wineserver")
+    try:
+        csv_path, _ = write_workbook_files(directory, rows, xlsx=False)
+        # A persistent wineserver and the services a first program starts (which would keep
+        # a copy of its standard error open and count in its time), with no output of ours.
+        subprocess.run([wineserver, "-p"], env=env, start_new_session=True, **quiet)
+        subprocess.run([wine, "cmd", "/c", "exit"], env=env, timeout=120, **quiet)
+        code, stderr, seconds, peak_mb = run_peak([wine, exe, "validate", csv_path], env=env)
+        if code != 0 or "%d valid" % rows not in stderr:
+            R.problem("validate of %d rows under Wine (exit %d): %s" % (rows, code,
+                                                                     stderr.strip()[-300:]))
+            return
+        verdict = ""
+        if rows == TARGET_STREAM_ROWS:
+            verdict = "  peak < %.0f MB: %s" % (TARGET_STREAM_PEAK_MB, R.verdict(
+                "validate under 32-bit Wine peak", peak_mb < TARGET_STREAM_PEAK_MB))
+        R.line("  %-9d %-6s %-9s %7.2fs %7.1f MB%s" % (rows, "CSV", "validate", seconds, peak_mb,
+                                                     verdict))
+    finally:
+        subprocess.run([wineserver, "-k"], env=env, timeout=60, **quiet)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def elf_sections(path):
     """Section names of a 64-bit little-endian ELF file, or None."""
     import struct
@@ -1374,7 +1415,10 @@ def main():
                         help="output of cargo bench --no-run --message-format=json")
     parser.add_argument("--cli", metavar="PATH",
                         help="the jdy-member binary (default: TARGET_DIR/release/jdy-member)")
-    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7,8,9",
+    parser.add_argument("--wine32", metavar="PATH", help="32-bit Wine's loader (section 10)")
+    parser.add_argument("--win32-exe", metavar="PATH",
+                        help="the win-x86 jdy-member.exe scripts/dist builds (section 10)")
+    parser.add_argument("--sections", metavar="N,N", default="1,2,3,4,5,6,7,8,9,10",
                         help="run only these sections (default: all)")
     args = parser.parse_args()
     chosen = set(int(n) for n in args.sections.split(",") if n.strip())
@@ -1441,6 +1485,8 @@ def main():
         timed(workbooks, mode, cli)
     if 9 in chosen:
         timed(streaming, mode, cli)
+    if 10 in chosen:
+        timed(wine_memory, mode, args.wine32, args.win32_exe)
 
     passed = sum(1 for _, ok in R.verdicts if ok)
     R.line("== Summary: %d PASS, %d MISS%s%s (%.0f s)" % (

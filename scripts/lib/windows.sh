@@ -1,12 +1,13 @@
 # shellcheck shell=bash
-# The Windows side the scripts share: the one check of a Windows DLL (scripts/dist on every
-# build, scripts/test-native on the builds it tests, scripts/test-dist on the DLLs in the
-# packages) and Wine. Sourced after scripts/lib/common.sh (note, die, apt_install,
-# header_functions).
+# The Windows side the scripts share: the one check of a Windows DLL or of jdy-member.exe
+# (scripts/dist on every build, scripts/test-native and test-exe on the builds they test,
+# scripts/test-dist on those in the packages) and Wine. Sourced after scripts/lib/common.sh
+# (note, die, apt_install, header_functions).
 #
-#   check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]   exports exactly the functions of both
-#       headers (jdy_member.h: cdecl; jdy_member_stdcall.h: stdcall), every one undecorated;
-#       imports nothing Windows 7 lacks; the import library names them plainly
+#   check_windows_binary PLATFORM FILE [IMPORT_LIBRARY]   a DLL exports exactly the functions
+#       of both headers (jdy_member.h: cdecl; jdy_member_stdcall.h: stdcall), every one
+#       undecorated, a program (.exe) nothing; either imports nothing Windows 7 lacks; the
+#       import library names them plainly
 #   windows_program_imports PLATFORM EXE       the DLLs a program imports, each on Windows 7
 #   windows_import_table PLATFORM FILE TABLE DUMP   "DLL function" per line of FILE's imports
 #   windows7_refusals TABLE [ALSO_ALLOWED]     what in TABLE Windows 7 lacks, one per line
@@ -102,46 +103,58 @@ windows_exports() {
     { header_functions include/jdy_member.h; header_functions include/jdy_member_stdcall.h; } | sort -u
 }
 
-# check_windows_dll PLATFORM DLL [IMPORT_LIBRARY]: exports exactly the functions of both
-# headers, each under its plain name (a stdcall export can go missing or come out as
-# name@N on 32-bit Windows: Rust issue 50176; VB6 and the E language cannot declare a name
-# with @), and imports nothing Windows 7 lacks; the MinGW import library, when given, names
-# every function plainly (_name on x86, never _name@N). Writes the import table to
-# imports.txt beside the DLL (objdump's report to objdump.txt).
-check_windows_dll() {
-    local platform=$1 dll=$2 implib=${3:-} dir expected actual bad dllname lookups prefix names \
+# check_windows_binary PLATFORM FILE [IMPORT_LIBRARY]: the one check of what we ship for
+# Windows, a DLL or a program. A DLL (jdy_member.dll) exports exactly the functions of both
+# headers, each under its plain name (a stdcall export can go missing or come out as name@N
+# on 32-bit Windows: Rust issue 50176; VB6 and the E language cannot declare a name with @);
+# a program (jdy-member.exe) exports nothing. Either imports nothing Windows 7 SP1 lacks and
+# no DLL that is not part of Windows (a MinGW or MSVC runtime): started on a bare Windows 7,
+# nothing else to install. The MinGW import library, when given, names every function
+# plainly (_name on x86, never _name@N). Writes FILE's import table to FILE.imports.txt
+# (objdump's report to FILE.objdump.txt).
+check_windows_binary() {
+    local platform=$1 file=$2 implib=${3:-} name expected actual bad dllname lookups prefix names \
         cdecl stdcall
-    dir=$(dirname "$dll")
-    [ -f "$dll" ] || die "$dll was not built"
+    name=$(basename "$file")
+    [ -f "$file" ] || die "$file was not built"
     windows_check_tools
-    cdecl=$(header_functions include/jdy_member.h)
-    stdcall=$(header_functions include/jdy_member_stdcall.h)
-    [ -n "$cdecl" ] || die "no function declarations found in include/jdy_member.h"
-    [ -n "$stdcall" ] || die "no function declarations found in include/jdy_member_stdcall.h"
-    expected=$(windows_exports)
-    windows_import_table "$platform" "$dll" "$dir/imports.txt" "$dir/objdump.txt"
+    windows_import_table "$platform" "$file" "$file.imports.txt" "$file.objdump.txt"
     actual=$(awk '/\[Ordinal\/Name Pointer\] Table/ {on = 1; next} on && NF == 0 {on = 0} on {print $NF}' \
-        "$dir/objdump.txt" | sort)
-    bad=$(echo "$actual" | grep -E '@|^_' || true)
-    [ -z "$bad" ] || die "$platform: $(basename "$dll") exports decorated names: $(echo "$bad" | tr '\n' ' ')"
-    if [ "$actual" != "$expected" ]; then
-        note "missing from the exports: $(comm -13 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
-        note "exported but in no header: $(comm -23 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
-        die "$platform: $(basename "$dll") does not export exactly the headers' functions"
-    fi
-    # (Equal to the headers' names also means undecorated: no _name, no stdcall name@N.)
-    note "exports: the $(echo "$cdecl" | wc -l) cdecl functions of jdy_member.h and the $(echo "$stdcall" | wc -l) stdcall ones of jdy_member_stdcall.h, all undecorated"
-    bad=$(windows7_refusals "$dir/imports.txt")
-    note "imports ($(wc -l <"$dir/imports.txt") functions):"
-    for dllname in $(awk '{print $1}' "$dir/imports.txt" | sort -fu); do
-        note "    $dllname: $(awk -v d="$dllname" '$1 == d {n++} END {print n + 0}' "$dir/imports.txt") functions"
+        "$file.objdump.txt" | sort)
+    case $name in
+        *.dll)
+            cdecl=$(header_functions include/jdy_member.h)
+            stdcall=$(header_functions include/jdy_member_stdcall.h)
+            [ -n "$cdecl" ] || die "no function declarations found in include/jdy_member.h"
+            [ -n "$stdcall" ] || die "no function declarations found in include/jdy_member_stdcall.h"
+            expected=$(windows_exports)
+            bad=$(echo "$actual" | grep -E '@|^_' || true)
+            [ -z "$bad" ] || die "$platform: $name exports decorated names: $(echo "$bad" | tr '\n' ' ')"
+            if [ "$actual" != "$expected" ]; then
+                note "missing from the exports: $(comm -13 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
+                note "exported but in no header: $(comm -23 <(echo "$actual") <(echo "$expected") | tr '\n' ' ')"
+                die "$platform: $name does not export exactly the headers' functions"
+            fi
+            # (Equal to the headers' names also means undecorated: no _name, no stdcall name@N.)
+            note "exports: the $(echo "$cdecl" | wc -l) cdecl functions of jdy_member.h and the $(echo "$stdcall" | wc -l) stdcall ones of jdy_member_stdcall.h, all undecorated"
+            ;;
+        *.exe)
+            [ -z "$actual" ] || die "$platform: $name exports functions (a program exports nothing): $(echo "$actual" | head -n 5 | tr '\n' ' ')"
+            note "exports: nothing (a program)"
+            ;;
+        *) die "check_windows_binary: $name is neither a .dll nor an .exe" ;;
+    esac
+    bad=$(windows7_refusals "$file.imports.txt")
+    note "imports ($(wc -l <"$file.imports.txt") functions):"
+    for dllname in $(awk '{print $1}' "$file.imports.txt" | sort -fu); do
+        note "    $dllname: $(awk -v d="$dllname" '$1 == d {n++} END {print n + 0}' "$file.imports.txt") functions"
     done
     if [ -n "$bad" ]; then
         echo "$bad" | sed 's/^/        /' >&2
-        die "$platform: $(basename "$dll") imports what Windows 7 does not have (above); the full table is in $dir/imports.txt"
+        die "$platform: $name imports what Windows 7 does not have (above); the full table is in $file.imports.txt"
     fi
     note "no import needs Windows 8 or later (${#FORBIDDEN_FUNCTIONS[@]} forbidden names checked)"
-    lookups=$(strings -a "$dll" | grep -E "$RUNTIME_LOOKUPS" | sort -u | tr '\n' ' ' || true)
+    lookups=$(strings -a "$file" | grep -E "$RUNTIME_LOOKUPS" | sort -u | tr '\n' ' ' || true)
     [ -z "$lookups" ] || note "looked up at run time, with a fallback: $lookups"
     if [ -n "$implib" ]; then
         case $platform in win-x86) prefix=__imp__ ;; *) prefix=__imp_ ;; esac

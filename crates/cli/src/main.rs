@@ -3,10 +3,12 @@
 //!
 //! This file only dispatches: it parses the command line (`args`), opens the session the
 //! command needs (`session`), runs the command (`commands/`), maps the result to the
-//! documented exit code (`output`) and is the command line's panic boundary.
+//! documented exit code (`output`) and is the command line's panic boundary. Double-clicked
+//! on Windows, it runs `ui` (`console`).
 
 mod args;
 mod commands;
+mod console;
 mod output;
 mod records;
 mod session;
@@ -21,7 +23,13 @@ use session::Session;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let start = console::Start::of(std::env::args_os().len(), &console::System);
+    let cli = if start.double_click {
+        start.welcome();
+        Cli::parse_from(console::Start::DOUBLE_CLICK)
+    } else {
+        Cli::parse()
+    };
     let out = Output::new(cli.json);
     // The command line's own panic boundary: a bug ends the command with exit 1 and one
     // line saying so, never a backtrace.
@@ -43,6 +51,9 @@ fn main() -> ExitCode {
         }
         Err(_) => Exit::Internal,
     };
+    if exit != Exit::Ok {
+        start.pause_if_double_clicked();
+    }
     ExitCode::from(exit as u8)
 }
 

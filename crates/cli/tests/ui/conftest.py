@@ -3,13 +3,17 @@ process, `jdy-member ui` started against it, headless Chromium driven by Seleniu
 member workbooks written with openpyxl.
 
 Run by scripts/test-ui, which builds the binary and installs Chromium, its driver and the
-Python packages. JDY_MEMBER_BIN names the binary; UI_SCREENSHOTS, when set, is the folder
-the screens are saved to (docs/ui/ for the README).
+Python packages. JDY_MEMBER_BIN names the binary; JDY_UI_COMMAND, when set, the command
+that starts the page instead (scripts/test-exe: "WINE .../jdy-member.exe", the Windows build
+under Wine, driven by the same tests; the sandbox and `validate` stay the Linux build's);
+UI_SCREENSHOTS, when set, is the folder the screens are saved to (docs/ui/ for the README).
 """
 
 import datetime
+import getpass
 import json
 import os
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -27,6 +31,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[4]
 BIN = os.environ.get("JDY_MEMBER_BIN", str(REPO / "target" / "debug" / "jdy-member"))
+UI_COMMAND = shlex.split(os.environ.get("JDY_UI_COMMAND", "")) or [BIN]
+# The page under test is the Windows build (under Wine): its settings live in the Wine
+# prefix, protected with DPAPI rather than by file modes.
+WINDOWS = UI_COMMAND[-1].lower().endswith(".exe")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SHOTS = os.environ.get("UI_SCREENSHOTS")
@@ -41,6 +49,19 @@ def environment(home):
     env["XDG_CACHE_HOME"] = str(home / "cache")
     env["XDG_DATA_HOME"] = str(home / "data")
     return env
+
+
+def settings_file(home):
+    """The settings file the page under test writes, as (the path here, the path as the
+    tool names it): under `home` on Linux (XDG_CONFIG_HOME); for the Windows build,
+    %APPDATA%\\jdy-member\\settings.json of the Wine prefix's user (Wine sets APPDATA itself)."""
+    if not WINDOWS:
+        path = home / "config" / "jdy-member" / "settings.json"
+        return path, str(path)
+    user = getpass.getuser()
+    path = (Path(os.environ["WINEPREFIX"]) / "drive_c" / "users" / user / "AppData" / "Roaming"
+            / "jdy-member" / "settings.json")
+    return path, "C:\\users\\%s\\AppData\\Roaming\\jdy-member\\settings.json" % user
 
 
 def read_stderr(process, lines):
@@ -86,14 +107,15 @@ class Sandbox:
 
 
 class Ui:
-    """`jdy-member --config CONFIG ui --no-browser`, and the address it printed; without a
-    CONFIG, the settings file under `home` (or none: the page asks for the account)."""
+    """`jdy-member --config CONFIG ui --no-browser` (started by UI_COMMAND), and the address
+    it printed; without a CONFIG, the settings file under `home` (or none: the page asks for
+    the account)."""
 
     def __init__(self, home, config, data):
         self.stderr = []
         chosen = ["--config", str(config)] if config else []
         self.process = subprocess.Popen(
-            [BIN, *chosen, "ui", "--no-browser", "--data-dir", str(data)],
+            [*UI_COMMAND, *chosen, "ui", "--no-browser", "--data-dir", str(data)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(home))
         first = self.process.stdout.readline().strip()
         assert first.startswith("ui: http://127.0.0.1:"), first + "".join(self.stderr)

@@ -2,10 +2,11 @@
 //! rate and the time left on a terminal, a line every two seconds otherwise (a log or a CI
 //! run), the time left reckoned at the pace the account's request budget allows; each
 //! row's error above the bar (nothing with `--json`: the rejects file and the summary say
-//! it).
+//! it). The bar's characters are one cell wide on a Chinese Windows console (`console`).
 
 use super::events::{ImportEvents, Pace};
 use super::ledger::Tally;
+use crate::console::BAR;
 use crate::output::{describe, Output};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jdy_member::Error;
@@ -33,8 +34,9 @@ impl Progress<'_> {
         } else {
             ProgressBar::new(total as u64)
         };
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows · {msg}") {
-            bar.set_style(style);
+        let template = format!("{{bar:40}} {{pos}}/{{len}} rows{}{{msg}}", BAR.separator);
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars(BAR.chars));
         }
         Progress {
             bar,
@@ -68,7 +70,9 @@ impl ImportEvents for Progress<'_> {
         let done = self.bar.position() as usize;
         if !self.plain {
             let (rate, eta) = self.pace.at(done);
-            self.bar.set_message(format!("{rate:.1}/s · ETA {eta:.0}s"));
+            let separator = BAR.separator;
+            self.bar
+                .set_message(format!("{rate:.1}/s{separator}ETA {eta:.0}s"));
             return;
         }
         let mut last = self.last_line.lock().unwrap_or_else(|p| p.into_inner());
