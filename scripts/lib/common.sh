@@ -11,6 +11,7 @@
 #   skip_stage WHAT WHY     stages_passed and stages_skipped count them (STAGE_WIDTH: 52)
 #   note, die, have         die runs on_die (when a script defines it) before exiting
 #   apt_install PKG...      SUDO when not root
+#   ensure_localhost        the name localhost resolves (Chromium's driver needs it)
 #   rust_target, rust_component
 #   python_venv DIR PYTHON  a venv (python3-venv installed when missing)
 #   list_pythons, pytest_pin    the interpreters the Python tests run on; pytest's pin for each
@@ -103,6 +104,19 @@ apt_install() {
     rm -f "$log"
     printf 'apt-get could not install: %s\n' "${missing[*]}" >&2
     return 1
+}
+
+# ensure_localhost: chromedriver reaches the browser it starts at "localhost". Every installed
+# Debian has it in /etc/hosts; a minimal root made by debootstrap has no /etc/hosts at all.
+# Then the two loopback lines of a Debian install are added, and said so.
+ensure_localhost() {
+    getent hosts localhost >/dev/null && return 0
+    [ -z "$SUDO" ] || have sudo ||
+        die "the name localhost does not resolve and this is not root: add '127.0.0.1 localhost' to /etc/hosts"
+    note "the name localhost does not resolve (no /etc/hosts entry): adding Debian's loopback lines to /etc/hosts"
+    printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' | $SUDO tee -a /etc/hosts >/dev/null
+    getent hosts localhost >/dev/null ||
+        die "localhost still does not resolve after adding it to /etc/hosts (check /etc/nsswitch.conf)"
 }
 
 need_rust() { have cargo && have rustup || die "Rust (cargo and rustup) is needed: https://rustup.rs"; }
